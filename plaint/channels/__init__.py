@@ -1,0 +1,53 @@
+"""Channel adapters, imported lazily: a worker imports only the adapters it uses.
+
+``open_channel`` builds the adapter of a configured source; ``parse_payload`` turns a raw
+inbox payload into an :class:`~plaint.inbound.InboundMessage` with the parser of the
+channel kind that produced it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from plaint.errors import ConfigError
+from plaint.inbound import ChannelKind, InboundMessage
+
+if TYPE_CHECKING:
+    from plaint.channels.base import Channel, CursorStore
+    from plaint.settings import SourceConfig
+
+__all__ = ["open_channel", "parse_payload"]
+
+# source kind -> "module:factory"; the factory takes (source, cursors=, environ=).
+_ADAPTERS = {"imap": "plaint.channels.email.imap:ImapChannel.from_config"}
+# channel kind -> "module:function"; the function takes (payload, received_at=).
+_PARSERS = {ChannelKind.EMAIL: "plaint.channels.email.parse:parse_email"}
+
+
+def _load(spec: str) -> Callable[..., object]:
+    module, _, attr = spec.partition(":")
+    target: object = importlib.import_module(module)
+    for part in attr.split("."):
+        target = getattr(target, part)
+    assert callable(target)
+    return target
+
+
+def open_channel(
+    source: SourceConfig, *, cursors: CursorStore, environ: Mapping[str, str]
+) -> Channel:
+    """Return the adapter for ``source``; raise ConfigError for an unknown kind."""
+    spec = _ADAPTERS.get(source.kind)
+    if spec is None:
+        raise ConfigError(f"sources: no adapter for kind {source.kind!r}")
+    return _load(spec)(source, cursors=cursors, environ=environ)  # type: ignore[return-value]
+
+
+def parse_payload(kind: ChannelKind, payload: bytes, *, received_at: datetime) -> InboundMessage:
+    """Parse a raw payload; raise MalformedMessageError when it cannot be understood."""
+    result = _load(_PARSERS[kind])(payload, received_at=received_at)
+    assert isinstance(result, InboundMessage)
+    return result

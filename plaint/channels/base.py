@@ -1,0 +1,68 @@
+"""The contract every channel adapter keeps.
+
+An adapter pulls items from its source and acks them only after the caller has made them
+durable. Un-acked items come back on the next pull; acked ones do not; acking twice is a
+no-op. Where the adapter keeps its position (an IMAP UID, a Twilio date, a CSV offset) is a
+:class:`CursorStore` handed in by the caller, so the position lives in the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from plaint.inbound import ChannelKind
+
+__all__ = ["Channel", "CursorStore", "Delivery"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One raw item pulled from a source.
+
+    ``external_id`` is stable across re-reads of the same item (an email's Message-ID, a
+    Twilio SID), so the inbox's UNIQUE(source, external_id) absorbs redeliveries.
+    ``position`` is what acking this item advances the cursor to.
+    """
+
+    source: str
+    channel: ChannelKind
+    external_id: str
+    payload: bytes
+    received_at: datetime
+    position: str
+
+
+class CursorStore(Protocol):
+    """Durable storage of each source's read position."""
+
+    def load(self, source: str) -> str | None:
+        """Return the stored position of ``source``, or ``None`` before the first ack."""
+
+    def save(self, source: str, position: str) -> None:
+        """Durably store ``position`` for ``source`` before returning."""
+
+
+class Channel(Protocol):
+    """A source of inbound items: pull, make durable elsewhere, then ack."""
+
+    source: str
+    kind: ChannelKind
+
+    def pull(self, *, limit: int) -> list[Delivery]:
+        """Return up to ``limit`` items after the acked position, oldest first; ``[]`` when
+        there are none. Blocks for at most the adapter's network timeout.
+
+        Raises ChannelUnavailableError when the server cannot be reached or fails.
+        """
+
+    def ack(self, deliveries: Sequence[Delivery]) -> None:
+        """Advance the stored position past ``deliveries``; idempotent, never moves back.
+
+        Raises ChannelUnavailableError if the position cannot be stored.
+        """
+
+    def close(self) -> None:
+        """Release connections; safe to call more than once."""

@@ -1,0 +1,65 @@
+"""The one exception tree of plaint.
+
+::
+
+    PlaintError
+     ├── ConfigError                 bad settings or business configuration; fix and restart
+     │    └── CalendarCoverageError  a year the working-day calendar does not know
+     ├── TransientError              worth retrying: the same call may succeed later
+     │    └── ChannelUnavailableError  a channel's server is down, slow or refused us
+     └── PermanentError              retrying cannot help
+          ├── MalformedMessageError  the sender's fault: record, quarantine, ack, carry on
+          └── NotFoundError          a ticket, inbox item or source that does not exist
+
+Third-party exceptions never leave ``plaint.channels``: adapters translate them with
+``raise ChannelUnavailableError(...) from exc`` or ``MalformedMessageError``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CalendarCoverageError",
+    "ChannelUnavailableError",
+    "ConfigError",
+    "MalformedMessageError",
+    "NotFoundError",
+    "PermanentError",
+    "PlaintError",
+    "TransientError",
+]
+
+
+class PlaintError(Exception):
+    """Base of every error plaint raises on purpose."""
+
+
+class ConfigError(PlaintError):
+    """Settings or the TOML configuration are invalid; the message names the key."""
+
+
+class CalendarCoverageError(ConfigError):
+    """The working-day calendar has no data for a year that is needed."""
+
+
+class TransientError(PlaintError):
+    """A failure that may go away: the caller should retry later."""
+
+
+class ChannelUnavailableError(TransientError):
+    """A channel's server could not be reached or answered with an error."""
+
+
+class PermanentError(PlaintError):
+    """A failure that retrying cannot fix."""
+
+
+class MalformedMessageError(PermanentError):
+    """An inbound item cannot be understood; ``reason`` is a short code safe to log."""
+
+    def __init__(self, message: str, *, reason: str = "malformed") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class NotFoundError(PermanentError):
+    """The named object does not exist."""

@@ -1,0 +1,32 @@
+"""SQLAlchemy 2 models, sessions and Alembic migrations of plaint's state."""
+
+from plaint.models.db import create_db_engine, session_factory
+from plaint.models.tables import (
+    Base,
+    ChannelCursor,
+    Counter,
+    Department,
+    Inbox,
+    InboxStatus,
+    Message,
+    Resident,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
+
+__all__ = [
+    "Base",
+    "ChannelCursor",
+    "Counter",
+    "Department",
+    "Inbox",
+    "InboxStatus",
+    "Message",
+    "Resident",
+    "Ticket",
+    "TicketEvent",
+    "TicketStatus",
+    "create_db_engine",
+    "session_factory",
+]

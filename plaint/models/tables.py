@@ -1,0 +1,228 @@
+"""The tables of plaint's state. Times are stored timezone-aware (UTC on SQLite).
+
+The durable inbox is the record of everything that arrived: a row per (source,
+external_id), raw payload kept, written before the source is acked. Tickets carry their
+public number, their codes and their two deadlines; every change to a ticket is a
+:class:`TicketEvent`, the audit trail.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "Base",
+    "ChannelCursor",
+    "Counter",
+    "Department",
+    "Inbox",
+    "InboxStatus",
+    "Message",
+    "Resident",
+    "Ticket",
+    "TicketEvent",
+    "TicketStatus",
+]
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime in every dialect: SQLite stores UTC and gets it back aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every plaint table."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class InboxStatus(enum.StrEnum):
+    """Where an inbox row is: waiting for triage, turned into a ticket or message, or
+    quarantined because it cannot be understood (the reason is kept on the row)."""
+
+    PENDING = "pending"
+    DONE = "done"
+    QUARANTINED = "quarantined"
+
+
+class TicketStatus(enum.StrEnum):
+    """The life of a ticket."""
+
+    OPEN = "open"
+    RESPONDED = "responded"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Inbox(Base):
+    """One item as it arrived from a source, before triage."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_inbox_source_external_id"),
+        Index("ix_inbox_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default=InboxStatus.PENDING)
+    error: Mapped[str | None] = mapped_column(String(200))
+    processed_at: Mapped[datetime | None]
+
+
+class ChannelCursor(Base):
+    """How far a source has been read and acked; the value's format is the channel's own."""
+
+    __tablename__ = "channel_cursors"
+
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class Counter(Base):
+    """Named monotonic counters, e.g. the ticket sequence of one year."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class Department(Base):
+    """A department that owns tickets, kept in step with the TOML configuration."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Resident(Base):
+    """A resident, known by normalised phone (E.164) or email address."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    community: Mapped[str | None] = mapped_column(String(200))
+    building: Mapped[str | None] = mapped_column(String(50))
+    unit: Mapped[str | None] = mapped_column(String(50))
+    language: Mapped[str] = mapped_column(String(10), default="zh")
+    created_at: Mapped[datetime]
+
+
+class Ticket(Base):
+    """A complaint being handled, with its codes and its two deadlines."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_status_department", "status", "department_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=TicketStatus.OPEN)
+    channel: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    category: Mapped[str] = mapped_column(String(50))
+    sub_topic: Mapped[str] = mapped_column(String(50))
+    scope: Mapped[int]
+    level: Mapped[int]
+    urgency: Mapped[str] = mapped_column(String(20))
+    validity: Mapped[str] = mapped_column(String(20))
+    confidence: Mapped[float] = mapped_column(Float)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    received_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    first_response_due: Mapped[datetime | None]
+    first_responded_at: Mapped[datetime | None]
+    closure_due: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    # The next instant at which the SLA sweep must look at this ticket; NULL when none.
+    next_sla_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    resident: Mapped[Resident | None] = relationship()
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="ticket", order_by="Message.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class Message(Base):
+    """One message of a ticket's conversation, inbound or outbound."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    inbox_id: Mapped[int | None] = mapped_column(ForeignKey("inbox.id"), unique=True)
+    direction: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(20))
+    sender: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(500), index=True)
+    created_at: Mapped[datetime]
+
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
+
+
+class TicketEvent(Base):
+    """One entry of a ticket's audit trail: ``kind`` names what happened, ``data`` holds
+    codes and ids (never complaint text)."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")

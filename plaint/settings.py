@@ -1,0 +1,258 @@
+"""Process settings from the environment and business configuration from one TOML file.
+
+Process settings (where the database and Redis are, secrets, concurrency) come from
+``PLAINT_*`` environment variables, read from an ``environ`` mapping passed in, never from
+``os.environ`` directly. Business rules (sources, taxonomy, routing, SLA policies) come from
+one TOML file; any top-level table it leaves out falls back to the default shipped in
+``plaint/defaults.toml``. Every problem raises :class:`~plaint.errors.ConfigError` naming
+the offending key, at start-up.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from plaint.errors import ConfigError
+from plaint.pipeline.classify import Rule, Taxonomy
+from plaint.pipeline.route import RoutingTable
+from plaint.pipeline.sla import SlaPolicy
+
+__all__ = [
+    "Config",
+    "Department",
+    "Settings",
+    "SourceConfig",
+    "load_config",
+    "load_settings",
+]
+
+_SOURCE_KINDS = frozenset({"imap"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process settings; ``redis_url`` of ``None`` means "start an embedded Redis"."""
+
+    database_url: str
+    redis_url: str | None
+    data_dir: Path
+    config_path: Path | None
+    worker_processes: int
+    worker_threads: int
+    log_level: str
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Read ``PLAINT_*`` settings from ``environ``; raise ConfigError naming a bad variable."""
+    data_dir = Path(
+        environ.get("PLAINT_DATA_DIR")
+        or Path(environ.get("XDG_DATA_HOME") or Path.home() / ".local/share") / "plaint"
+    )
+    config = environ.get("PLAINT_CONFIG")
+    return Settings(
+        database_url=environ.get("PLAINT_DATABASE_URL") or f"sqlite:///{data_dir / 'plaint.db'}",
+        redis_url=environ.get("PLAINT_REDIS_URL") or None,
+        data_dir=data_dir,
+        config_path=Path(config) if config else None,
+        worker_processes=_env_int(environ, "PLAINT_WORKER_PROCESSES", 2),
+        worker_threads=_env_int(environ, "PLAINT_WORKER_THREADS", 4),
+        log_level=environ.get("PLAINT_LOG_LEVEL", "INFO").upper(),
+    )
+
+
+def _env_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One inbound source. Secrets are named by environment variable, never stored here."""
+
+    name: str
+    kind: str
+    host: str
+    port: int
+    tls: bool
+    username: str
+    password_env: str
+    folder: str
+    poll_interval: timedelta
+
+
+@dataclass(frozen=True)
+class Department:
+    """A department that owns tickets."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated business configuration."""
+
+    timezone: ZoneInfo
+    ticket_prefix: str
+    sources: tuple[SourceConfig, ...]
+    departments: tuple[Department, ...]
+    taxonomy: Taxonomy
+    routing: RoutingTable
+    sla: SlaPolicy
+
+    def source(self, name: str) -> SourceConfig:
+        """Return the source called ``name``; raise ConfigError if there is none."""
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise ConfigError(f"sources: no source named {name!r}")
+
+
+def load_config(path: Path | None) -> Config:
+    """Load and validate the TOML file at ``path`` over the packaged defaults."""
+    defaults = tomllib.loads(resources.files("plaint").joinpath("defaults.toml").read_text("utf-8"))
+    data = dict(defaults)
+    if path is not None:
+        try:
+            data.update(tomllib.loads(Path(path).read_text("utf-8")))
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    return _build_config(data)
+
+
+def _build_config(data: dict[str, Any]) -> Config:
+    company = _table(data, "company")
+    tz_name = _str(company, "timezone", "company")
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"company.timezone: unknown time zone {tz_name!r}") from None
+    departments = tuple(
+        Department(
+            code=_str(d, "code", f"departments[{i}]"), name=_str(d, "name", f"departments[{i}]")
+        )
+        for i, d in enumerate(_array(data, "departments"))
+    )
+    codes = {d.code for d in departments}
+    taxonomy = _build_taxonomy(_table(data, "taxonomy"), codes)
+    routing_table = _table(data, "routing")
+    fallback = _str(routing_table, "fallback_department", "routing")
+    if fallback not in codes:
+        raise ConfigError(f"routing.fallback_department: {fallback!r} is not a department code")
+    sla = _table(data, "sla")
+    return Config(
+        timezone=timezone,
+        ticket_prefix=_str(company, "ticket_prefix", "company"),
+        sources=tuple(
+            _build_source(s, f"sources[{i}]") for i, s in enumerate(_array(data, "sources"))
+        ),
+        departments=departments,
+        taxonomy=taxonomy,
+        routing=RoutingTable(fallback_department=fallback),
+        sla=SlaPolicy(
+            first_response=timedelta(hours=_positive(sla, "first_response_hours", "sla")),
+            closure=timedelta(days=_positive(sla, "closure_days", "sla")),
+        ),
+    )
+
+
+def _build_source(table: dict[str, Any], where: str) -> SourceConfig:
+    kind = _str(table, "kind", where)
+    if kind not in _SOURCE_KINDS:
+        raise ConfigError(f"{where}.kind: {kind!r} is not one of {sorted(_SOURCE_KINDS)}")
+    tls = table.get("tls", True)
+    if not isinstance(tls, bool):
+        raise ConfigError(f"{where}.tls must be true or false")
+    return SourceConfig(
+        name=_str(table, "name", where),
+        kind=kind,
+        host=_str(table, "host", where),
+        port=int(_positive(table, "port", where)),
+        tls=tls,
+        username=_str(table, "username", where),
+        password_env=_str(table, "password_env", where),
+        folder=str(table.get("folder", "INBOX")),
+        poll_interval=timedelta(seconds=_positive(table, "poll_interval_seconds", where, 30)),
+    )
+
+
+def _build_taxonomy(table: dict[str, Any], departments: set[str]) -> Taxonomy:
+    sub_topics: dict[str, tuple[str, str, int]] = {}
+    for code, entry in _table(table, "sub_topics", "taxonomy").items():
+        where = f"taxonomy.sub_topics.{code}"
+        department = _str(entry, "department", where)
+        if department not in departments:
+            raise ConfigError(f"{where}.department: {department!r} is not a department code")
+        sub_topics[code] = (_str(entry, "category", where), department, int(entry.get("scope", 1)))
+    rules = []
+    for i, entry in enumerate(_array(table, "rules", "taxonomy")):
+        where = f"taxonomy.rules[{i}]"
+        keywords = entry.get("keywords")
+        if not isinstance(keywords, list) or not keywords:
+            raise ConfigError(f"{where}.keywords must be a non-empty list of strings")
+        sub_topic = entry.get("sub_topic")
+        if sub_topic is not None and sub_topic not in sub_topics:
+            raise ConfigError(f"{where}.sub_topic: {sub_topic!r} is not in taxonomy.sub_topics")
+        rules.append(
+            Rule(
+                name=_str(entry, "name", where),
+                keywords=tuple(str(k).casefold() for k in keywords),
+                sub_topic=sub_topic,
+                urgency=entry.get("urgency"),
+                validity=entry.get("validity"),
+                level=entry.get("level"),
+            )
+        )
+    fallback = _str(table, "fallback_sub_topic", "taxonomy")
+    if fallback not in sub_topics:
+        raise ConfigError(
+            f"taxonomy.fallback_sub_topic: {fallback!r} is not in taxonomy.sub_topics"
+        )
+    return Taxonomy(sub_topics=sub_topics, rules=tuple(rules), fallback_sub_topic=fallback)
+
+
+def _table(data: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
+    value = data.get(key)
+    name = f"{where}.{key}" if where else key
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name} must be a table")
+    return value
+
+
+def _array(data: dict[str, Any], key: str, where: str = "") -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    name = f"{where}.{key}" if where else key
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{name} must be an array of tables")
+    return value
+
+
+def _str(data: dict[str, Any], key: str, where: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}.{key} must be a non-empty string")
+    return value
+
+
+def _positive(data: dict[str, Any], key: str, where: str, default: float | None = None) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{where}.{key} must be a positive number")
+    return float(value)

@@ -1,0 +1,71 @@
+"""The dramatiq broker, with dramatiq's defaults overridden where they do not fit plaint.
+
+- Retries: dramatiq retries 20 times with backoff up to 7 days. plaint's inbox is the
+  record and a reconciler re-enqueues untriaged rows, so a week-long retry tail only hides a
+  failure: we retry 8 times with backoff from 1 s to 5 min (about 20 min in all), and never
+  retry a PermanentError (retrying cannot fix the sender's fault).
+- Time limit: dramatiq kills an actor after 10 minutes. A poll is bounded by its network
+  timeouts and a triage takes milliseconds, so 2 minutes is already generous; a stuck actor
+  is found sooner.
+- Heartbeat: a message held by a worker that died is redelivered after the heartbeat
+  timeout (60 s by default); 20 s gets a complaint moving again sooner after a crash.
+- Prometheus: not installed. Its exporter binds 0.0.0.0 by default, which would expose
+  metrics on every interface of a resident-data server; metrics come in a later issue, on
+  loopback.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from plaint.errors import PermanentError
+
+__all__ = ["QUEUES", "build_broker"]
+
+MAX_RETRIES = 8
+MIN_BACKOFF = timedelta(seconds=1)
+MAX_BACKOFF = timedelta(minutes=5)
+TIME_LIMIT = timedelta(minutes=2)
+HEARTBEAT_TIMEOUT = timedelta(seconds=20)
+
+# One queue per stage, so a bulk job never starves intake.
+QUEUES = ("intake", "triage", "maintenance")
+
+
+def _ms(delta: timedelta) -> int:
+    return int(delta.total_seconds() * 1000)
+
+
+def _should_retry(retries: int, exception: BaseException) -> bool:
+    return retries < MAX_RETRIES and not isinstance(exception, PermanentError)
+
+
+def build_broker(redis_url: str) -> dramatiq.Broker:
+    """Return a Redis broker for ``redis_url`` (``redis://`` or ``unix://``) with plaint's
+    middleware; it connects lazily, on first use."""
+    middleware = [
+        AgeLimit(),
+        TimeLimit(time_limit=_ms(TIME_LIMIT)),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(
+            min_backoff=_ms(MIN_BACKOFF),
+            max_backoff=_ms(MAX_BACKOFF),
+            retry_when=_should_retry,
+        ),
+    ]
+    return RedisBroker(
+        url=redis_url, middleware=middleware, heartbeat_timeout=_ms(HEARTBEAT_TIMEOUT)
+    )

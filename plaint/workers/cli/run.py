@@ -1,0 +1,102 @@
+"""``plaint run``, ``plaint worker`` and ``plaint clock``: the long-running processes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import threading
+from typing import Any
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``run``, ``worker`` and ``clock`` commands."""
+    run = subparsers.add_parser(
+        "run",
+        help="run everything on this machine: Redis (embedded unless PLAINT_REDIS_URL), "
+        "workers and the clock, restarting what dies",
+    )
+    run.set_defaults(handler=_run)
+    worker = subparsers.add_parser("worker", help="run dramatiq worker processes")
+    worker.add_argument("--processes", type=int, help="worker processes (PLAINT_WORKER_PROCESSES)")
+    worker.add_argument("--threads", type=int, help="threads per process (PLAINT_WORKER_THREADS)")
+    worker.add_argument("--queues", nargs="+", help="queues to consume (default: all)")
+    worker.set_defaults(handler=_worker)
+    clock = subparsers.add_parser("clock", help="run the clock that enqueues periodic work")
+    clock.set_defaults(handler=_clock)
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from plaint.settings import load_config, load_settings
+    from plaint.workers.stack import open_stack
+
+    settings = load_settings(os.environ)
+    load_config(settings.config_path)  # fail here, naming the key, not in every child
+    _logging(settings.log_level)
+    with open_stack(settings, os.environ) as stack:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stack.supervisor.stop())
+        logging.getLogger(__name__).info("plaint is running; Ctrl-C stops it")
+        stack.supervisor.run()
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from dramatiq.cli import main as dramatiq_main
+    from dramatiq.cli import make_argument_parser
+
+    from plaint.settings import load_settings
+    from plaint.workers.broker import QUEUES
+
+    settings = load_settings(os.environ)
+    logging.getLogger("dramatiq").setLevel(settings.log_level)
+    argv = [
+        "plaint.workers.actors",
+        "--processes", str(args.processes or settings.worker_processes),
+        "--threads", str(args.threads or settings.worker_threads),
+        "--queues", *(args.queues or QUEUES),
+    ]  # fmt: skip
+    code: int = dramatiq_main(make_argument_parser().parse_args(argv))
+    return code
+
+
+def _clock(args: argparse.Namespace) -> int:
+    import redis
+
+    from plaint.settings import load_config, load_settings
+    from plaint.workers.clock import Schedule, run_clock
+
+    settings = load_settings(os.environ)
+    config = load_config(settings.config_path)
+    _logging(settings.log_level)
+    if settings.redis_url is None:
+        from plaint.errors import ConfigError
+
+        raise ConfigError("PLAINT_REDIS_URL is not set (plaint run starts an embedded Redis)")
+    from plaint.workers import actors
+
+    intervals = {f"poll:{s.name}": s.poll_interval for s in config.sources}
+    jobs = {f"poll:{s.name}": _sender(actors.poll_source, s.name) for s in config.sources}
+    intervals["reconcile"] = actors.RECONCILE_GRACE
+    jobs["reconcile"] = actors.reconcile_inbox.send
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run_clock(
+        client=redis.Redis.from_url(settings.redis_url),
+        schedule=Schedule(intervals),
+        jobs=jobs,
+        stop=stop,
+    )
+    return 0
+
+
+def _sender(actor: Any, *args: Any) -> Any:
+    return lambda: actor.send(*args)

@@ -1,0 +1,101 @@
+"""``plaint tickets list`` and ``plaint tickets show NUMBER``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+__all__ = ["TICKET_HEADERS", "register", "ticket_rows"]
+
+TICKET_HEADERS = ("number", "status", "category", "sub_topic", "department", "level", "urgency",
+                  "first response due", "closure due")  # fmt: skip
+DEFAULT_LIMIT = 50
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``tickets`` command group."""
+    tickets = subparsers.add_parser("tickets", help="look at tickets")
+    commands = tickets.add_subparsers(dest="tickets_command", required=True, metavar="COMMAND")
+    listing = commands.add_parser("list", help="the newest tickets, newest first")
+    listing.add_argument("--status", help="only tickets with this status (e.g. open)")
+    listing.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help="at most this many")
+    listing.set_defaults(handler=_list)
+    show = commands.add_parser("show", help="one ticket with its messages and events")
+    show.add_argument("number", help="the ticket's number, e.g. TS-2026-000123")
+    show.set_defaults(handler=_show)
+
+
+def _when(value: datetime | None, tz: ZoneInfo) -> str:
+    return "-" if value is None else value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def ticket_rows(tickets: Sequence[Any], tz: ZoneInfo) -> list[list[str]]:
+    """Return the table rows of ``tickets``, times shown in ``tz``."""
+    return [
+        [t.number, t.status, t.category, t.sub_topic, t.department.code, str(t.level), t.urgency,
+         _when(t.first_response_due, tz), _when(t.closure_due, tz)]
+        for t in tickets
+    ]  # fmt: skip
+
+
+def _open_db() -> tuple[Any, Any]:
+    from plaint.models import create_db_engine, session_factory
+    from plaint.settings import load_config, load_settings
+
+    settings = load_settings(os.environ)
+    config = load_config(settings.config_path)
+    return session_factory(create_db_engine(settings.database_url)), config
+
+
+def _list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from plaint.models import Ticket
+    from plaint.workers.cli.textable import render_table
+
+    sessions, config = _open_db()
+    query = select(Ticket).order_by(Ticket.id.desc()).limit(args.limit)
+    if args.status:
+        query = query.where(Ticket.status == args.status)
+    with sessions() as session:
+        tickets = session.scalars(query).all()
+        print(render_table(TICKET_HEADERS, ticket_rows(tickets, config.timezone)))
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from plaint.errors import NotFoundError
+    from plaint.models import Ticket
+
+    sessions, config = _open_db()
+    tz = config.timezone
+    with sessions() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.number == args.number))
+        if ticket is None:
+            raise NotFoundError(f"no ticket numbered {args.number!r}")
+        print(f"{ticket.number}  {ticket.status}  {ticket.channel}")
+        print(f"subject:      {ticket.subject}")
+        print(f"codes:        category={ticket.category} sub_topic={ticket.sub_topic} "
+              f"scope={ticket.scope} level={ticket.level} urgency={ticket.urgency} "
+              f"validity={ticket.validity} confidence={ticket.confidence:.2f}")  # fmt: skip
+        print(f"department:   {ticket.department.code} ({ticket.department.name})")
+        print(f"received:     {_when(ticket.received_at, tz)}")
+        print(f"first response due {_when(ticket.first_response_due, tz)}, "
+              f"met {_when(ticket.first_responded_at, tz)}")  # fmt: skip
+        print(f"closure due   {_when(ticket.closure_due, tz)}, met {_when(ticket.closed_at, tz)}")
+        print("\nmessages:")
+        for message in ticket.messages:
+            print(f"  [{_when(message.created_at, tz)}] {message.direction} {message.channel} "
+                  f"{message.sender}: {message.subject}")  # fmt: skip
+            for line in message.body.strip().splitlines():
+                print(f"      {line}")
+        print("\nevents:")
+        for event in ticket.events:
+            print(f"  [{_when(event.at, tz)}] {event.kind} by {event.actor} {event.data}")
+    return 0

@@ -1,0 +1,84 @@
+"""The clock process: enqueues periodic work (source polls, the inbox reconciler).
+
+Only one clock acts at a time across machines: each holds a Redis lock with a short TTL,
+renewed every tick; a standby clock takes over when the leader stops renewing. What is due
+is decided by :class:`Schedule`, which is pure: it takes the monotonic time as an argument.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+import redis
+from redis.exceptions import LockError
+
+__all__ = ["LEADER_TTL", "Schedule", "run_clock"]
+
+logger = logging.getLogger(__name__)
+
+TICK = timedelta(seconds=1)
+LEADER_TTL = timedelta(seconds=15)
+_LEADER_KEY = "plaint:lock:clock"
+
+
+class Schedule:
+    """Named jobs with intervals; :meth:`due` returns the jobs whose time has come."""
+
+    def __init__(self, intervals: Mapping[str, timedelta]) -> None:
+        self._intervals = {name: interval.total_seconds() for name, interval in intervals.items()}
+        self._next: dict[str, float] = {}
+
+    def due(self, now: float) -> list[str]:
+        """Return the jobs due at monotonic time ``now`` (every job is due at its first
+        call) and schedule each one interval later."""
+        ready = [name for name in self._intervals if self._next.get(name, now) <= now]
+        for name in ready:
+            self._next[name] = now + self._intervals[name]
+        return ready
+
+
+def run_clock(
+    *,
+    client: redis.Redis[bytes],
+    schedule: Schedule,
+    jobs: Mapping[str, Callable[[], None]],
+    stop: threading.Event,
+) -> None:
+    """Run until ``stop`` is set: while leader, call each due job's sender every tick."""
+    lock = client.lock(_LEADER_KEY, timeout=LEADER_TTL.total_seconds(), blocking=False)
+    leader = False
+    while not stop.is_set():
+        leader = _hold_leadership(lock, leader)
+        if leader:
+            for name in schedule.due(time.monotonic()):
+                try:
+                    jobs[name]()
+                except redis.RedisError as exc:
+                    logger.warning("clock could not enqueue %s: %s", name, type(exc).__name__)
+        stop.wait(TICK.total_seconds())
+    if leader:
+        with contextlib.suppress(LockError):
+            lock.release()
+
+
+def _hold_leadership(lock: Any, leader: bool) -> bool:
+    try:
+        if leader:
+            lock.extend(LEADER_TTL.total_seconds(), replace_ttl=True)
+            return True
+        if lock.acquire(blocking=False):
+            logger.info("clock is now the leader")
+            return True
+        return False
+    except LockError:
+        logger.warning("clock lost leadership")
+        return False
+    except redis.RedisError as exc:
+        logger.warning("clock cannot reach Redis: %s", type(exc).__name__)
+        return False

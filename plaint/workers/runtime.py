@@ -1,0 +1,76 @@
+"""What a worker process needs, built once from its environment: settings, the validated
+configuration, the database and a Redis client for locks.
+
+Actors call :func:`current` to get it; tests install their own with :func:`install`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from plaint.errors import ConfigError
+from plaint.models import create_db_engine, session_factory
+from plaint.settings import Config, Settings, load_config, load_settings
+from plaint.workers.store import sync_departments
+
+__all__ = ["Runtime", "build_runtime", "current", "install"]
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The wired-up resources of one process."""
+
+    settings: Settings
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    redis: redis.Redis[bytes]
+    environ: Mapping[str, str]
+
+
+def build_runtime(environ: Mapping[str, str]) -> Runtime:
+    """Build a runtime from ``environ``; raise ConfigError when Redis is not configured
+    (a worker needs ``PLAINT_REDIS_URL``; ``plaint run`` sets it for its children)."""
+    settings = load_settings(environ)
+    if settings.redis_url is None:
+        raise ConfigError("PLAINT_REDIS_URL is not set (plaint run starts an embedded Redis)")
+    config = load_config(settings.config_path)
+    engine = create_db_engine(settings.database_url)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        sync_departments(session, config.departments)
+    return Runtime(
+        settings=settings,
+        config=config,
+        engine=engine,
+        sessions=sessions,
+        redis=redis.Redis.from_url(settings.redis_url),
+        environ=environ,
+    )
+
+
+_lock = threading.Lock()
+_current: Runtime | None = None
+
+
+def current() -> Runtime:
+    """Return this process's runtime, building it from ``os.environ`` on first use."""
+    global _current
+    with _lock:
+        if _current is None:
+            _current = build_runtime(dict(os.environ))
+        return _current
+
+
+def install(runtime: Runtime | None) -> None:
+    """Replace this process's runtime (tests; ``None`` forgets it)."""
+    global _current
+    with _lock:
+        _current = runtime

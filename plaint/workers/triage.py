@@ -1,0 +1,220 @@
+"""Triage of one inbox row, in the caller's transaction: parse, thread, classify, route,
+start the clocks, and write the ticket, its message and its events together.
+
+Idempotent: a row that is no longer pending is left alone, and the row is locked for the
+transaction, so a redelivered triage message changes nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plaint.channels import parse_payload
+from plaint.errors import MalformedMessageError, NotFoundError
+from plaint.inbound import ChannelKind, InboundMessage
+from plaint.models import (
+    Department,
+    Inbox,
+    InboxStatus,
+    Message,
+    Resident,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
+from plaint.pipeline.classify import Classification, classify
+from plaint.pipeline.normalise import complaint_text
+from plaint.pipeline.numbering import ticket_number
+from plaint.pipeline.route import route
+from plaint.pipeline.sla import initial_due
+from plaint.settings import Config
+from plaint.workers.store import next_counter
+
+__all__ = ["TriageOutcome", "triage_inbox"]
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = "plaint"
+_CLOSED = (TicketStatus.CLOSED.value,)
+
+
+class TriageOutcome(enum.StrEnum):
+    """What triage did with an inbox row."""
+
+    TICKET = "ticket"
+    APPENDED = "appended"
+    QUARANTINED = "quarantined"
+    ALREADY_DONE = "already_done"
+
+
+def triage_inbox(
+    session: Session, inbox_id: int, *, config: Config, now: datetime
+) -> TriageOutcome:
+    """Triage inbox row ``inbox_id`` at ``now``; raise NotFoundError if there is none."""
+    row = session.get(Inbox, inbox_id, with_for_update=True)
+    if row is None:
+        raise NotFoundError(f"inbox row {inbox_id} does not exist")
+    if row.status != InboxStatus.PENDING:
+        return TriageOutcome.ALREADY_DONE
+    try:
+        message = parse_payload(ChannelKind(row.channel), row.payload, received_at=row.received_at)
+    except MalformedMessageError as exc:
+        return _quarantine(row, exc.reason, now=now)
+    if message.auto_submitted:
+        return _quarantine(row, "auto_submitted", now=now)
+    resident = _resident_for(session, message, now=now)
+    ticket = _thread_parent(session, message, resident)
+    if ticket is not None:
+        _append(session, ticket, row, message, now=now)
+        outcome = TriageOutcome.APPENDED
+    else:
+        ticket = _open_ticket(session, row, message, resident, config=config, now=now)
+        outcome = TriageOutcome.TICKET
+    row.status = InboxStatus.DONE
+    row.processed_at = now
+    logger.info("inbox %s triaged: %s, ticket %s", inbox_id, outcome.value, ticket.id)
+    return outcome
+
+
+def _quarantine(row: Inbox, reason: str, *, now: datetime) -> TriageOutcome:
+    row.status = InboxStatus.QUARANTINED
+    row.error = reason
+    row.processed_at = now
+    logger.warning("inbox %s quarantined: %s", row.id, reason)
+    return TriageOutcome.QUARANTINED
+
+
+def _resident_for(session: Session, message: InboundMessage, *, now: datetime) -> Resident:
+    column = Resident.email if message.channel is ChannelKind.EMAIL else Resident.phone
+    resident = session.scalar(select(Resident).where(column == message.sender))
+    if resident is None:
+        resident = Resident(name=message.sender_name, created_at=now)
+        if message.channel is ChannelKind.EMAIL:
+            resident.email = message.sender
+        else:
+            resident.phone = message.sender
+        session.add(resident)
+        session.flush()
+    return resident
+
+
+def _thread_parent(session: Session, message: InboundMessage, resident: Resident) -> Ticket | None:
+    """Return the open ticket this message answers (by Message-ID), if its resident sent it."""
+    if not message.thread_ids:
+        return None
+    return session.scalar(
+        select(Ticket)
+        .join(Message, Message.ticket_id == Ticket.id)
+        .where(
+            Message.message_id.in_(message.thread_ids),
+            Ticket.resident_id == resident.id,
+            Ticket.status.not_in(_CLOSED),
+        )
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+
+
+def _message_row(row: Inbox, message: InboundMessage, *, now: datetime) -> Message:
+    return Message(
+        inbox_id=row.id,
+        direction="in",
+        channel=row.channel,
+        sender=message.sender,
+        subject=message.subject,
+        body=message.body,
+        message_id=message.message_id or None,
+        created_at=now,
+    )
+
+
+def _append(
+    session: Session, ticket: Ticket, row: Inbox, message: InboundMessage, *, now: datetime
+) -> None:
+    ticket.messages.append(_message_row(row, message, now=now))
+    _event(ticket, "message_received", now, inbox_id=row.id, channel=row.channel)
+
+
+def _open_ticket(
+    session: Session,
+    row: Inbox,
+    message: InboundMessage,
+    resident: Resident,
+    *,
+    config: Config,
+    now: datetime,
+) -> Ticket:
+    text = complaint_text(subject=message.subject, body=message.body)
+    result = classify(text, taxonomy=config.taxonomy)
+    decision = route(result, table=config.routing)
+    department = session.scalar(select(Department).where(Department.code == decision.department))
+    if department is None:
+        raise NotFoundError(f"department {decision.department!r} is not in the database")
+    year = row.received_at.astimezone(config.timezone).year
+    sequence = next_counter(session, f"ticket:{year}")
+    ticket = Ticket(
+        number=ticket_number(prefix=config.ticket_prefix, year=year, sequence=sequence),
+        status=TicketStatus.OPEN,
+        channel=row.channel,
+        subject=message.subject[:500],
+        category=result.category,
+        sub_topic=result.sub_topic,
+        scope=result.scope,
+        level=result.level,
+        urgency=result.urgency,
+        validity=result.validity,
+        confidence=result.confidence,
+        department=department,
+        resident=resident,
+        received_at=row.received_at,
+        created_at=now,
+    )
+    ticket.messages.append(_message_row(row, message, now=now))
+    _event(ticket, "received", now, inbox_id=row.id, channel=row.channel)
+    _event(ticket, "classified", now, **_codes(result))
+    _event(ticket, "routed", now, department=decision.department, reason=decision.reason)
+    _start_clocks(ticket, result, config=config, now=now)
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def _codes(result: Classification) -> dict[str, Any]:
+    return {
+        "category": result.category,
+        "sub_topic": result.sub_topic,
+        "scope": result.scope,
+        "level": result.level,
+        "urgency": result.urgency,
+        "validity": result.validity,
+        "confidence": result.confidence,
+        "rules": list(result.rules),
+    }
+
+
+def _start_clocks(ticket: Ticket, result: Classification, *, config: Config, now: datetime) -> None:
+    """Start both clocks from the first inbound message; an invalid complaint gets none."""
+    if result.validity != "valid":
+        _event(ticket, "sla_not_started", now, reason="invalid")
+        return
+    due = initial_due(start=ticket.received_at, policy=config.sla)
+    ticket.first_response_due = due.first_response_due
+    ticket.closure_due = due.closure_due
+    ticket.next_sla_at = due.first_response_due
+    _event(
+        ticket,
+        "sla_started",
+        now,
+        first_response_due=due.first_response_due.isoformat(),
+        closure_due=due.closure_due.isoformat(),
+    )
+
+
+def _event(ticket: Ticket, kind: str, at: datetime, **data: Any) -> None:
+    ticket.events.append(TicketEvent(kind=kind, at=at, actor=SYSTEM_ACTOR, data=data))
