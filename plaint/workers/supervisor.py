@@ -26,11 +26,14 @@ MAX_RESTART_DELAY = timedelta(seconds=30)
 # A child that stayed up this long is healthy again: its back-off starts over.
 HEALTHY_AFTER = timedelta(seconds=60)
 _POLL_SECONDS = 0.2
+# Past this many doublings the delay is capped anyway; bounding it avoids huge numbers.
+_MAX_DOUBLINGS = 16
 
 
 def restart_delay(failures: int) -> timedelta:
     """Return the wait before the ``failures``-th consecutive restart (1, 2, 4 … 30 s)."""
-    delay: timedelta = MIN_RESTART_DELAY * 2 ** max(failures - 1, 0)
+    doublings = min(max(failures - 1, 0), _MAX_DOUBLINGS)
+    delay: timedelta = MIN_RESTART_DELAY * 2**doublings
     return min(delay, MAX_RESTART_DELAY)
 
 

@@ -154,7 +154,12 @@ class ImapChannel:
         if self._client is None:
             client = IMAPClient(self._host, port=self._port, ssl=self._tls, timeout=self._timeout)
             client.normalise_times = False
-            client.login(self._username, self._password)
+            try:
+                client.login(self._username, self._password)
+            except _NETWORK_ERRORS:
+                with contextlib.suppress(*_NETWORK_ERRORS):
+                    client.shutdown()
+                raise
             self._client = client
         return self._client
 

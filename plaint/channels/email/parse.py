@@ -58,18 +58,32 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 
 def _header(message: Message, name: str) -> str:
-    raw = message.get(name)
+    """Decode header ``name``: RFC 2047 encoded words by their label, raw 8-bit bytes
+    (against the RFC, but common) by the message's first declared charset."""
+    wanted = name.lower()
+    raw = next((v for k, v in message.raw_items() if k.lower() == wanted), None)
     if raw is None:
         return ""
+    value = str(raw)
+    if any("\udc80" <= ch <= "\udcff" for ch in value):
+        undeclared = value.encode("ascii", errors="surrogateescape")
+        value = decode_bytes(undeclared, _declared_charset(message))
     try:
-        parts = decode_header(str(raw))
+        parts = decode_header(value)
     except (ValueError, LookupError):
-        return str(raw)[:_MAX_HEADER_CHARS]
+        return " ".join(value.split())[:_MAX_HEADER_CHARS]
     text = "".join(
         decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk
         for chunk, charset in parts
     )
     return " ".join(text.split())[:_MAX_HEADER_CHARS]
+
+
+def _declared_charset(message: Message) -> str | None:
+    for charset in message.get_charsets():
+        if charset:
+            return str(charset)
+    return None
 
 
 def _part_text(part: Message) -> str:
@@ -90,7 +104,7 @@ def _body_and_attachments(message: Message) -> tuple[str, tuple[Attachment, ...]
         if part.is_multipart():
             continue
         filename = part.get_filename()
-        disposition = (part.get("Content-Disposition") or "").lower()
+        disposition = str(part.get("Content-Disposition") or "").lower()
         if filename or disposition.startswith("attachment"):
             payload = part.get_payload(decode=True)
             size = len(payload) if isinstance(payload, bytes) else 0

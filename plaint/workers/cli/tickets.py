@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,13 +43,19 @@ def ticket_rows(tickets: Sequence[Any], tz: ZoneInfo) -> list[list[str]]:
     ]  # fmt: skip
 
 
-def _open_db() -> tuple[Any, Any]:
+@contextlib.contextmanager
+def _open_db() -> Iterator[tuple[Any, Any]]:
+    """Yield (session factory, config) from the environment; dispose of the engine after."""
     from plaint.models import create_db_engine, session_factory
     from plaint.settings import load_config, load_settings
 
     settings = load_settings(os.environ)
     config = load_config(settings.config_path)
-    return session_factory(create_db_engine(settings.database_url)), config
+    engine = create_db_engine(settings.database_url)
+    try:
+        yield session_factory(engine), config
+    finally:
+        engine.dispose()
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -57,11 +64,10 @@ def _list(args: argparse.Namespace) -> int:
     from plaint.models import Ticket
     from plaint.workers.cli.textable import render_table
 
-    sessions, config = _open_db()
     query = select(Ticket).order_by(Ticket.id.desc()).limit(args.limit)
     if args.status:
         query = query.where(Ticket.status == args.status)
-    with sessions() as session:
+    with _open_db() as (sessions, config), sessions() as session:
         tickets = session.scalars(query).all()
         print(render_table(TICKET_HEADERS, ticket_rows(tickets, config.timezone)))
     return 0
@@ -73,9 +79,8 @@ def _show(args: argparse.Namespace) -> int:
     from plaint.errors import NotFoundError
     from plaint.models import Ticket
 
-    sessions, config = _open_db()
-    tz = config.timezone
-    with sessions() as session:
+    with _open_db() as (sessions, config), sessions() as session:
+        tz = config.timezone
         ticket = session.scalar(select(Ticket).where(Ticket.number == args.number))
         if ticket is None:
             raise NotFoundError(f"no ticket numbered {args.number!r}")

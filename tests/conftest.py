@@ -1,0 +1,158 @@
+"""Fixtures: real Redis, PostgreSQL and Dovecot servers, databases on both dialects, and
+a dramatiq worker running plaint's actors against them."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from imapclient import IMAPClient
+
+from plaint.models import create_db_engine, session_factory
+from plaint.models.migrate import upgrade
+from plaint.settings import Config, load_config
+from tests.servers import DovecotServer, PostgresServer, RedisServer
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The test Redis, emptied before each test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    return redis_server.url
+
+
+@contextlib.contextmanager
+def service_dir(prefix: str) -> Iterator[Path]:
+    """A directory that servers dropping root (postgres, dovecot) can enter: pytest's own
+    temporary tree is private to root."""
+    directory = Path(tempfile.mkdtemp(prefix=f"plaint-test-{prefix}-"))
+    directory.chmod(0o755)
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    with service_dir("pg") as directory:
+        server = PostgresServer(directory)
+        server.start()
+        yield server
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated database: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'plaint.db'}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url = server.create_database(f"t{os.getpid()}_{next(_counter)}")
+    engine = create_db_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[Any]:
+    engine = create_db_engine(db_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[DovecotServer]:
+    with service_dir("dovecot") as directory:
+        server = DovecotServer(directory)
+        server.start()
+        server.add_user(IMAP_USER, IMAP_PASSWORD)
+        yield server
+        server.stop()
+
+
+@dataclass
+class Mailbox:
+    """A fresh IMAP folder of the test account on the test Dovecot."""
+
+    host: str
+    port: int
+    username: str
+    password: str
+    folder: str
+
+    def client(self) -> IMAPClient:
+        client = IMAPClient(self.host, port=self.port, ssl=False, timeout=10)
+        client.login(self.username, self.password)
+        return client
+
+    def append(self, raw: bytes, folder: str | None = None) -> None:
+        client = self.client()
+        try:
+            client.append(folder or self.folder, raw)
+        finally:
+            client.logout()
+
+
+IMAP_USER, IMAP_PASSWORD = "resident-mail", "s3cret-test-password"
+
+
+@pytest.fixture
+def mailbox(dovecot: DovecotServer) -> Mailbox:
+    box = Mailbox("127.0.0.1", dovecot.port, IMAP_USER, IMAP_PASSWORD, f"T{uuid.uuid4().hex}")
+    client = box.client()
+    client.create_folder(box.folder)
+    client.logout()
+    return box
+
+
+@pytest.fixture
+def make_config(tmp_path: Path) -> Callable[..., Config]:
+    """Build a validated Config from TOML text (over the packaged defaults)."""
+
+    def build(text: str = "") -> Config:
+        path = tmp_path / f"config{next(_counter)}.toml"
+        path.write_text(text, "utf-8")
+        return load_config(path)
+
+    return build
+
+
+def source_toml(mailbox: Mailbox, *, name: str = "mail") -> str:
+    return f"""
+[[sources]]
+name = "{name}"
+kind = "imap"
+host = "{mailbox.host}"
+port = {mailbox.port}
+tls = false
+username = "{mailbox.username}"
+password_env = "TEST_IMAP_PASSWORD"
+folder = "{mailbox.folder}"
+poll_interval_seconds = 1
+"""

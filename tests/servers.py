@@ -1,0 +1,268 @@
+"""Real servers for tests, each started on a free loopback port in a temporary directory
+and probed until ready (never a fixed sleep).
+
+The servers come from the OS (Debian packages installed by ``make test``): redis-server,
+PostgreSQL 15 and Dovecot. When a binary is missing, the fixture skips its tests locally
+and fails them in CI (``CI=true``), so a missing install step cannot hide behind a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+READY_TIMEOUT_SECONDS = 30.0
+_PROBE_INTERVAL_SECONDS = 0.02
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def missing(what: str) -> None:
+    """Skip locally, fail in CI: a test server that CI cannot start is a broken set-up."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is not installed; `make test` installs it", pytrace=False)
+    pytest.skip(f"{what} is not installed (run `make test` to install test servers)")
+
+
+def wait_until(probe: Callable[[], bool], *, what: str, process: subprocess.Popen[bytes]) -> None:
+    """Call ``probe`` until it returns true; fail if ``process`` exits or time runs out."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode} before it was ready")
+        try:
+            if probe():
+                return
+        except OSError:
+            pass
+        time.sleep(_PROBE_INTERVAL_SECONDS)
+    raise RuntimeError(f"{what} was not ready within {READY_TIMEOUT_SECONDS} s")
+
+
+def tcp_open(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class RedisServer:
+    """Debian's redis-server with an append-only file, on a free port."""
+
+    def __init__(self, directory: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            missing("redis-server")
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._argv = [
+            str(binary), "--port", str(self.port), "--bind", "127.0.0.1",
+            "--dir", str(directory), "--appendonly", "yes", "--save", "",
+            "--logfile", str(directory / "redis.log"),
+        ]  # fmt: skip
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(self._argv, stdin=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port)
+        try:
+            wait_until(lambda: bool(client.ping()), what="redis-server", process=self.process)
+        finally:
+            client.close()
+
+    def kill(self) -> None:
+        """``kill -9`` the server, as a crash would."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+
+
+def _pg_bin(name: str) -> str | None:
+    for directory in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (directory / name).exists():
+            return str(directory / name)
+    return shutil.which(name)
+
+
+def _as_postgres(argv: list[str]) -> list[str]:
+    """initdb and postgres refuse to run as root: run them as the ``postgres`` user."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *argv]
+    return argv
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster (trust auth, loopback only) on a free port."""
+
+    def __init__(self, directory: Path) -> None:
+        initdb, postgres = _pg_bin("initdb"), _pg_bin("postgres")
+        if initdb is None or postgres is None:
+            missing("PostgreSQL server (initdb, postgres)")
+        self.directory = directory
+        self.port = free_port()
+        self._initdb, self._postgres = str(initdb), str(postgres)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        import psycopg
+
+        data = self.directory / "data"
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        subprocess.run(
+            _as_postgres([self._initdb, "-D", str(data), "-U", "postgres", "--auth=trust",
+                          "--no-sync", "-E", "UTF8", "--locale=C"]),
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        with (self.directory / "postgres.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                _as_postgres([self._postgres, "-D", str(data), "-p", str(self.port),
+                              "-c", "listen_addresses=127.0.0.1", "-k", str(self.directory),
+                              "-c", "fsync=off", "-c", "synchronous_commit=off",
+                              "-c", "full_page_writes=off", "-c", "max_connections=200"]),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+            )  # fmt: skip
+
+        def ready() -> bool:
+            try:
+                psycopg.connect(self.admin_dsn, connect_timeout=2).close()
+            except psycopg.OperationalError:
+                return False
+            return True
+
+        wait_until(ready, what="PostgreSQL", process=self.process)
+
+    @property
+    def admin_dsn(self) -> str:
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
+
+    def create_database(self, name: str) -> str:
+        """Create database ``name`` and return its SQLAlchemy URL."""
+        import psycopg
+
+        with psycopg.connect(self.admin_dsn, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+
+
+_DOVECOT_CONF = """\
+protocols = imap
+listen = 127.0.0.1
+base_dir = {dir}/run
+log_path = {dir}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+default_login_user = dovenull
+default_internal_user = dovecot
+first_valid_uid = 0
+mail_location = maildir:{dir}/home/%u/Maildir
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {dir}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={user} gid={user} home={dir}/home/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = 0
+  }}
+}}
+service submission-login {{
+  inet_listener submission {{
+    port = 0
+  }}
+}}
+service stats {{
+  unix_listener stats-reader {{
+    mode = 0666
+  }}
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+"""
+
+
+class DovecotServer:
+    """Dovecot IMAP in the foreground from a throwaway config; users are added on demand."""
+
+    def __init__(self, directory: Path) -> None:
+        binary = shutil.which("dovecot") or (
+            "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None
+        )
+        if binary is None:
+            missing("Dovecot (dovecot-imapd)")
+        self.directory = directory
+        self.port = free_port()
+        self._binary = str(binary)
+        self.process: subprocess.Popen[bytes] | None = None
+        self._users: dict[str, str] = {}
+
+    def start(self) -> None:
+        (self.directory / "run").mkdir(parents=True, exist_ok=True)
+        (self.directory / "home").mkdir(exist_ok=True)
+        user = "dovecot" if os.geteuid() == 0 else str(os.getuid())
+        if os.geteuid() == 0:
+            shutil.chown(self.directory / "home", "dovecot", "dovecot")
+            self.directory.chmod(0o755)
+        (self.directory / "passwd").write_text("")
+        conf = self.directory / "dovecot.conf"
+        conf.write_text(_DOVECOT_CONF.format(dir=self.directory, port=self.port, user=user))
+        self.process = subprocess.Popen(
+            [self._binary, "-F", "-c", str(conf)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_until(lambda: tcp_open(self.port), what="Dovecot", process=self.process)
+
+    def add_user(self, name: str, password: str) -> None:
+        """Add an IMAP user (passwd-file is re-read on every login)."""
+        self._users[name] = password
+        lines = "".join(f"{u}:{{PLAIN}}{p}\n" for u, p in self._users.items())
+        (self.directory / "passwd").write_text(lines)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)

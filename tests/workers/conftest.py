@@ -1,0 +1,109 @@
+"""A dramatiq worker running plaint's real actors on the test Redis, against a test
+database (SQLite and PostgreSQL) and a test IMAP folder on Dovecot."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import pytest
+import redis
+from dramatiq import Worker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from plaint.models import Inbox, Ticket, create_db_engine, session_factory
+from plaint.settings import Config, load_settings
+from plaint.workers import runtime
+from plaint.workers.store import sync_departments
+from tests.conftest import Mailbox, source_toml
+from tests.servers import RedisServer
+
+
+@pytest.fixture(scope="session")
+def actors(redis_server: RedisServer) -> ModuleType:
+    """plaint.workers.actors, imported with the test Redis as the broker."""
+    os.environ["PLAINT_REDIS_URL"] = redis_server.url
+    from plaint.workers import actors as module
+
+    return module
+
+
+@dataclass
+class Plant:
+    """Everything an end-to-end test drives: the runtime, the actors and a worker."""
+
+    rt: runtime.Runtime
+    actors: ModuleType
+    mailbox: Mailbox
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.rt.sessions
+
+    def poll(self, source: str = "mail") -> None:
+        """Enqueue a poll and wait until it and every triage it caused are done."""
+        self.actors.poll_source.send(source)
+        self.drain()
+
+    def drain(self) -> None:
+        broker = self.actors.dramatiq.get_broker()
+        for queue in ("intake", "triage", "maintenance", "triage"):
+            broker.join(queue, timeout=60_000)
+
+    def count(self, model: Any) -> int:
+        with self.sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+    def tickets(self) -> list[Ticket]:
+        with self.sessions() as session:
+            rows = session.scalars(select(Ticket).order_by(Ticket.id)).unique().all()
+            for ticket in rows:
+                _ = ticket.messages, ticket.events, ticket.department
+            return list(rows)
+
+    def inbox(self) -> list[Inbox]:
+        with self.sessions() as session:
+            return list(session.scalars(select(Inbox).order_by(Inbox.id)))
+
+
+@pytest.fixture
+def plant(
+    actors: ModuleType,
+    redis_url: str,
+    db_url: str,
+    mailbox: Mailbox,
+    make_config: Callable[..., Config],
+) -> Iterator[Plant]:
+    config = make_config(source_toml(mailbox))
+    environ = {
+        "PLAINT_DATABASE_URL": db_url,
+        "PLAINT_REDIS_URL": redis_url,
+        "TEST_IMAP_PASSWORD": mailbox.password,
+    }
+    engine = create_db_engine(db_url)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        sync_departments(session, config.departments)
+    client = redis.Redis.from_url(redis_url)
+    rt = runtime.Runtime(
+        settings=load_settings(environ),
+        config=config,
+        engine=engine,
+        sessions=sessions,
+        redis=client,
+        environ=environ,
+    )
+    runtime.install(rt)
+    worker = Worker(actors.dramatiq.get_broker(), worker_threads=2, worker_timeout=50)
+    worker.start()
+    try:
+        yield Plant(rt=rt, actors=actors, mailbox=mailbox)
+    finally:
+        worker.stop()
+        runtime.install(None)
+        client.close()
+        engine.dispose()
