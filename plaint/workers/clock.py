@@ -45,7 +45,7 @@ class Schedule:
 
 def run_clock(
     *,
-    client: redis.Redis[bytes],
+    client: redis.Redis,
     schedule: Schedule,
     jobs: Mapping[str, Callable[[], None]],
     stop: threading.Event,

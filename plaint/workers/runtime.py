@@ -31,7 +31,7 @@ class Runtime:
     config: Config
     engine: Engine
     sessions: sessionmaker[Session]
-    redis: redis.Redis[bytes]
+    redis: redis.Redis
     environ: Mapping[str, str]
 
 
