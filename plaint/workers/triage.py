@@ -68,6 +68,7 @@ def triage_inbox(
         return _quarantine(row, exc.reason, now=now)
     if message.auto_submitted:
         return _quarantine(row, "auto_submitted", now=now)
+    _triage_earlier_parents(session, row, message, config=config, now=now)
     resident = _resident_for(session, message, now=now)
     ticket = _thread_parent(session, message, resident)
     if ticket is not None:
@@ -80,6 +81,25 @@ def triage_inbox(
     row.processed_at = now
     logger.info("inbox %s triaged: %s, ticket %s", inbox_id, outcome.value, ticket.id)
     return outcome
+
+
+def _triage_earlier_parents(
+    session: Session, row: Inbox, message: InboundMessage, *, config: Config, now: datetime
+) -> None:
+    """Triage first any earlier, still pending inbox row this message replies to, so a
+    follow-up pulled in the same batch as its original joins the original's ticket."""
+    if not message.thread_ids:
+        return
+    parents = session.scalars(
+        select(Inbox.id).where(
+            Inbox.source == row.source,
+            Inbox.external_id.in_([f"<{mid}>" for mid in message.thread_ids]),
+            Inbox.status == InboxStatus.PENDING,
+            Inbox.id < row.id,
+        )
+    ).all()
+    for parent_id in sorted(parents):
+        triage_inbox(session, parent_id, config=config, now=now)
 
 
 def _quarantine(row: Inbox, reason: str, *, now: datetime) -> TriageOutcome:

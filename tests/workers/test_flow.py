@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import update
 
 from plaint.models import ChannelCursor, Inbox, InboxStatus, Message
+from plaint.workers.triage import triage_inbox
 from tests.conftest import source_toml
 from tests.workers.conftest import Plant
 
@@ -171,3 +172,18 @@ def test_a_poll_already_running_elsewhere_is_skipped(plant: Plant) -> None:
     lock.release()
     plant.actors.poll_source.fn("mail")
     assert plant.count(Inbox) == 1
+
+
+def test_a_reply_pulled_with_its_original_joins_it_whatever_the_triage_order(
+    plant: Plant,
+) -> None:
+    plant.mailbox.append(complaint(1))
+    reply = complaint(2, "补充：还有人在里面", In_Reply_To="<c1@example.com>")
+    plant.mailbox.append(reply.replace(b"resident2@", b"resident1@"))
+    plant.actors.poll_source.fn("mail")  # both rows written, both triages enqueued
+    reply_id = plant.inbox()[1].id
+    with plant.sessions.begin() as session:  # the reply's triage happens to run first
+        triage_inbox(session, reply_id, config=plant.rt.config, now=datetime.now(UTC))
+    plant.drain()
+    [ticket] = plant.tickets()
+    assert [m.body[:2] for m in ticket.messages] == ["3号", "补充"]
