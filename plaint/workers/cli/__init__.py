@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "plaint.workers.cli.db",
     "plaint.workers.cli.tickets",
     "plaint.workers.cli.demo",
+    "plaint.workers.cli.classify",
     "plaint.workers.cli.sla",
 )
 
