@@ -9,7 +9,8 @@
      │    └── ChannelUnavailableError  a channel's server is down, slow or refused us
      └── PermanentError              retrying cannot help
           ├── MalformedMessageError  the sender's fault: record, quarantine, ack, carry on
-          └── NotFoundError          a ticket, inbox item or source that does not exist
+          ├── NotFoundError          a ticket, inbox item or source that does not exist
+          └── ConflictError          the ticket's state does not allow that action
 
 Third-party exceptions never leave ``plaint.channels``: adapters translate them with
 ``raise ChannelUnavailableError(...) from exc`` or ``MalformedMessageError``.
@@ -21,6 +22,7 @@ __all__ = [
     "CalendarCoverageError",
     "ChannelUnavailableError",
     "ConfigError",
+    "ConflictError",
     "MalformedMessageError",
     "NotFoundError",
     "PermanentError",
@@ -63,3 +65,7 @@ class MalformedMessageError(PermanentError):
 
 class NotFoundError(PermanentError):
     """The named object does not exist."""
+
+
+class ConflictError(PermanentError):
+    """The action does not fit the ticket's state (e.g. resuming a ticket not waiting)."""

@@ -11,7 +11,7 @@ the offending key, at start-up.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
@@ -19,10 +19,19 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from plaint.calendars import calendar_from_table
 from plaint.errors import ConfigError
+from plaint.pipeline.calendar import WorkCalendar
 from plaint.pipeline.classify import Rule, Taxonomy
 from plaint.pipeline.route import RoutingTable
-from plaint.pipeline.sla import SlaPolicy
+from plaint.slaconfig import (
+    EscalationConfig,
+    SlaConfig,
+    StaffMember,
+    build_escalation,
+    build_sla,
+    build_staff,
+)
 
 __all__ = [
     "Config",
@@ -113,7 +122,15 @@ class Config:
     departments: tuple[Department, ...]
     taxonomy: Taxonomy
     routing: RoutingTable
-    sla: SlaPolicy
+    sla: SlaConfig
+    calendar: WorkCalendar
+    staff_calendar: WorkCalendar
+    escalation: EscalationConfig
+    staff: tuple[StaffMember, ...]
+
+    def staff_member(self, code: str | None) -> StaffMember | None:
+        """Return the staff member with ``code``, if there is one."""
+        return next((s for s in self.staff if s.code == code), None)
 
     def source(self, name: str) -> SourceConfig:
         """Return the source called ``name``; raise ConfigError if there is none."""
@@ -123,8 +140,12 @@ class Config:
         raise ConfigError(f"sources: no source named {name!r}")
 
 
-def load_config(path: Path | None) -> Config:
-    """Load and validate the TOML file at ``path`` over the packaged defaults."""
+def load_config(path: Path | None, *, required_years: Iterable[int] = ()) -> Config:
+    """Load and validate the TOML file at ``path`` over the packaged defaults.
+
+    ``required_years`` are years the working-day calendar must cover (a process passes the
+    current year at start-up); CalendarCoverageError names a missing one and how to add it.
+    """
     defaults = tomllib.loads(resources.files("plaint").joinpath("defaults.toml").read_text("utf-8"))
     data = dict(defaults)
     if path is not None:
@@ -134,10 +155,10 @@ def load_config(path: Path | None) -> Config:
             raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
-    return _build_config(data)
+    return _build_config(data, tuple(required_years))
 
 
-def _build_config(data: dict[str, Any]) -> Config:
+def _build_config(data: dict[str, Any], required_years: tuple[int, ...]) -> Config:
     company = _table(data, "company")
     tz_name = _str(company, "timezone", "company")
     try:
@@ -156,7 +177,10 @@ def _build_config(data: dict[str, Any]) -> Config:
     fallback = _str(routing_table, "fallback_department", "routing")
     if fallback not in codes:
         raise ConfigError(f"routing.fallback_department: {fallback!r} is not a department code")
-    sla = _table(data, "sla")
+    calendar_table = {"time_zone": tz_name, **_table(data, "calendar")}
+    escalation = build_escalation(_table(data, "escalation"), codes)
+    staff_table = {**calendar_table, "working_hours": escalation.staff_hours}
+    staff_table.pop("weekday_hours", None)
     return Config(
         timezone=timezone,
         ticket_prefix=_str(company, "ticket_prefix", "company"),
@@ -166,10 +190,11 @@ def _build_config(data: dict[str, Any]) -> Config:
         departments=departments,
         taxonomy=taxonomy,
         routing=RoutingTable(fallback_department=fallback),
-        sla=SlaPolicy(
-            first_response=timedelta(hours=_positive(sla, "first_response_hours", "sla")),
-            closure=timedelta(days=_positive(sla, "closure_days", "sla")),
-        ),
+        sla=build_sla(_table(data, "sla")),
+        calendar=calendar_from_table(calendar_table, required_years=required_years),
+        staff_calendar=calendar_from_table(staff_table, required_years=required_years),
+        escalation=escalation,
+        staff=build_staff(_array(data, "staff"), codes),
     )
 
 

@@ -8,15 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from plaint.errors import ConfigError
+from plaint.errors import CalendarCoverageError, ConfigError
+from plaint.pipeline.calendar import Budget
 from plaint.settings import Config, load_config, load_settings
 
 
 def test_defaults_need_no_file() -> None:
     config = load_config(None)
     assert config.timezone.key == "Asia/Shanghai"
-    assert config.sla.first_response == timedelta(hours=24)
-    assert config.sla.closure == timedelta(days=3)
+    assert config.sla.default.first_response == Budget.clock(timedelta(hours=24))
+    assert config.sla.default.closure == Budget.working_days(3)
+    assert config.sla.policy("emergency").first_response == Budget.clock(timedelta(minutes=30))
+    assert config.escalation.ladder == ("department_head", "property_manager", "regional_manager")
     assert {d.code for d in config.departments} >= {"engineering", "customer_service", "developer"}
     assert config.sources == ()
 
@@ -55,7 +58,17 @@ password_env = "IMAP_PASSWORD"
     ("text", "message"),
     [
         ("[company]\ntimezone = 'Mars/Base'\nticket_prefix = 'TS'", "company.timezone"),
-        ("[sla]\nfirst_response_hours = -1\nclosure_days = 3", "sla.first_response_hours"),
+        ("[sla]\ndefault = { first_response = { hours = -1 }, closure = { hours = 1 } }",
+         "sla.default.first_response.hours"),
+        ("[sla]\ndefault = { first_response = { weeks = 1 }, closure = { hours = 1 } }",
+         "unknown unit 'weeks'"),
+        ("[sla]\ndefault = { first_response = { hours = 1 }, closure = { hours = 1 } }\n"
+         "[[sla.policies]]\nname = 'x'\nmatch = { colour = 'red' }\n"
+         "first_response = { hours = 1 }\nclosure = { hours = 1 }", r"sla.policies\[0\].match"),
+        ("[escalation]\nladder = ['boss']", "escalation.ladder"),
+        ("[[staff]]\ncode = 'a'\nrole = 'department_head'", r"staff\[0\].department"),
+        ("[calendar]\nworking_hours = '18:00-09:00'", "working period"),
+        ("[calendar]\ncolour = 1", "calendar.colour"),
         (SOURCE.replace('"imap"', '"fax"'), r"sources\[0\].kind"),
         (SOURCE.replace("port = 993", "port = 'x'"), r"sources\[0\].port"),
         (SOURCE.replace('password_env = "IMAP_PASSWORD"', ""), r"sources\[0\].password_env"),
@@ -80,9 +93,13 @@ def test_a_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_a_company_file_replaces_only_the_tables_it_defines(
     make_config: Callable[[str], Config],
 ) -> None:
-    config = make_config(SOURCE + "\n[sla]\nfirst_response_hours = 12\nclosure_days = 5\n")
+    config = make_config(
+        SOURCE + "\n[sla]\ndefault = { first_response = { hours = 12 }, "
+        "closure = { working_days = 5 } }\n"
+    )
     assert config.source("mail").poll_interval == timedelta(seconds=30)
-    assert config.sla.first_response == timedelta(hours=12)
+    assert config.sla.default.first_response == Budget.clock(timedelta(hours=12))
+    assert config.sla.rules == ()
     assert config.taxonomy == load_config(None).taxonomy
     with pytest.raises(ConfigError, match="no source named 'other'"):
         config.source("other")
@@ -92,3 +109,15 @@ def test_the_example_config_is_valid() -> None:
     example = Path(__file__).resolve().parents[1] / "deploy" / "config.example.toml"
     config = load_config(example)
     assert config.sources
+
+
+def test_a_year_the_calendar_does_not_cover_stops_start_up_naming_it() -> None:
+    with pytest.raises(CalendarCoverageError, match="2031") as info:
+        load_config(None, required_years=[2031])
+    assert "years = [2031]" in str(info.value)
+
+
+def test_a_company_can_declare_a_year_itself(make_config: Callable[[str], Config]) -> None:
+    path_text = "[calendar]\nyears = [2031]\nholidays = [2031-01-01]\n"
+    config = make_config(path_text)
+    assert not config.calendar.is_working_day(__import__("datetime").date(2031, 1, 1))

@@ -37,7 +37,10 @@ __all__ = [
     "Inbox",
     "InboxStatus",
     "Message",
+    "Notification",
     "Resident",
+    "SlaClockEvent",
+    "SlaMark",
     "Ticket",
     "TicketEvent",
     "TicketStatus",
@@ -182,6 +185,10 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None]
     # The next instant at which the SLA sweep must look at this ticket; NULL when none.
     next_sla_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The SLA policy in force (a name from the configuration); NULL: no clocks (invalid).
+    sla_policy: Mapped[str | None] = mapped_column(String(100))
+    # The staff member handling the ticket (a staff code from the configuration).
+    assignee: Mapped[str | None] = mapped_column(String(100))
 
     department: Mapped[Department] = relationship(lazy="joined")
     resident: Mapped[Resident | None] = relationship()
@@ -190,6 +197,9 @@ class Ticket(Base):
     )
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
+    )
+    clock_events: Mapped[list[SlaClockEvent]] = relationship(
+        order_by="SlaClockEvent.id", cascade="all, delete-orphan"
     )
 
 
@@ -226,3 +236,55 @@ class TicketEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class SlaClockEvent(Base):
+    """One event of one SLA clock of a ticket; due times are recomputed from these."""
+
+    __tablename__ = "sla_clock_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    clock: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+
+
+class SlaMark(Base):
+    """A warning, breach or escalation step that fired: at most once per ticket, clock,
+    cycle and mark, whatever the retries."""
+
+    __tablename__ = "sla_marks"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "clock", "cycle", "mark", name="uq_sla_marks_once"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    clock: Mapped[str] = mapped_column(String(20))
+    cycle: Mapped[int]
+    mark: Mapped[str] = mapped_column(String(30))
+    due_at: Mapped[datetime]
+    fired_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """The outbox: one message to send to staff or a resident. ``key`` makes it exactly
+    once; ``not_before`` holds it until the recipient's working hours (unless urgent)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_status_not_before", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    recipient_kind: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(320))
+    template: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    not_before: Mapped[datetime]
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    sent_at: Mapped[datetime | None]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import dramatiq
 from redis.exceptions import LockError
@@ -20,10 +20,11 @@ from plaint.models import Inbox, InboxStatus
 from plaint.workers import runtime
 from plaint.workers.broker import TIME_LIMIT, build_broker
 from plaint.workers.intake import poll_once
+from plaint.workers.sla import sweep
 from plaint.workers.store import DbCursorStore
 from plaint.workers.triage import triage_inbox
 
-__all__ = ["poll_source", "reconcile_inbox", "triage"]
+__all__ = ["poll_source", "reconcile_inbox", "sla_sweep", "triage"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +51,6 @@ _apply_log_level()
 dramatiq.set_broker(build_broker(_redis_url()))
 
 
-def utcnow() -> datetime:
-    """The wall clock, read here at the edge and passed into the pipeline."""
-    return datetime.now(UTC)
-
-
 @dramatiq.actor(queue_name="intake", max_retries=0)
 def poll_source(source_name: str) -> None:
     """Poll one configured source once. Held single by a Redis lock: a poll that finds the
@@ -67,10 +63,10 @@ def poll_source(source_name: str) -> None:
     if not lock.acquire(blocking=False):
         return
     try:
-        cursors = DbCursorStore(rt.sessions, clock=utcnow)
+        cursors = DbCursorStore(rt.sessions, clock=rt.clock)
         channel = open_channel(rt.config.source(source_name), cursors=cursors, environ=rt.environ)
         try:
-            poll_once(channel, sessions=rt.sessions, enqueue=_enqueue_triage, clock=utcnow)
+            poll_once(channel, sessions=rt.sessions, enqueue=_enqueue_triage, clock=rt.clock)
         finally:
             channel.close()
     except ChannelUnavailableError as exc:
@@ -87,7 +83,7 @@ def triage(inbox_id: int) -> None:
     """Turn inbox row ``inbox_id`` into a ticket or a message; idempotent."""
     rt = runtime.current()
     with rt.sessions.begin() as session:
-        triage_inbox(session, inbox_id, config=rt.config, now=utcnow())
+        triage_inbox(session, inbox_id, config=rt.config, now=rt.clock())
 
 
 def _enqueue_triage(inbox_id: int) -> None:
@@ -99,7 +95,7 @@ def reconcile_inbox() -> None:
     """Re-enqueue inbox rows still pending after the grace period: the inbox, not Redis,
     is the record, so a lost triage message (Redis lost its data) loses no complaint."""
     rt = runtime.current()
-    cutoff = utcnow() - RECONCILE_GRACE
+    cutoff = rt.clock() - RECONCILE_GRACE
     with rt.sessions() as session:
         ids = session.scalars(
             select(Inbox.id)
@@ -111,3 +107,25 @@ def reconcile_inbox() -> None:
         triage.send(inbox_id)
     if ids:
         logger.info("reconciler re-enqueued %d pending inbox rows", len(ids))
+
+
+SLA_SWEEP_INTERVAL = timedelta(seconds=15)
+
+
+@dramatiq.actor(queue_name="maintenance", max_retries=0)
+def sla_sweep() -> None:
+    """Fire the SLA warnings, breaches and escalation steps whose time has come. Held
+    single by a Redis lock; a sweep that finds it taken returns at once (the clock runs
+    another on its next interval)."""
+    rt = runtime.current()
+    lock = rt.redis.lock("plaint:lock:sla-sweep", timeout=TIME_LIMIT.total_seconds(),
+                         blocking=False)  # fmt: skip
+    if not lock.acquire(blocking=False):
+        return
+    try:
+        sweep(rt.sessions, config=rt.config, now=rt.clock())
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            logger.warning("SLA sweep lock expired before release")

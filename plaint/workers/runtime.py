@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import redis
 from sqlalchemy import Engine
@@ -33,6 +34,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     redis: redis.Redis
     environ: Mapping[str, str]
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 def build_runtime(environ: Mapping[str, str]) -> Runtime:
@@ -41,7 +43,7 @@ def build_runtime(environ: Mapping[str, str]) -> Runtime:
     settings = load_settings(environ)
     if settings.redis_url is None:
         raise ConfigError("PLAINT_REDIS_URL is not set (plaint run starts an embedded Redis)")
-    config = load_config(settings.config_path)
+    config = load_config(settings.config_path, required_years=[datetime.now(UTC).year])
     engine = create_db_engine(settings.database_url)
     sessions = session_factory(engine)
     with sessions.begin() as session:

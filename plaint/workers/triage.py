@@ -32,8 +32,8 @@ from plaint.pipeline.classify import Classification, classify
 from plaint.pipeline.normalise import complaint_text
 from plaint.pipeline.numbering import ticket_number
 from plaint.pipeline.route import route
-from plaint.pipeline.sla import initial_due
 from plaint.settings import Config
+from plaint.workers.sla import start_clocks
 from plaint.workers.store import next_counter
 
 __all__ = ["TriageOutcome", "triage_inbox"]
@@ -199,9 +199,9 @@ def _open_ticket(
     _event(ticket, "received", now, inbox_id=row.id, channel=row.channel)
     _event(ticket, "classified", now, **_codes(result))
     _event(ticket, "routed", now, department=decision.department, reason=decision.reason)
-    _start_clocks(ticket, result, config=config, now=now)
     session.add(ticket)
     session.flush()
+    _start_clocks(session, ticket, result, config=config, now=now)
     return ticket
 
 
@@ -218,22 +218,26 @@ def _codes(result: Classification) -> dict[str, Any]:
     }
 
 
-def _start_clocks(ticket: Ticket, result: Classification, *, config: Config, now: datetime) -> None:
+def _start_clocks(
+    session: Session, ticket: Ticket, result: Classification, *, config: Config, now: datetime
+) -> None:
     """Start both clocks from the first inbound message; an invalid complaint gets none."""
     if result.validity != "valid":
         _event(ticket, "sla_not_started", now, reason="invalid")
         return
-    due = initial_due(start=ticket.received_at, policy=config.sla)
-    ticket.first_response_due = due.first_response_due
-    ticket.closure_due = due.closure_due
-    ticket.next_sla_at = due.first_response_due
+    start_clocks(session, ticket, config=config, now=now)
     _event(
         ticket,
         "sla_started",
         now,
-        first_response_due=due.first_response_due.isoformat(),
-        closure_due=due.closure_due.isoformat(),
+        policy=ticket.sla_policy,
+        first_response_due=_iso(ticket.first_response_due),
+        closure_due=_iso(ticket.closure_due),
     )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _event(ticket: Ticket, kind: str, at: datetime, **data: Any) -> None:

@@ -23,7 +23,7 @@ def main(source: str) -> None:
     rt = runtime.current()
     channel = open_channel(
         rt.config.source(source),
-        cursors=DbCursorStore(rt.sessions, clock=actors.utcnow),
+        cursors=DbCursorStore(rt.sessions, clock=rt.clock),
         environ=rt.environ,
     )
 
@@ -32,7 +32,7 @@ def main(source: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
     channel.ack = die  # type: ignore[method-assign]
-    poll_once(channel, sessions=rt.sessions, enqueue=actors.triage.send, clock=actors.utcnow)
+    poll_once(channel, sessions=rt.sessions, enqueue=actors.triage.send, clock=rt.clock)
 
 
 if __name__ == "__main__":

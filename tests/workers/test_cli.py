@@ -67,10 +67,12 @@ def test_a_bad_config_stops_plaint_run_naming_the_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "bad.toml"
-    config.write_text("[sla]\nfirst_response_hours = 0\nclosure_days = 3\n")
+    config.write_text(
+        "[sla]\ndefault = { first_response = { hours = 0 }, closure = { hours = 1 } }"
+    )
     monkeypatch.setenv("PLAINT_CONFIG", str(config))
     assert main(["run"]) == 2
-    assert "sla.first_response_hours" in capsys.readouterr().err
+    assert "sla.default.first_response.hours" in capsys.readouterr().err
 
 
 def _children(pid: int) -> list[int]:

@@ -11,7 +11,11 @@ from pathlib import Path
 
 from sqlalchemy import update
 
+from plaint.channels.email.imap import ImapChannel
 from plaint.models import ChannelCursor, Inbox, InboxStatus, Message
+from plaint.pipeline.calendar import Budget, due
+from plaint.workers.intake import poll_once
+from plaint.workers.store import DbCursorStore
 from plaint.workers.triage import triage_inbox
 from tests.conftest import source_toml
 from tests.workers.conftest import Plant
@@ -39,8 +43,9 @@ def test_an_email_becomes_one_routed_ticket_with_deadlines(plant: Plant) -> None
     )
     assert ticket.urgency == "emergency"
     assert ticket.number.startswith(f"TS-{ticket.received_at.astimezone().year}-")
-    assert ticket.first_response_due == ticket.received_at + timedelta(hours=24)
-    assert ticket.closure_due == ticket.received_at + timedelta(days=3)
+    assert ticket.sla_policy == "emergency"
+    assert ticket.first_response_due == ticket.received_at + timedelta(minutes=30)
+    assert ticket.closure_due == ticket.received_at + timedelta(hours=24)
     assert [e.kind for e in ticket.events] == ["received", "classified", "routed", "sla_started"]
     assert ticket.messages[0].body.startswith("3号楼电梯困人")
     assert ticket.messages[0].sender == "resident1@example.com"
@@ -49,6 +54,19 @@ def test_an_email_becomes_one_routed_ticket_with_deadlines(plant: Plant) -> None
     plant.poll()
     assert plant.count(Inbox) == 1
     assert len(plant.tickets()) == 1
+
+
+def test_an_ordinary_complaint_gets_24_hours_and_3_working_days(plant: Plant) -> None:
+    plant.mailbox.append(complaint(1, "门口垃圾两天没人清运"))
+    plant.poll()
+    [ticket] = plant.tickets()
+    calendar = plant.rt.config.calendar
+    assert ticket.sla_policy == "default"
+    assert ticket.first_response_due == ticket.received_at + timedelta(hours=24)
+    assert ticket.closure_due == due(
+        start=ticket.received_at, budget=Budget.working_days(3), calendar=calendar
+    )
+    assert ticket.next_sla_at == ticket.received_at + timedelta(hours=12)  # the 50 % warning
 
 
 def test_each_new_mail_is_one_more_ticket_with_its_own_number(plant: Plant) -> None:
@@ -141,10 +159,16 @@ def test_malformed_and_auto_replies_are_quarantined_and_do_not_block(plant: Plan
 
 def test_the_reconciler_triages_rows_whose_message_was_lost(plant: Plant) -> None:
     plant.mailbox.append(complaint(1))
-    plant.actors.poll_source.fn("mail")  # in-process: inbox row written, triage sent
-    broker = plant.actors.dramatiq.get_broker()
-    broker.flush_all()  # Redis lost the triage message
+    channel = ImapChannel.from_config(
+        plant.rt.config.source("mail"),
+        cursors=DbCursorStore(plant.sessions, clock=plant.rt.clock),
+        environ=plant.rt.environ,
+    )
+    lost: list[int] = []  # the triage message is sent nowhere: Redis lost it
+    poll_once(channel, sessions=plant.sessions, enqueue=lost.append, clock=plant.rt.clock)
+    channel.close()
     plant.drain()
+    assert lost
     assert plant.tickets() == []
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     with plant.sessions.begin() as session:

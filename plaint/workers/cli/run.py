@@ -38,7 +38,8 @@ def _run(args: argparse.Namespace) -> int:
     from plaint.workers.stack import open_stack
 
     settings = load_settings(os.environ)
-    load_config(settings.config_path)  # fail here, naming the key, not in every child
+    # Fail here, naming the key or the uncovered year, not in every child.
+    load_config(settings.config_path, required_years=[_this_year()])
     _logging(settings.log_level)
     with open_stack(settings, os.environ) as stack:
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -74,7 +75,7 @@ def _clock(args: argparse.Namespace) -> int:
     from plaint.workers.clock import Schedule, run_clock
 
     settings = load_settings(os.environ)
-    config = load_config(settings.config_path)
+    config = load_config(settings.config_path, required_years=[_this_year()])
     _logging(settings.log_level)
     if settings.redis_url is None:
         from plaint.errors import ConfigError
@@ -86,6 +87,8 @@ def _clock(args: argparse.Namespace) -> int:
     jobs = {f"poll:{s.name}": _sender(actors.poll_source, s.name) for s in config.sources}
     intervals["reconcile"] = actors.RECONCILE_GRACE
     jobs["reconcile"] = actors.reconcile_inbox.send
+    intervals["sla_sweep"] = actors.SLA_SWEEP_INTERVAL
+    jobs["sla_sweep"] = actors.sla_sweep.send
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -100,3 +103,9 @@ def _clock(args: argparse.Namespace) -> int:
 
 def _sender(actor: Any, *args: Any) -> Any:
     return lambda: actor.send(*args)
+
+
+def _this_year() -> int:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).year

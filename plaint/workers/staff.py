@@ -1,0 +1,212 @@
+"""What staff do to a ticket, and what it does to the SLA clocks.
+
+Every action is a ticket event; actions that touch the clocks also store clock events, and
+the due times are then recomputed from the events (:func:`plaint.workers.sla.refresh_sla`).
+
+- respond / accept (受理): the first response; the automatic acknowledgement never is.
+- wait: waiting on the resident pauses both running clocks; resume restarts them.
+- resolve / close: the closure clock is met (a first response too, if none was given).
+- reopen: the closure clock starts a new cycle; the first response stays met.
+- transfer: another department owns the ticket; the clocks keep running.
+- acknowledge: someone took the escalation; the ladder stops climbing.
+- assign: a staff member handles the ticket (warnings go to them).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plaint.errors import ConflictError, NotFoundError
+from plaint.models import Department, SlaClockEvent, Ticket, TicketEvent, TicketStatus
+from plaint.pipeline.sla import Clock, ClockEventKind
+from plaint.settings import Config
+from plaint.workers.sla import plan_for, refresh_sla
+
+__all__ = ["Action", "act"]
+
+
+class Action(enum.StrEnum):
+    """A staff action on a ticket."""
+
+    RESPOND = "respond"
+    ACCEPT = "accept"
+    WAIT = "wait"
+    RESUME = "resume"
+    RESOLVE = "resolve"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    TRANSFER = "transfer"
+    ACKNOWLEDGE = "acknowledge"
+    ASSIGN = "assign"
+
+
+_OPEN = (TicketStatus.OPEN, TicketStatus.RESPONDED, TicketStatus.WAITING)
+
+
+def act(
+    session: Session,
+    ticket: Ticket,
+    action: Action,
+    *,
+    actor: str,
+    at: datetime,
+    config: Config,
+    target: str | None = None,
+) -> None:
+    """Apply ``action`` by ``actor`` at ``at``; ``target`` is the department of a transfer
+    or the staff code of an assignment. Raises ConflictError when the ticket's state does
+    not allow the action, NotFoundError for an unknown department or staff code."""
+    handler = _HANDLERS[action]
+    data = handler(session, ticket, actor, at, config, target)
+    ticket.events.append(TicketEvent(kind=action.value, at=at, actor=actor, data=data))
+    refresh_sla(session, ticket, config=config, now=at)
+
+
+def _clock(ticket: Ticket, clock: Clock, kind: ClockEventKind, at: datetime, actor: str) -> None:
+    ticket.clock_events.append(
+        SlaClockEvent(clock=clock.value, kind=kind.value, at=at, actor=actor)
+    )
+
+
+def _require(ticket: Ticket, allowed: tuple[TicketStatus, ...], action: str) -> None:
+    if ticket.status not in allowed:
+        raise ConflictError(f"cannot {action} ticket {ticket.number}: it is {ticket.status}")
+
+
+def _states(session: Session, ticket: Ticket, config: Config, at: datetime) -> Any:
+    return plan_for(session, ticket, config=config, now=at).states
+
+
+def _meet_first_response(
+    session: Session, ticket: Ticket, actor: str, at: datetime, config: Config
+) -> None:
+    if ticket.first_responded_at is None:
+        ticket.first_responded_at = at
+        if ticket.sla_policy is not None:
+            _end_pause(session, ticket, Clock.FIRST_RESPONSE, actor, at, config)
+            _clock(ticket, Clock.FIRST_RESPONSE, ClockEventKind.MET, at, actor)
+
+
+def _end_pause(
+    session: Session, ticket: Ticket, clock: Clock, actor: str, at: datetime, config: Config
+) -> None:
+    session.flush()
+    if _states(session, ticket, config, at)[clock].paused_since is not None:
+        _clock(ticket, clock, ClockEventKind.RESUMED, at, actor)
+
+
+def _respond(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
+             target: str | None) -> dict[str, Any]:  # fmt: skip
+    _require(ticket, _OPEN, "respond to")
+    first = ticket.first_responded_at is None
+    _meet_first_response(session, ticket, actor, at, config)
+    if ticket.status == TicketStatus.OPEN:
+        ticket.status = TicketStatus.RESPONDED
+    return {"first_response": first}
+
+
+def _wait(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
+          target: str | None) -> dict[str, Any]:  # fmt: skip
+    _require(ticket, (TicketStatus.OPEN, TicketStatus.RESPONDED), "pause")
+    if ticket.sla_policy is not None:
+        session.flush()
+        for clock, state in _states(session, ticket, config, at).items():
+            if state.running:
+                _clock(ticket, clock, ClockEventKind.PAUSED, at, actor)
+    ticket.status = TicketStatus.WAITING
+    return {}
+
+
+def _resume(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
+            target: str | None) -> dict[str, Any]:  # fmt: skip
+    _require(ticket, (TicketStatus.WAITING,), "resume")
+    if ticket.sla_policy is not None:
+        for clock in Clock:
+            _end_pause(session, ticket, clock, actor, at, config)
+    ticket.status = TicketStatus.RESPONDED if ticket.first_responded_at else TicketStatus.OPEN
+    return {}
+
+
+def _resolve(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
+             target: str | None) -> dict[str, Any]:  # fmt: skip
+    _require(ticket, _OPEN, "resolve")
+    _meet_first_response(session, ticket, actor, at, config)
+    if ticket.closed_at is None:
+        ticket.closed_at = at
+        if ticket.sla_policy is not None:
+            _end_pause(session, ticket, Clock.CLOSURE, actor, at, config)
+            _clock(ticket, Clock.CLOSURE, ClockEventKind.MET, at, actor)
+    ticket.status = TicketStatus.RESOLVED
+    return {}
+
+
+def _close(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
+           target: str | None) -> dict[str, Any]:  # fmt: skip
+    _require(ticket, (*_OPEN, TicketStatus.RESOLVED), "close")
+    if ticket.status != TicketStatus.RESOLVED:
+        _resolve(session, ticket, actor, at, config, target)
+    ticket.status = TicketStatus.CLOSED
+    return {}
+
+
+def _reopen(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
+            target: str | None) -> dict[str, Any]:  # fmt: skip
+    _require(ticket, (TicketStatus.RESOLVED, TicketStatus.CLOSED), "reopen")
+    ticket.closed_at = None
+    if ticket.sla_policy is not None:
+        _clock(ticket, Clock.CLOSURE, ClockEventKind.RESTARTED, at, actor)
+    ticket.status = TicketStatus.RESPONDED if ticket.first_responded_at else TicketStatus.OPEN
+    return {}
+
+
+def _transfer(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
+              target: str | None) -> dict[str, Any]:  # fmt: skip
+    _require(ticket, _OPEN, "transfer")
+    department = session.scalar(select(Department).where(Department.code == target))
+    if department is None:
+        raise NotFoundError(f"no department {target!r}")
+    previous = ticket.department.code
+    ticket.department = department
+    return {"from": previous, "to": department.code}
+
+
+def _acknowledge(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
+                 target: str | None) -> dict[str, Any]:  # fmt: skip
+    breached = []
+    if ticket.sla_policy is not None:
+        session.flush()
+        for clock, state in _states(session, ticket, config, at).items():
+            if state.met_at is None and state.due is not None and state.due <= at:
+                _clock(ticket, clock, ClockEventKind.ACKNOWLEDGED, at, actor)
+                breached.append(clock.value)
+    if not breached:
+        raise ConflictError(f"ticket {ticket.number} has no breached clock to acknowledge")
+    return {"clocks": breached}
+
+
+def _assign(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
+            target: str | None) -> dict[str, Any]:  # fmt: skip
+    _require(ticket, _OPEN, "assign")
+    if config.staff_member(target) is None:
+        raise NotFoundError(f"no staff member {target!r} in the configuration")
+    previous, ticket.assignee = ticket.assignee, target
+    return {"from": previous, "to": target}
+
+
+_HANDLERS = {
+    Action.RESPOND: _respond,
+    Action.ACCEPT: _respond,
+    Action.WAIT: _wait,
+    Action.RESUME: _resume,
+    Action.RESOLVE: _resolve,
+    Action.CLOSE: _close,
+    Action.REOPEN: _reopen,
+    Action.TRANSFER: _transfer,
+    Action.ACKNOWLEDGE: _acknowledge,
+    Action.ASSIGN: _assign,
+}
