@@ -161,7 +161,8 @@ def _sweep_ticket(
     for moment in plan.due_now:
         session.add(SlaMark(ticket_id=ticket.id, clock=moment.clock.value, cycle=moment.cycle,
                             mark=moment.mark, due_at=moment.at, fired_at=now))  # fmt: skip
-        sent += _notify(session, ticket, moment, config=config, now=now)
+        superseded = _superseded(moment, plan.due_now)
+        sent += _notify(session, ticket, moment, config=config, now=now, quiet=superseded)
     ticket.next_sla_at = plan.next_at
     return len(plan.due_now), sent
 
@@ -179,11 +180,24 @@ def _recipients(ticket: Ticket, mark: str, config: Config) -> list[StaffMember]:
     return [s for s in config.staff if s.role == "department_head" and s.department == department]
 
 
+def _superseded(moment: Moment, due_now: tuple[Moment, ...]) -> bool:
+    """A warning fired together with a later warning or the breach of the same clock (a
+    sweep that ran late) is recorded but not sent: one message says it all."""
+    if not moment.mark.startswith("warn:"):
+        return False
+    return any(
+        other.clock is moment.clock and other.cycle == moment.cycle and other.at > moment.at
+        and not other.mark.startswith("escalate:")
+        for other in due_now
+    )  # fmt: skip
+
+
 def _notify(
-    session: Session, ticket: Ticket, moment: Moment, *, config: Config, now: datetime
-) -> int:
+    session: Session, ticket: Ticket, moment: Moment, *, config: Config, now: datetime,
+    quiet: bool = False,
+) -> int:  # fmt: skip
     kind = moment.mark.split(":")[0]
-    recipients = _recipients(ticket, moment.mark, config)
+    recipients = [] if quiet else _recipients(ticket, moment.mark, config)
     _event(ticket, f"sla_{kind}", now, clock=moment.clock.value, cycle=moment.cycle,
            mark=moment.mark, due_at=moment.at.isoformat(),
            recipients=[r.code for r in recipients])  # fmt: skip

@@ -3,9 +3,11 @@ database (SQLite and PostgreSQL) and a test IMAP folder on Dovecot."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
@@ -39,6 +41,18 @@ class Plant:
     rt: runtime.Runtime
     actors: ModuleType
     mailbox: Mailbox
+    clock: ManualClock
+    worker: Worker | None = None
+
+    def start_worker(self) -> None:
+        broker = self.actors.dramatiq.get_broker()
+        self.worker = Worker(broker, worker_threads=2, worker_timeout=50)
+        self.worker.start()
+
+    def stop_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
 
     @property
     def sessions(self) -> sessionmaker[Session]:
@@ -70,40 +84,65 @@ class Plant:
             return list(session.scalars(select(Inbox).order_by(Inbox.id)))
 
 
+class ManualClock:
+    """The runtime's clock in tests: starts at the real time, moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, value: datetime) -> None:
+        self.now = value
+
+
 @pytest.fixture
-def plant(
+def make_plant(
     actors: ModuleType,
     redis_url: str,
     db_url: str,
     mailbox: Mailbox,
     make_config: Callable[..., Config],
-) -> Iterator[Plant]:
-    config = make_config(source_toml(mailbox))
-    environ = {
-        "PLAINT_DATABASE_URL": db_url,
-        "PLAINT_REDIS_URL": redis_url,
-        "TEST_IMAP_PASSWORD": mailbox.password,
-    }
-    engine = create_db_engine(db_url)
-    sessions = session_factory(engine)
-    with sessions.begin() as session:
-        sync_departments(session, config.departments)
-    client = redis.Redis.from_url(redis_url)
-    rt = runtime.Runtime(
-        settings=load_settings(environ),
-        config=config,
-        engine=engine,
-        sessions=sessions,
-        redis=client,
-        environ=environ,
-    )
-    runtime.install(rt)
-    worker = Worker(actors.dramatiq.get_broker(), worker_threads=2, worker_timeout=50)
-    worker.start()
-    try:
-        yield Plant(rt=rt, actors=actors, mailbox=mailbox)
-    finally:
-        worker.stop()
-        runtime.install(None)
-        client.close()
-        engine.dispose()
+) -> Iterator[Callable[[str], Plant]]:
+    """Build the plant with extra TOML after the mailbox source; one per test."""
+    cleanup = contextlib.ExitStack()
+
+    def build(extra_toml: str = "") -> Plant:
+        config = make_config(source_toml(mailbox) + extra_toml)
+        environ = {
+            "PLAINT_DATABASE_URL": db_url,
+            "PLAINT_REDIS_URL": redis_url,
+            "TEST_IMAP_PASSWORD": mailbox.password,
+        }
+        engine = create_db_engine(db_url)
+        cleanup.callback(engine.dispose)
+        sessions = session_factory(engine)
+        with sessions.begin() as session:
+            sync_departments(session, config.departments)
+        client = redis.Redis.from_url(redis_url)
+        cleanup.callback(client.close)
+        clock = ManualClock()
+        rt = runtime.Runtime(
+            settings=load_settings(environ),
+            config=config,
+            engine=engine,
+            sessions=sessions,
+            redis=client,
+            environ=environ,
+            clock=clock,
+        )
+        runtime.install(rt)
+        cleanup.callback(runtime.install, None)
+        plant = Plant(rt=rt, actors=actors, mailbox=mailbox, clock=clock)
+        plant.start_worker()
+        cleanup.callback(plant.stop_worker)
+        return plant
+
+    with cleanup:
+        yield build
+
+
+@pytest.fixture
+def plant(make_plant: Callable[[str], Plant]) -> Plant:
+    return make_plant("")

@@ -12,6 +12,18 @@ from zoneinfo import ZoneInfo
 
 __all__ = ["TICKET_HEADERS", "register", "ticket_rows"]
 
+_ACTION_HELP = {
+    "respond": "record the first response by staff (starts counting as answered)",
+    "accept": "record the acceptance (受理) that reached the resident",
+    "wait": "waiting on the resident: pause the clocks",
+    "resume": "the resident answered: restart the clocks",
+    "resolve": "the problem is solved: the closure clock is met",
+    "close": "close the ticket",
+    "reopen": "reopen a resolved or closed ticket: a new closure cycle starts",
+    "transfer": "hand the ticket to another department (the clocks keep running)",
+    "acknowledge": "acknowledge a breach: the escalation ladder stops climbing",
+    "assign": "give the ticket to a staff member",
+}
 TICKET_HEADERS = ("number", "status", "category", "sub_topic", "department", "level", "urgency",
                   "first response due", "closure due")  # fmt: skip
 DEFAULT_LIMIT = 50
@@ -28,6 +40,19 @@ def register(subparsers: Any) -> None:
     show = commands.add_parser("show", help="one ticket with its messages and events")
     show.add_argument("number", help="the ticket's number, e.g. TS-2026-000123")
     show.set_defaults(handler=_show)
+    explain = commands.add_parser("explain", help="the SLA timeline: policy, days, due times")
+    explain.add_argument("number", help="the ticket's number")
+    explain.add_argument("--at", help="explain as of this instant (ISO 8601; default now)")
+    explain.set_defaults(handler=_explain)
+    for action, text in _ACTION_HELP.items():
+        command = commands.add_parser(action, help=text)
+        command.add_argument("number", help="the ticket's number")
+        command.add_argument("--by", required=True, help="who acts (a staff code)")
+        command.add_argument("--at", help="when (ISO 8601; default now)")
+        if action in ("transfer", "assign"):
+            target = "department code" if action == "transfer" else "staff code"
+            command.add_argument("--to", required=True, help=target)
+        command.set_defaults(handler=_act, action=action)
 
 
 def _when(value: datetime | None, tz: ZoneInfo) -> str:
@@ -103,4 +128,65 @@ def _show(args: argparse.Namespace) -> int:
         print("\nevents:")
         for event in ticket.events:
             print(f"  [{_when(event.at, tz)}] {event.kind} by {event.actor} {event.data}")
+    return 0
+
+
+def _instant(text: str | None, tz: ZoneInfo) -> datetime:
+    """Parse ``--at`` (a naive value is in the company's zone); default: now."""
+    from datetime import UTC
+
+    from plaint.errors import ConfigError
+
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--at: {text!r} is not an ISO 8601 date and time") from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+
+
+def _ticket(session: Any, number: str) -> Any:
+    from sqlalchemy import select
+
+    from plaint.errors import NotFoundError
+    from plaint.models import Ticket
+
+    ticket = session.scalar(
+        select(Ticket).where(Ticket.number == number).with_for_update(of=Ticket)
+    )
+    if ticket is None:
+        raise NotFoundError(f"no ticket numbered {number!r}")
+    return ticket
+
+
+def _act(args: argparse.Namespace) -> int:
+    from plaint.workers.staff import Action, act
+
+    with _open_db() as (sessions, config), sessions.begin() as session:
+        ticket = _ticket(session, args.number)
+        at = _instant(args.at, config.timezone)
+        act(session, ticket, Action(args.action), actor=args.by, at=at, config=config,
+            target=getattr(args, "to", None))  # fmt: skip
+        print(f"{ticket.number}: {args.action} recorded; status {ticket.status}, first response "
+              f"due {_when(ticket.first_response_due, config.timezone)}, closure due "
+              f"{_when(ticket.closure_due, config.timezone)}")  # fmt: skip
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from plaint.models import SlaMark
+    from plaint.workers.explain import explain_lines
+    from plaint.workers.sla import plan_for, policy_of
+
+    with _open_db() as (sessions, config), sessions() as session:
+        ticket = _ticket(session, args.number)
+        now = _instant(args.at, config.timezone)
+        plan = plan_for(session, ticket, config=config, now=now) if ticket.sla_policy else None
+        marks = session.scalars(select(SlaMark).where(SlaMark.ticket_id == ticket.id)).all()
+        lines = explain_lines(ticket, plan=plan, policy=policy_of(ticket, config), marks=marks,
+                              calendar=config.calendar, now=now)  # fmt: skip
+        print("\n".join(lines))
     return 0

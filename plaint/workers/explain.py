@@ -1,0 +1,111 @@
+"""The SLA timeline of one ticket, as text: which policy, which calendar days were skipped
+and why, pauses, the due times and how they were reached, and what fired."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from plaint.models import SlaMark, Ticket
+from plaint.pipeline.calendar import Budget, BudgetKind, WorkCalendar
+from plaint.pipeline.sla import Clock, ClockState, Policy, TicketPlan
+
+__all__ = ["explain_lines"]
+
+# Beyond this many listed calendar days a clock's explanation is cut short.
+MAX_LISTED_DAYS = 40
+
+
+def _when(value: datetime | None, calendar: WorkCalendar) -> str:
+    return "-" if value is None else value.astimezone(calendar.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _budget(budget: Budget) -> str:
+    if budget.kind is BudgetKind.WORKING:
+        days = budget.amount / timedelta(days=1)
+        return f"{days:g} working days (time on working days only)"
+    minutes = budget.amount / timedelta(minutes=1)
+    if minutes % 60:
+        return f"{minutes:g} minutes (clock time)"
+    return f"{minutes / 60:g} hours (clock time)"
+
+
+def _day_reason(day: date, calendar: WorkCalendar) -> str | None:
+    weekend = day.weekday() in calendar.weekend
+    if calendar.is_working_day(day):
+        return "make-up working day (调休), counted" if weekend else None
+    if day in calendar.holidays:
+        return "public or company holiday, skipped"
+    return "weekend, skipped" if weekend else "not a working day, skipped"
+
+
+def _calendar_days(start: datetime, end: datetime, calendar: WorkCalendar) -> list[str]:
+    first = start.astimezone(calendar.zone).date()
+    last = end.astimezone(calendar.zone).date()
+    lines: list[str] = []
+    day = first
+    while day <= last and len(lines) < MAX_LISTED_DAYS:
+        reason = _day_reason(day, calendar)
+        if reason:
+            lines.append(f"    {day.isoformat()} {day.strftime('%a')}: {reason}")
+        day += timedelta(days=1)
+    return lines
+
+
+def _clock_lines(
+    state: ClockState, budget: Budget, calendar: WorkCalendar, now: datetime
+) -> list[str]:
+    lines = [f"  {state.clock.value}: budget {_budget(budget)}, cycle {state.cycle}"]
+    if state.started_at is None or state.due is None:
+        return [*lines, "    not started"]
+    lines.append(f"    started  {_when(state.started_at, calendar)}")
+    for begin, end in state.pauses:
+        lines.append(f"    paused   {_when(begin, calendar)} → {_when(end, calendar)} "
+                     "(waiting on the resident: not counted)")  # fmt: skip
+    if state.paused_since is not None:
+        lines.append(f"    paused   since {_when(state.paused_since, calendar)} (due moves on)")
+    if budget.kind is BudgetKind.WORKING:
+        lines.extend(_calendar_days(state.started_at, state.due, calendar))
+    lines.append(f"    due      {_when(state.due, calendar)}")
+    if state.met_at is not None:
+        verdict = "in time" if state.met_at <= state.due else "late"
+        lines.append(f"    met      {_when(state.met_at, calendar)} ({verdict})")
+    elif state.due <= now:
+        lines.append("    BREACHED (not met by its due time)")
+    return lines
+
+
+def explain_lines(
+    ticket: Ticket,
+    *,
+    plan: TicketPlan | None,
+    policy: Policy,
+    marks: Sequence[SlaMark],
+    calendar: WorkCalendar,
+    now: datetime,
+) -> list[str]:
+    """Return the timeline of ``ticket`` at ``now`` as lines of text."""
+    head = [
+        f"{ticket.number}  {ticket.status}  level {ticket.level}  urgency {ticket.urgency}  "
+        f"category {ticket.category}  department {ticket.department.code}",
+        f"received {_when(ticket.received_at, calendar)} ({calendar.zone})",
+    ]
+    if plan is None or ticket.sla_policy is None:
+        reason = next((e.data for e in ticket.events if e.kind.startswith("sla_")), {})
+        return [*head, f"no SLA clocks: {reason}"]
+    head.append(f"policy {policy.name!r}: warnings at "
+                + ", ".join(f"{f:.0%}" for f in policy.warn_at) + " of each budget")  # fmt: skip
+    body = []
+    for clock in Clock:
+        body.extend(_clock_lines(plan.states[clock], policy.budget(clock), calendar, now))
+    fired = [
+        f"  {_when(m.fired_at, calendar)}  {m.clock} cycle {m.cycle} {m.mark} "
+        f"(due {_when(m.due_at, calendar)})"
+        for m in sorted(marks, key=lambda m: (m.fired_at, m.id))
+    ]
+    overdue = [f"  {_when(m.at, calendar)}  {m.clock.value} {m.mark} (due: fires on the next sweep)"
+               for m in plan.due_now]  # fmt: skip
+    upcoming = overdue + [f"  {_when(m.at, calendar)}  {m.clock.value} {m.mark}"
+                          for m in plan.upcoming]  # fmt: skip
+    return [*head, "clocks:", *body, "fired:", *(fired or ["  nothing yet"]),
+            "next:", *(upcoming or ["  nothing scheduled"])]  # fmt: skip
