@@ -10,6 +10,7 @@ the due times are then recomputed from the events (:func:`plaint.workers.sla.ref
 - transfer: another department owns the ticket; the clocks keep running.
 - acknowledge: someone took the escalation; the ladder stops climbing.
 - assign: a staff member handles the ticket (warnings go to them).
+- reclassify: new codes; the SLA policy is chosen again and the due times recomputed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from plaint.pipeline.sla import Clock, ClockEventKind
 from plaint.settings import Config
 from plaint.workers.sla import plan_for, refresh_sla
 
-__all__ = ["Action", "act"]
+__all__ = ["Action", "act", "reclassify"]
 
 
 class Action(enum.StrEnum):
@@ -210,3 +211,70 @@ _HANDLERS = {
     Action.ACKNOWLEDGE: _acknowledge,
     Action.ASSIGN: _assign,
 }
+
+
+_URGENCIES = ("emergency", "normal")
+_LEVELS = (1, 2)
+
+
+def reclassify(
+    session: Session,
+    ticket: Ticket,
+    *,
+    actor: str,
+    at: datetime,
+    config: Config,
+    codes: dict[str, Any],
+) -> None:
+    """Change the ticket's codes (``sub_topic``, ``category``, ``level``, ``urgency``).
+
+    A new sub-topic brings its category and scope from the taxonomy. The SLA policy is
+    chosen again; if it changes, the due times are recomputed from the same clock events
+    (a ``policy_changed`` event says from what to what). The ``reclassified`` event keeps
+    the old and new codes: a staff correction is a labelled example for training.
+    Raises ConfigError for a code the taxonomy does not know.
+    """
+    from plaint.pipeline.sla import select_policy
+
+    _require(ticket, (*_OPEN, TicketStatus.RESOLVED), "reclassify")
+    before = {k: getattr(ticket, k) for k in _CODES}
+    _apply_codes(ticket, codes, config)
+    after = {k: getattr(ticket, k) for k in _CODES}
+    _event(ticket, "reclassified", at, actor, before=before, after=after)
+    if ticket.sla_policy is not None:
+        policy = select_policy(
+            rules=config.sla.rules, default=config.sla.default,
+            level=ticket.level, urgency=ticket.urgency, category=ticket.category,
+        ).name  # fmt: skip
+        if policy != ticket.sla_policy:
+            _event(ticket, "policy_changed", at, actor, **{"from": ticket.sla_policy, "to": policy})
+            ticket.sla_policy = policy
+    refresh_sla(session, ticket, config=config, now=at)
+
+
+_CODES = ("sub_topic", "category", "scope", "level", "urgency")
+
+
+def _event(ticket: Ticket, kind: str, at: datetime, actor: str, **data: Any) -> None:
+    ticket.events.append(TicketEvent(kind=kind, at=at, actor=actor, data=data))
+
+
+def _apply_codes(ticket: Ticket, codes: dict[str, Any], config: Config) -> None:
+    from plaint.errors import ConfigError
+
+    sub_topics = config.taxonomy.sub_topics
+    if "sub_topic" in codes:
+        if codes["sub_topic"] not in sub_topics:
+            raise ConfigError(f"unknown sub_topic {codes['sub_topic']!r}")
+        category, _department, scope = sub_topics[codes["sub_topic"]]
+        ticket.sub_topic, ticket.category, ticket.scope = codes["sub_topic"], category, scope
+    allowed: dict[str, set[Any]] = {
+        "category": {c for c, _, _ in sub_topics.values()},
+        "level": set(_LEVELS),
+        "urgency": set(_URGENCIES),
+    }
+    for field, values in allowed.items():
+        if field in codes:
+            if codes[field] not in values:
+                raise ConfigError(f"{field} must be one of {sorted(values)}")
+            setattr(ticket, field, codes[field])

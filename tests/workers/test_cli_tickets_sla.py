@@ -69,3 +69,35 @@ def test_sla_sweep_command_fires_what_is_due(
     assert "0 warnings/breaches/escalations" in capsys.readouterr().out
     assert main(["tickets", "explain", ticket.number, "--at", later]) == 0
     assert "first_response cycle 0 warn:50" in capsys.readouterr().out
+
+
+def test_reclassifying_as_an_emergency_changes_the_policy_and_due_times(
+    cli_plant: Plant, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [ticket] = cli_plant.tickets()
+    number, received = ticket.number, ticket.received_at
+    assert ticket.first_response_due == received + timedelta(hours=24)
+    assert main(["tickets", "reclassify", number, "--by", "desk", "--urgency", "emergency",
+                 "--sub-topic", "power"]) == 0  # fmt: skip
+    assert "policy emergency" in capsys.readouterr().out
+    [ticket] = cli_plant.tickets()
+    assert (ticket.sub_topic, ticket.urgency, ticket.sla_policy) == ("power", "emergency",
+                                                                     "emergency")  # fmt: skip
+    assert ticket.first_response_due == received + timedelta(minutes=30)
+    kinds = [e.kind for e in ticket.events]
+    assert kinds[-2:] == ["reclassified", "policy_changed"]
+    assert ticket.events[-2].data["before"]["sub_topic"] == "public_facility"
+    assert main(["tickets", "reclassify", number, "--by", "desk", "--level", "7"]) == 2
+    assert "level must be one of [1, 2]" in capsys.readouterr().err
+
+
+def test_a_transfer_keeps_the_clocks_running(cli_plant: Plant) -> None:
+    [ticket] = cli_plant.tickets()
+    due = ticket.first_response_due
+    at = (ticket.received_at + timedelta(hours=3)).isoformat()
+    assert main(["tickets", "transfer", ticket.number, "--by", "desk", "--to", "cleaning",
+                 "--at", at]) == 0  # fmt: skip
+    [ticket] = cli_plant.tickets()
+    assert ticket.department.code == "cleaning"
+    assert ticket.first_response_due == due
+    assert ticket.events[-1].data == {"from": "engineering", "to": "cleaning"}

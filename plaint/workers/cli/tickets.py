@@ -53,6 +53,15 @@ def register(subparsers: Any) -> None:
             target = "department code" if action == "transfer" else "staff code"
             command.add_argument("--to", required=True, help=target)
         command.set_defaults(handler=_act, action=action)
+    recode = commands.add_parser("reclassify", help="correct the codes (the SLA policy follows)")
+    recode.add_argument("number", help="the ticket's number")
+    recode.add_argument("--by", required=True, help="who corrects (a staff code)")
+    recode.add_argument("--at", help="when (ISO 8601; default now)")
+    recode.add_argument("--sub-topic", dest="sub_topic")
+    recode.add_argument("--category")
+    recode.add_argument("--level", type=int)
+    recode.add_argument("--urgency")
+    recode.set_defaults(handler=_reclassify)
 
 
 def _when(value: datetime | None, tz: ZoneInfo) -> str:
@@ -189,4 +198,22 @@ def _explain(args: argparse.Namespace) -> int:
         lines = explain_lines(ticket, plan=plan, policy=policy_of(ticket, config), marks=marks,
                               calendar=config.calendar, now=now)  # fmt: skip
         print("\n".join(lines))
+    return 0
+
+
+def _reclassify(args: argparse.Namespace) -> int:
+    from plaint.errors import ConfigError
+    from plaint.workers.staff import reclassify
+
+    fields = ("sub_topic", "category", "level", "urgency")
+    codes = {k: getattr(args, k) for k in fields if getattr(args, k) is not None}
+    if not codes:
+        raise ConfigError("reclassify needs --sub-topic, --category, --level or --urgency")
+    with _open_db() as (sessions, config), sessions.begin() as session:
+        ticket = _ticket(session, args.number)
+        at = _instant(args.at, config.timezone)
+        reclassify(session, ticket, actor=args.by, at=at, config=config, codes=codes)
+        print(f"{ticket.number}: {ticket.category}/{ticket.sub_topic} level {ticket.level} "
+              f"{ticket.urgency}; policy {ticket.sla_policy}, first response due "
+              f"{_when(ticket.first_response_due, config.timezone)}")  # fmt: skip
     return 0
