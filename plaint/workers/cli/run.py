@@ -41,6 +41,7 @@ def _run(args: argparse.Namespace) -> int:
     # Fail here, naming the key or the uncovered year, not in every child.
     load_config(settings.config_path, required_years=[_this_year()])
     _logging(settings.log_level)
+    _warn_if_next_year_is_missing(settings.config_path)
     with open_stack(settings, os.environ) as stack:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stack.supervisor.stop())
@@ -109,3 +110,14 @@ def _this_year() -> int:
     from datetime import UTC, datetime
 
     return datetime.now(UTC).year
+
+
+def _warn_if_next_year_is_missing(path: Any) -> None:
+    """Due times late in the year reach into the next one: say early if it is not known."""
+    from plaint.errors import CalendarCoverageError
+    from plaint.settings import load_config
+
+    try:
+        load_config(path, required_years=[_this_year() + 1])
+    except CalendarCoverageError as exc:
+        logging.getLogger(__name__).warning("due times in %d will fail: %s", _this_year() + 1, exc)
