@@ -25,6 +25,8 @@ _COMMAND_MODULES = (
     "plaint.workers.cli.demo",
     "plaint.workers.cli.classify",
     "plaint.workers.cli.sla",
+    "plaint.workers.cli.residents",
+    "plaint.workers.cli.report",
 )
 
 EXIT_USAGE = 2
