@@ -23,7 +23,7 @@ from plaint.calendars import calendar_from_table
 from plaint.errors import ConfigError
 from plaint.pipeline.calendar import WorkCalendar
 from plaint.pipeline.classify import Rule, Taxonomy
-from plaint.pipeline.route import RoutingTable
+from plaint.pipeline.route import MATCH_KEYS, RoutingRule, RoutingTable
 from plaint.slaconfig import (
     EscalationConfig,
     SlaConfig,
@@ -56,6 +56,7 @@ class Settings:
     worker_processes: int
     worker_threads: int
     log_level: str
+    model_dir: Path | None = None
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -73,6 +74,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         worker_processes=_env_int(environ, "PLAINT_WORKER_PROCESSES", 2),
         worker_threads=_env_int(environ, "PLAINT_WORKER_THREADS", 4),
         log_level=environ.get("PLAINT_LOG_LEVEL", "INFO").upper(),
+        model_dir=Path(environ["PLAINT_MODEL_DIR"]) if environ.get("PLAINT_MODEL_DIR") else None,
     )
 
 
@@ -173,10 +175,7 @@ def _build_config(data: dict[str, Any], required_years: tuple[int, ...]) -> Conf
     )
     codes = {d.code for d in departments}
     taxonomy = _build_taxonomy(_table(data, "taxonomy"), codes)
-    routing_table = _table(data, "routing")
-    fallback = _str(routing_table, "fallback_department", "routing")
-    if fallback not in codes:
-        raise ConfigError(f"routing.fallback_department: {fallback!r} is not a department code")
+    routing = _build_routing(_table(data, "routing"), codes)
     calendar_table = {"time_zone": tz_name, **_table(data, "calendar")}
     escalation = build_escalation(_table(data, "escalation"), codes)
     staff_table = {**calendar_table, "working_hours": escalation.staff_hours}
@@ -189,13 +188,43 @@ def _build_config(data: dict[str, Any], required_years: tuple[int, ...]) -> Conf
         ),
         departments=departments,
         taxonomy=taxonomy,
-        routing=RoutingTable(fallback_department=fallback),
+        routing=routing,
         sla=build_sla(_table(data, "sla")),
         calendar=calendar_from_table(calendar_table, required_years=required_years),
         staff_calendar=calendar_from_table(staff_table, required_years=required_years),
         escalation=escalation,
         staff=build_staff(_array(data, "staff"), codes),
     )
+
+
+_ASSIGNMENTS = ("least_open", "round_robin", "none")
+
+
+def _build_routing(table: dict[str, Any], departments: set[str]) -> RoutingTable:
+    fallback = _str(table, "fallback_department", "routing")
+    if fallback not in departments:
+        raise ConfigError(f"routing.fallback_department: {fallback!r} is not a department code")
+    threshold = table.get("review_threshold", 0.3)
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int | float)
+        or not 0 <= threshold <= 1
+    ):
+        raise ConfigError("routing.review_threshold must be a number from 0 to 1")
+    rules = []
+    for i, entry in enumerate(_array(table, "rules", "routing")):
+        where = f"routing.rules[{i}]"
+        department = _str(entry, "department", where)
+        if department not in departments:
+            raise ConfigError(f"{where}.department: {department!r} is not a department code")
+        match = entry.get("match")
+        if not isinstance(match, dict) or not match or set(match) - set(MATCH_KEYS):
+            raise ConfigError(f"{where}.match must use one or more of {list(MATCH_KEYS)}")
+        rules.append(RoutingRule(str(entry.get("name", f"rule{i}")), department, dict(match)))
+    mode = table.get("assignment", "least_open")
+    if mode not in _ASSIGNMENTS:
+        raise ConfigError(f"routing.assignment must be one of {list(_ASSIGNMENTS)}")
+    return RoutingTable(fallback, float(threshold), tuple(rules), str(mode))
 
 
 def _build_source(table: dict[str, Any], where: str) -> SourceConfig:
@@ -232,9 +261,18 @@ def _build_taxonomy(table: dict[str, Any], departments: set[str]) -> Taxonomy:
         keywords = entry.get("keywords")
         if not isinstance(keywords, list) or not keywords:
             raise ConfigError(f"{where}.keywords must be a non-empty list of strings")
+        unless = entry.get("unless", [])
+        if not isinstance(unless, list):
+            raise ConfigError(f"{where}.unless must be a list of strings")
         sub_topic = entry.get("sub_topic")
         if sub_topic is not None and sub_topic not in sub_topics:
             raise ConfigError(f"{where}.sub_topic: {sub_topic!r} is not in taxonomy.sub_topics")
+        rule_department = entry.get("department")
+        if rule_department is not None and rule_department not in departments:
+            raise ConfigError(f"{where}.department: {rule_department!r} is not a department code")
+        scope = entry.get("scope")
+        if scope is not None and (isinstance(scope, bool) or not isinstance(scope, int)):
+            raise ConfigError(f"{where}.scope must be an integer")
         rules.append(
             Rule(
                 name=_str(entry, "name", where),
@@ -243,6 +281,9 @@ def _build_taxonomy(table: dict[str, Any], departments: set[str]) -> Taxonomy:
                 urgency=entry.get("urgency"),
                 validity=entry.get("validity"),
                 level=entry.get("level"),
+                department=rule_department,
+                scope=scope,
+                unless=tuple(str(k).casefold() for k in unless),
             )
         )
     fallback = _str(table, "fallback_sub_topic", "taxonomy")

@@ -82,6 +82,7 @@ class StaffMember:
     department: str | None
     phone: str | None
     email: str | None
+    on_duty: bool = True
 
 
 def _budget(value: Any, where: str) -> Budget:
@@ -188,9 +189,12 @@ def build_staff(entries: list[dict[str, Any]], departments: set[str]) -> tuple[S
             raise ConfigError(f"{where}.department: {department!r} is not a department code")
         if department is None and role not in COMPANY_ROLES:
             raise ConfigError(f"{where}.department is required for role {role!r}")
+        on_duty = entry.get("on_duty", True)
+        if not isinstance(on_duty, bool):
+            raise ConfigError(f"{where}.on_duty must be true or false")
         staff.append(
             StaffMember(code, str(entry.get("name", code)), role, department,
-                        entry.get("phone"), entry.get("email"))
+                        entry.get("phone"), entry.get("email"), on_duty)
         )  # fmt: skip
     if len({s.code for s in staff}) != len(staff):
         raise ConfigError("staff: codes must be unique")

@@ -44,9 +44,11 @@ def test_pipeline_imports_only_values_and_errors(path: Path) -> None:
 
 
 def test_importing_the_pipeline_loads_no_infrastructure() -> None:
+    modules = ", ".join(
+        f"plaint.pipeline.{p.stem}" for p in _modules("pipeline") if p.stem != "__init__"
+    )
     code = (
-        "import sys, plaint.pipeline.classify, plaint.pipeline.sla, plaint.pipeline.route, "
-        "plaint.pipeline.normalise, plaint.pipeline.numbering, plaint.pipeline.calendar; "
+        f"import sys, {modules}; "
         f"print(sorted(m for m in {FORBIDDEN_IN_PIPELINE!r} if m in sys.modules))"
     )
     loaded = subprocess.run(

@@ -1,20 +1,24 @@
 """Rule-based classification of a complaint's text into the taxonomy's codes.
 
 Rules decide and explain themselves: a result names every rule that fired. A rule fires
-when any of its keywords occurs in the case-folded text: Chinese keywords are substrings
-(no word segmentation needed); ASCII keywords match whole words only, so "bin" does not
-fire inside "cabinet". Topic rules compete on the weight of their distinct matched
-keywords (characters for Chinese, two per English word), so a specific keyword (消防通道,
-"fire lane") outweighs a general one it contains (消防, "fire");
-ties go to the topic mentioned first. Urgency, validity and level rules add to the result.
+when any of its keywords occurs in the case-folded text and none of its ``unless`` keywords
+does: Chinese keywords are substrings (no word segmentation needed); ASCII keywords match
+whole words only, so "bin" does not fire inside "cabinet". Topic rules compete on the weight
+of their distinct matched keywords (characters for Chinese, two per English word), so a
+specific keyword (消防通道, "fire lane") outweighs a general one it contains (消防, "fire");
+ties go to the topic mentioned first. Urgency, validity and level rules add to the result;
+a rule may also set ``department`` and ``scope`` (work for an outside authority, 三类),
+overriding the sub-topic's. Validity: a text with fewer than two distinct letters is
+invalid; the winning topic rule's own ``validity`` decides next (advertising that mentions a
+topic); a rule with no sub-topic marks a text invalid only when no topic rule fired.
 """
 
 from __future__ import annotations
 
-import functools
+import operator
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["Classification", "Rule", "Taxonomy", "classify"]
 
@@ -26,12 +30,17 @@ _CONFIDENCE_ONE_HIT = 0.6
 _CONFIDENCE_PER_EXTRA_HIT = 0.1
 _CONFIDENCE_MAX = 0.95
 _CONFIDENCE_CONTESTED_PENALTY = 0.2
-_MIN_VALID_CHARS = 2
+_MIN_VALID_LETTERS = 2  # distinct letters (Chinese characters included)
+# An ASCII word as the keyword matcher sees it: a run that its boundaries cannot split.
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
 class Rule:
-    """Keywords (already case-folded) and the codes they imply; ``None`` implies nothing."""
+    """Keywords (already case-folded) and the codes they imply; ``None`` implies nothing.
+
+    ``unless`` keywords (case-folded, matched like ``keywords``) stop the rule firing.
+    """
 
     name: str
     keywords: tuple[str, ...]
@@ -39,15 +48,36 @@ class Rule:
     urgency: str | None = None
     validity: str | None = None
     level: int | None = None
+    department: str | None = None
+    scope: int | None = None
+    unless: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    rule: Rule
+    # A pre-filter: each Chinese keyword's first two characters (or its only one), each
+    # ASCII keyword's first word. A text holding none of them as a substring (Chinese) or
+    # a whole word (ASCII) cannot fire the rule, so its pattern is not run.
+    prefixes: frozenset[str]
+    pattern: re.Pattern[str]
+    unless: re.Pattern[str] | None
 
 
 @dataclass(frozen=True)
 class Taxonomy:
-    """Sub-topics (code -> category, department, scope) and the rules that pick them."""
+    """Sub-topics (code -> category, department, scope) and the rules that pick them.
+
+    The rules' patterns are compiled once, when the taxonomy is built.
+    """
 
     sub_topics: Mapping[str, tuple[str, str, int]]
     rules: tuple[Rule, ...]
     fallback_sub_topic: str
+    _compiled: tuple[_CompiledRule, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_compiled", tuple(_compile(rule) for rule in self.rules))
 
 
 @dataclass(frozen=True)
@@ -68,8 +98,7 @@ class Classification:
 def classify(text: str, *, taxonomy: Taxonomy) -> Classification:
     """Classify ``text``; never raises for any string, empty included."""
     folded = text.casefold()
-    fired = [(rule, _hits(pattern, folded)) for rule, pattern in _compiled(taxonomy.rules)]
-    fired = [(rule, hits) for rule, hits in fired if hits[0] > 0]
+    fired = _fire(folded, taxonomy)
     topic_rules = sorted(
         ((rule, hits) for rule, hits in fired if rule.sub_topic is not None),
         key=lambda item: (-item[1][0], item[1][1]),
@@ -79,42 +108,67 @@ def classify(text: str, *, taxonomy: Taxonomy) -> Classification:
         sub_topic = best.sub_topic or taxonomy.fallback_sub_topic
         confidence = _topic_confidence(count, topic_rules)
     else:
+        best = None
         sub_topic = taxonomy.fallback_sub_topic
         confidence = _CONFIDENCE_NO_RULE
     category, department, scope = taxonomy.sub_topics[sub_topic]
-    validity = _validity(text, fired, has_topic=bool(topic_rules))
+    rules = [rule for rule, _ in fired]
     return Classification(
         category=category,
         sub_topic=sub_topic,
-        department=department,
-        scope=scope,
-        level=max([rule.level for rule, _ in fired if rule.level is not None], default=1),
-        urgency="emergency" if any(r.urgency == "emergency" for r, _ in fired) else "normal",
-        validity=validity,
+        department=next((r.department for r in rules if r.department is not None), department),
+        scope=next((r.scope for r in rules if r.scope is not None), scope),
+        level=max([rule.level for rule in rules if rule.level is not None], default=1),
+        urgency="emergency" if any(r.urgency == "emergency" for r in rules) else "normal",
+        validity=_validity(text, rules, best),
         confidence=round(confidence, 2),
-        rules=tuple(rule.name for rule, _ in fired),
+        rules=tuple(rule.name for rule in rules),
     )
+
+
+def _fire(folded: str, taxonomy: Taxonomy) -> list[tuple[Rule, tuple[int, int]]]:
+    """The rules that fire on ``folded``, in table order, with their (weight, first position)."""
+    grams = set(folded)
+    grams.update(map(operator.add, folded, folded[1:]))
+    grams.update(_WORD.findall(folded))
+    fired = []
+    for compiled in taxonomy._compiled:
+        if compiled.prefixes.isdisjoint(grams) or not compiled.pattern.search(folded):
+            continue
+        if not (compiled.unless and compiled.unless.search(folded)):
+            fired.append((compiled.rule, _hits(compiled.pattern, folded)))
+    return fired
+
+
+def _compile(rule: Rule) -> _CompiledRule:
+    keywords = [k for k in rule.keywords if k]
+    return _CompiledRule(
+        rule=rule,
+        prefixes=frozenset(map(_prefix, keywords)),
+        pattern=_alternation(keywords),
+        unless=_alternation(rule.unless) if rule.unless else None,
+    )
+
+
+def _prefix(keyword: str) -> str:
+    word = _WORD.match(keyword) if keyword.isascii() else None
+    return word.group() if word else keyword[:2]
+
+
+def _alternation(keywords: tuple[str, ...] | list[str]) -> re.Pattern[str]:
+    """One alternation, longest keywords first so the longest match is taken; a pattern
+    that never matches when there are no keywords."""
+    ordered = sorted((k for k in keywords if k), key=len, reverse=True)
+    return re.compile("|".join(_keyword_pattern(k) for k in ordered) or "(?!)")
 
 
 def _keyword_pattern(keyword: str) -> str:
-    escaped = re.escape(keyword)
-    if keyword.isascii():
-        return rf"(?<![a-z0-9]){escaped}(?![a-z0-9])"
-    return escaped
-
-
-@functools.lru_cache(maxsize=8)
-def _compiled(rules: tuple[Rule, ...]) -> tuple[tuple[Rule, re.Pattern[str]], ...]:
-    """One alternation per rule, longest keywords first so the longest match is taken."""
-    return tuple(
-        (
-            rule,
-            re.compile(
-                "|".join(_keyword_pattern(k) for k in sorted(rule.keywords, key=len, reverse=True))
-            ),
-        )
-        for rule in rules
-    )
+    if not keyword.isascii():
+        return re.escape(keyword)
+    # The word-boundary look-behind follows the first character, so the pattern starts
+    # with a literal and the regex engine can skip ahead to candidate positions.
+    first = re.escape(keyword[0])
+    return rf"{first}(?<![a-z0-9]{first}){re.escape(keyword[1:])}(?![a-z0-9])"
 
 
 def _weight(keyword: str) -> int:
@@ -144,9 +198,9 @@ def _topic_confidence(count: int, ranked: list[tuple[Rule, tuple[int, int]]]) ->
     return min(confidence, _CONFIDENCE_MAX)
 
 
-def _validity(text: str, fired: list[tuple[Rule, tuple[int, int]]], *, has_topic: bool) -> str:
-    if len("".join(text.split())) < _MIN_VALID_CHARS:
+def _validity(text: str, fired: list[Rule], best: Rule | None) -> str:
+    if len({char for char in text if char.isalpha()}) < _MIN_VALID_LETTERS:
         return "invalid"
-    if not has_topic and any(rule.validity == "invalid" for rule, _ in fired):
-        return "invalid"
-    return "valid"
+    if best is not None:
+        return best.validity or "valid"
+    return "invalid" if any(rule.validity == "invalid" for rule in fired) else "valid"

@@ -83,7 +83,7 @@ def triage(inbox_id: int) -> None:
     """Turn inbox row ``inbox_id`` into a ticket or a message; idempotent."""
     rt = runtime.current()
     with rt.sessions.begin() as session:
-        triage_inbox(session, inbox_id, config=rt.config, now=rt.clock())
+        triage_inbox(session, inbox_id, config=rt.config, now=rt.clock(), model=rt.model.current())
 
 
 def _enqueue_triage(inbox_id: int) -> None:

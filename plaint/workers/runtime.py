@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from plaint.errors import ConfigError
 from plaint.models import create_db_engine, session_factory
 from plaint.settings import Config, Settings, load_config, load_settings
+from plaint.workers.modelcache import ModelCache
 from plaint.workers.store import sync_departments
 
 __all__ = ["Runtime", "build_runtime", "current", "install"]
@@ -35,6 +36,7 @@ class Runtime:
     redis: redis.Redis
     environ: Mapping[str, str]
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    model: ModelCache = field(default_factory=lambda: ModelCache(None))
 
 
 def build_runtime(environ: Mapping[str, str]) -> Runtime:
@@ -55,6 +57,7 @@ def build_runtime(environ: Mapping[str, str]) -> Runtime:
         sessions=sessions,
         redis=redis.Redis.from_url(settings.redis_url),
         environ=environ,
+        model=ModelCache(settings.model_dir),
     )
 
 

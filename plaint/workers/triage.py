@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,12 +29,18 @@ from plaint.models import (
     TicketStatus,
 )
 from plaint.pipeline.classify import Classification, classify
+from plaint.pipeline.combine import apply_model
 from plaint.pipeline.normalise import complaint_text
 from plaint.pipeline.numbering import ticket_number
+from plaint.pipeline.places import extract_place
 from plaint.pipeline.route import route
 from plaint.settings import Config
+from plaint.workers.assign import choose_assignee
 from plaint.workers.sla import start_clocks
 from plaint.workers.store import next_counter
+
+if TYPE_CHECKING:
+    from plaint.textmodel import TextModel
 
 __all__ = ["TriageOutcome", "triage_inbox"]
 
@@ -54,9 +60,15 @@ class TriageOutcome(enum.StrEnum):
 
 
 def triage_inbox(
-    session: Session, inbox_id: int, *, config: Config, now: datetime
+    session: Session,
+    inbox_id: int,
+    *,
+    config: Config,
+    now: datetime,
+    model: TextModel | None = None,
 ) -> TriageOutcome:
-    """Triage inbox row ``inbox_id`` at ``now``; raise NotFoundError if there is none."""
+    """Triage inbox row ``inbox_id`` at ``now``, with the trained ``model``'s opinion if
+    one is given; raise NotFoundError if there is no such row."""
     row = session.get(Inbox, inbox_id, with_for_update=True)
     if row is None:
         raise NotFoundError(f"inbox row {inbox_id} does not exist")
@@ -68,14 +80,15 @@ def triage_inbox(
         return _quarantine(row, exc.reason, now=now)
     if message.auto_submitted:
         return _quarantine(row, "auto_submitted", now=now)
-    _triage_earlier_parents(session, row, message, config=config, now=now)
+    _triage_earlier_parents(session, row, message, config=config, now=now, model=model)
     resident = _resident_for(session, message, now=now)
     ticket = _thread_parent(session, message, resident)
     if ticket is not None:
         _append(session, ticket, row, message, now=now)
         outcome = TriageOutcome.APPENDED
     else:
-        ticket = _open_ticket(session, row, message, resident, config=config, now=now)
+        ticket = _open_ticket(session, row, message, resident, config=config, now=now,
+                              model=model)  # fmt: skip
         outcome = TriageOutcome.TICKET
     row.status = InboxStatus.DONE
     row.processed_at = now
@@ -84,7 +97,13 @@ def triage_inbox(
 
 
 def _triage_earlier_parents(
-    session: Session, row: Inbox, message: InboundMessage, *, config: Config, now: datetime
+    session: Session,
+    row: Inbox,
+    message: InboundMessage,
+    *,
+    config: Config,
+    now: datetime,
+    model: TextModel | None,
 ) -> None:
     """Triage first any earlier, still pending inbox row this message replies to, so a
     follow-up pulled in the same batch as its original joins the original's ticket."""
@@ -99,7 +118,7 @@ def _triage_earlier_parents(
         )
     ).all()
     for parent_id in sorted(parents):
-        triage_inbox(session, parent_id, config=config, now=now)
+        triage_inbox(session, parent_id, config=config, now=now, model=model)
 
 
 def _quarantine(row: Inbox, reason: str, *, now: datetime) -> TriageOutcome:
@@ -120,7 +139,14 @@ def _resident_for(session: Session, message: InboundMessage, *, now: datetime) -
         else:
             resident.phone = message.sender
         session.add(resident)
-        session.flush()
+    if resident.building is None:
+        # Not in the directory: take the place from what the resident wrote.
+        body = complaint_text(subject="", body=message.body)
+        place = extract_place(body) or extract_place(message.subject)
+        if place is not None:
+            resident.building = place.building
+            resident.unit = "-".join(p for p in (place.unit, place.room) if p) or None
+    session.flush()
     return resident
 
 
@@ -169,10 +195,13 @@ def _open_ticket(
     *,
     config: Config,
     now: datetime,
+    model: TextModel | None,
 ) -> Ticket:
     text = complaint_text(subject=message.subject, body=message.body)
-    result = classify(text, taxonomy=config.taxonomy)
-    decision = route(result, table=config.routing)
+    result = _classify(text, config=config, model=model)
+    decision = route(
+        result, table=config.routing, community=resident.community, building=resident.building
+    )
     department = session.scalar(select(Department).where(Department.code == decision.department))
     if department is None:
         raise NotFoundError(f"department {decision.department!r} is not in the database")
@@ -199,10 +228,30 @@ def _open_ticket(
     _event(ticket, "received", now, inbox_id=row.id, channel=row.channel)
     _event(ticket, "classified", now, **_codes(result))
     _event(ticket, "routed", now, department=decision.department, reason=decision.reason)
+    assignee = choose_assignee(session, config=config, department=decision.department)
+    if assignee is not None:
+        ticket.assignee = assignee.code
+        _event(ticket, "assigned", now, to=assignee.code, mode=config.routing.assignment)
     session.add(ticket)
     session.flush()
     _start_clocks(session, ticket, result, config=config, now=now)
     return ticket
+
+
+def _classify(text: str, *, config: Config, model: TextModel | None) -> Classification:
+    """The rules decide; a trained model more confident on its field overrides it."""
+    result = classify(text, taxonomy=config.taxonomy)
+    if model is None:
+        return result
+    [opinion] = model.predict([text])
+    return apply_model(
+        result,
+        field=model.info.label_field,
+        label=opinion.label,
+        confidence=opinion.confidence,
+        version=model.info.version or "unsaved",
+        taxonomy=config.taxonomy,
+    )
 
 
 def _codes(result: Classification) -> dict[str, Any]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
+from plaint.errors import ConfigError
 from plaint.pipeline.classify import Rule, Taxonomy, classify
-from plaint.settings import load_config
+from plaint.settings import Config, load_config
 
 TAXONOMY = load_config(None).taxonomy
 
@@ -78,3 +81,175 @@ def test_more_keyword_hits_win_and_ties_go_to_the_first_mentioned() -> None:
     assert classify("xx then yy", taxonomy=taxonomy).sub_topic == "a"
     contested = classify("xx then yy", taxonomy=taxonomy).confidence
     assert contested < classify("xx", taxonomy=taxonomy).confidence
+
+
+def _taxonomy(*rules: Rule) -> Taxonomy:
+    return Taxonomy(
+        sub_topics={"a": ("c", "d1", 1), "b": ("c", "d2", 1), "z": ("c", "d3", 1)},
+        rules=rules,
+        fallback_sub_topic="z",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "fired"),
+    [
+        ("bin here", ("a",)),
+        ("a cabinet", ()),
+        ("my e-bike, charging", ("b",)),
+        ("ebike", ()),
+        ("power's out", ("a",)),
+        ("5栋的bin满了", ("a",)),
+        ("BIN", ("a",)),
+        ("垃圾桶", ("b",)),
+    ],
+)
+def test_ascii_keywords_match_whole_words_and_chinese_ones_substrings(
+    text: str, fired: tuple[str, ...]
+) -> None:
+    taxonomy = _taxonomy(
+        Rule("a", ("bin", "power"), sub_topic="a"), Rule("b", ("e-bike", "垃圾"), sub_topic="b")
+    )
+    assert classify(text, taxonomy=taxonomy).rules == fired
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [("xx now", "emergency"), ("xx fixed", "normal"), ("xx 已修好", "normal"), ("yy", "normal")],
+)
+def test_unless_keywords_stop_a_rule_firing(text: str, urgency: str) -> None:
+    taxonomy = _taxonomy(Rule("e", ("xx",), urgency="emergency", unless=("fixed", "已修好")))
+    assert classify(text, taxonomy=taxonomy).urgency == urgency
+
+
+@pytest.mark.parametrize(
+    ("text", "sub_topic", "department", "scope"),
+    [
+        ("xx", "a", "d1", 1),
+        ("xx outside", "a", "far", 3),
+        ("outside", "z", "far", 3),
+        ("yy outside", "b", "far", 3),
+    ],
+)
+def test_a_rule_may_set_department_and_scope(
+    text: str, sub_topic: str, department: str, scope: int
+) -> None:
+    taxonomy = _taxonomy(
+        Rule("a", ("xx",), sub_topic="a"),
+        Rule("b", ("yy",), sub_topic="b"),
+        Rule("out", ("outside",), department="far", scope=3),
+    )
+    result = classify(text, taxonomy=taxonomy)
+    assert (result.sub_topic, result.department, result.scope) == (sub_topic, department, scope)
+
+
+@pytest.mark.parametrize(
+    ("text", "sub_topic", "validity"),
+    [
+        ("xx here", "a", "valid"),
+        ("xx promo offer", "z", "invalid"),  # the advertising rule outweighs the topic
+        ("xx xy promo", "a", "valid"),  # the topic outweighs a passing mention
+        ("hello", "z", "valid"),
+    ],
+)
+def test_the_winning_topic_rule_decides_validity(text: str, sub_topic: str, validity: str) -> None:
+    taxonomy = _taxonomy(
+        Rule("a", ("xx", "xy"), sub_topic="a"),
+        Rule("ad", ("promo", "offer"), sub_topic="z", validity="invalid"),
+    )
+    result = classify(text, taxonomy=taxonomy)
+    assert (result.sub_topic, result.validity) == (sub_topic, validity)
+
+
+@pytest.mark.parametrize("text", ["", "111", "？？？", "哈哈哈哈哈", "aaaa", "滚"])
+def test_fewer_than_two_distinct_letters_are_invalid(text: str) -> None:
+    assert classify(text, taxonomy=TAXONOMY).validity == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("text", "sub_topic", "department", "scope", "urgency"),
+    [
+        ("供电局线路故障，整个片区停电了", "power", "external", 3, "emergency"),
+        ("State Grid cut the power to the whole district", "power", "external", 3, "normal"),
+        ("小区外面的地铁工地通宵打桩", "noise", "external", 3, "normal"),
+        ("楼道灯不亮，不是急事", "public_facility", "engineering", 1, "normal"),
+        ("停电的问题已经修好了，谢谢", "power", "engineering", 1, "normal"),
+        ("烟感误报，根本没着火", "fire_safety", "engineering", 1, "normal"),
+        ("Not urgent: the hallway light flickers", "public_facility", "engineering", 1, "normal"),
+        ("电动车在楼道充电，着火了谁负责", "fire_safety", "engineering", 1, "normal"),
+        ("地下车库有老鼠", "pest", "cleaning", 1, "normal"),
+        ("卫生间地砖空鼓", "construction_defect", "developer", 2, "normal"),
+        ("Karaoke next door every night", "noise", "security", 1, "normal"),
+    ],
+)
+def test_default_rules_route_outside_work_and_calm_texts(
+    text: str, sub_topic: str, department: str, scope: int, urgency: str
+) -> None:
+    result = classify(text, taxonomy=TAXONOMY)
+    assert (result.sub_topic, result.department, result.scope, result.urgency) == (
+        sub_topic,
+        department,
+        scope,
+        urgency,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "validity"),
+    [
+        ("专业疏通下水道，24小时上门，加微信", "invalid"),
+        ("下水道堵了，污水往上冒", "valid"),
+        ("单元门口贴满了疏通下水道的小广告", "valid"),
+        ("You've won! Click the link to claim your prize", "invalid"),
+    ],
+)
+def test_default_rules_tell_advertising_from_complaints_about_it(text: str, validity: str) -> None:
+    assert classify(text, taxonomy=TAXONOMY).validity == validity
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("12栋停水，已有多户来电反映", 2),
+        ("老人在电梯里摔伤了", 2),
+        ("Reported it twice, nothing happened", 2),
+        ("12栋停水", 1),
+    ],
+)
+def test_serial_reports_and_harm_are_level_two(text: str, level: int) -> None:
+    assert classify(text, taxonomy=TAXONOMY).level == level
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("keywords = ['x']\ndepartment = 'ghost'", r"taxonomy.rules\[0\].department"),
+        ("keywords = ['x']\nscope = 'far'", r"taxonomy.rules\[0\].scope"),
+        ("keywords = ['x']\nunless = 'y'", r"taxonomy.rules\[0\].unless"),
+    ],
+)
+def test_bad_rule_options_name_the_key(
+    make_config: Callable[[str], Config], rule: str, message: str
+) -> None:
+    text = (
+        "[taxonomy]\nfallback_sub_topic = 'x'\n[taxonomy.sub_topics]\n"
+        "x = { category = 'c', department = 'engineering' }\n"
+        f"[[taxonomy.rules]]\nname = 'r'\n{rule}"
+    )
+    with pytest.raises(ConfigError, match=message):
+        make_config(text)
+
+
+def test_a_rule_table_reads_department_scope_and_unless(
+    make_config: Callable[[str], Config],
+) -> None:
+    taxonomy = make_config(
+        "[taxonomy]\nfallback_sub_topic = 'x'\n[taxonomy.sub_topics]\n"
+        "x = { category = 'c', department = 'engineering' }\n[[taxonomy.rules]]\nname = 'r'\n"
+        "keywords = ['Road Works']\ndepartment = 'external'\nscope = 3\nunless = ['Finished']"
+    ).taxonomy
+    assert taxonomy.rules == (
+        Rule("r", ("road works",), department="external", scope=3, unless=("finished",)),
+    )
+    assert classify("road works outside", taxonomy=taxonomy).department == "external"
+    assert classify("road works finished", taxonomy=taxonomy).department == "engineering"

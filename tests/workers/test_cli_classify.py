@@ -16,7 +16,7 @@ from plaint.workers import cli
 
 # Made-up words, so that the rule engine recognises none of these texts.
 TRAINING = [
-    {"text": "the zorblat pile is overflowing again", "sub_topic": "garbage"},
+    {"text": "the zorblat pile is overflowing today", "sub_topic": "garbage"},
     {"text": "zorblat heap near block 3", "sub_topic": "garbage"},
     {"text": "please remove the zorblat", "sub_topic": "garbage"},
     {"text": "zorblat all over the yard", "sub_topic": "garbage"},
@@ -257,7 +257,7 @@ def test_classify_needs_text_or_batch(capsys: pytest.CaptureFixture[str], args: 
 def test_a_surer_model_overrides_its_field(
     model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = write_jsonl(tmp_path / "in.jsonl", [{"text": "zorblat heap again"}])
+    data = write_jsonl(tmp_path / "in.jsonl", [{"text": "zorblat heap near block 9"}])
     code, out, _ = run(capsys, "classify", "--batch", data, "--json", "--model", model_dir)
     result = json.loads(out)
     assert code == 0

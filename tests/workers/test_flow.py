@@ -6,13 +6,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import select, update
 
 from plaint.channels.email.imap import ImapChannel
-from plaint.models import ChannelCursor, Inbox, InboxStatus, Message
+from plaint.models import ChannelCursor, Inbox, InboxStatus, Message, Resident
 from plaint.pipeline.calendar import Budget, due
 from plaint.workers.intake import poll_once
 from plaint.workers.store import DbCursorStore
@@ -211,3 +213,64 @@ def test_a_reply_pulled_with_its_original_joins_it_whatever_the_triage_order(
     plant.drain()
     [ticket] = plant.tickets()
     assert [m.body[:2] for m in ticket.messages] == ["3号", "补充"]
+
+
+ROUTING = """
+[routing]
+fallback_department = "customer_service"
+review_threshold = 0.3
+assignment = "{mode}"
+
+[[routing.rules]]
+name = "noise-to-desk"
+match = {{ sub_topic = "noise" }}
+department = "customer_service"
+
+[[staff]]
+code = "a.member"
+role = "member"
+department = "engineering"
+
+[[staff]]
+code = "b.member"
+role = "member"
+department = "engineering"
+
+[[staff]]
+code = "c.off"
+role = "member"
+department = "engineering"
+on_duty = false
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [("least_open", ["a.member", "b.member", "a.member"]),
+     ("round_robin", ["a.member", "b.member", "a.member"]),
+     ("none", [None, None, None])],
+)  # fmt: skip
+def test_routing_rules_and_assignment_among_staff_on_duty(
+    make_plant: Callable[[str], Plant], mode: str, expected: list[str | None]
+) -> None:
+    plant = make_plant(ROUTING.format(mode=mode))
+    for n, text in enumerate(["3号楼电梯坏了", "5号楼楼道灯坏了", "小区大门门禁坏了"]):
+        plant.mailbox.append(complaint(n, text))
+        plant.poll()  # one at a time: each assignment sees the ones before
+    plant.mailbox.append(complaint(9, "晚上广场舞噪音太大"))
+    plant.mailbox.append(complaint(10, "请问你们几点下班"))  # no rule fires: the desk reviews
+    plant.poll()
+    tickets = plant.tickets()
+    assert [t.assignee for t in tickets[:3]] == expected
+    by_topic = {t.sub_topic: t for t in tickets[3:]}
+    assert by_topic["noise"].department.code == "customer_service"  # not security
+    assert by_topic["noise"].events[2].data["reason"] == "rule:noise-to-desk"
+    assert by_topic["other"].events[2].data["reason"] == "low_confidence_review"
+
+
+def test_an_unknown_senders_place_comes_from_the_text(plant: Plant) -> None:
+    plant.mailbox.append(complaint(1, "我是3号楼2单元1201的业主，楼上漏水"))
+    plant.poll()
+    with plant.sessions() as session:
+        [resident] = session.scalars(select(Resident)).all()
+        assert (resident.building, resident.unit) == ("3", "2-1201")

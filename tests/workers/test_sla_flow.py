@@ -113,10 +113,10 @@ def test_warnings_breach_and_escalation_fire_once_at_the_right_minute(sla_plant:
     sweep_at(plant, received + timedelta(hours=30))
     assert marks(plant) == ["warn:50", "warn:80", "breach", "escalate:1", "escalate:2"]
     assert notifications(plant) == [
-        ("zhang.head", "warn:50"),  # no assignee: the department head is warned
-        ("zhang.head", "warn:80"),
-        ("zhang.head", "breach"),
-        ("zhang.head", "escalate:1"),
+        ("wang.gong", "warn:50"),  # the member on duty it was assigned to
+        ("wang.gong", "warn:80"),
+        ("wang.gong", "breach"),
+        ("zhang.head", "escalate:1"),  # then up the ladder
         ("li.pm", "escalate:2"),
     ]
 
@@ -130,7 +130,7 @@ def test_a_late_sweep_records_every_mark_but_sends_no_stale_warnings(sla_plant: 
     assert marks(plant) == ["warn:50", "warn:80", "breach", "escalate:1", "escalate:2",
                             "escalate:3"]  # fmt: skip
     assert notifications(plant) == [
-        ("zhang.head", "breach"),
+        ("wang.gong", "breach"),
         ("zhang.head", "escalate:1"),
         ("li.pm", "escalate:2"),
         ("zhao.rm", "escalate:3"),

@@ -54,7 +54,6 @@ _RESULT_FIELDS = (
     "urgency",
     "validity",
 )
-_INTEGER_FIELDS = frozenset({"scope", "level"})
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -367,24 +366,26 @@ def _apply_model(
     prediction: Prediction,
     taxonomy: Taxonomy,
 ) -> None:
+    from plaint.pipeline.combine import apply_model
+
     field = model.info.label_field
-    confidence = round(prediction.confidence, 2)
     result["model"] = {
         "version": model.info.version,
         "field": field,
         "label": prediction.label,
-        "confidence": confidence,
+        "confidence": round(prediction.confidence, 2),
     }
-    if field not in _RESULT_FIELDS or not decision.confidence < prediction.confidence:
-        return
-    label = prediction.label
-    result[field] = int(label) if field in _INTEGER_FIELDS and label.isdigit() else label
-    if field == "sub_topic" and label in taxonomy.sub_topics:
-        category, department, scope = taxonomy.sub_topics[label]
-        result.update(category=category, department=department, scope=scope)
-    result["confidence"] = confidence
-    result["rules"].append(f"model:{model.info.version}")
-    result["source"] = "model"
+    combined = apply_model(
+        decision,
+        field=field,
+        label=prediction.label,
+        confidence=prediction.confidence,
+        version=model.info.version or "unsaved",
+        taxonomy=taxonomy,
+    )
+    if combined is not decision:
+        result.update(_result(combined))
+        result["source"] = "model"
 
 
 def _result_text(result: dict[str, Any]) -> str:
