@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from plaint.errors import CalendarCoverageError
 from plaint.models import Notification, SlaClockEvent, SlaMark, Ticket, TicketEvent
@@ -60,15 +60,25 @@ def start_clocks(session: Session, ticket: Ticket, *, config: Config, now: datet
 def _clock_events(ticket: Ticket) -> list[ClockEvent]:
     return [
         ClockEvent(Clock(e.clock), ClockEventKind(e.kind), e.at)
-        for e in sorted(ticket.clock_events, key=lambda e: (e.at, e.id or 0))
+        # By time; events at the same instant keep the order they were recorded in.
+        for _, _, e in sorted((e.at, i, e) for i, e in enumerate(ticket.clock_events))
     ]
 
 
-def _fired(session: Session, ticket: Ticket) -> set[tuple[str, int, str]]:
+Fired = set[tuple[str, int, str]]
+
+
+def _fired(session: Session, ticket_ids: list[int]) -> dict[int, Fired]:
+    """The marks already fired for each of ``ticket_ids``, in one query."""
+    fired: dict[int, Fired] = {i: set() for i in ticket_ids}
     rows = session.execute(
-        select(SlaMark.clock, SlaMark.cycle, SlaMark.mark).where(SlaMark.ticket_id == ticket.id)
+        select(SlaMark.ticket_id, SlaMark.clock, SlaMark.cycle, SlaMark.mark).where(
+            SlaMark.ticket_id.in_(ticket_ids)
+        )
     )
-    return {(r.clock, r.cycle, r.mark) for r in rows}
+    for row in rows:
+        fired[row.ticket_id].add((row.clock, row.cycle, row.mark))
+    return fired
 
 
 def policy_of(ticket: Ticket, config: Config) -> Policy:
@@ -76,20 +86,35 @@ def policy_of(ticket: Ticket, config: Config) -> Policy:
     return config.sla.policy(ticket.sla_policy)
 
 
-def plan_for(session: Session, ticket: Ticket, *, config: Config, now: datetime) -> TicketPlan:
-    """Plan ``ticket``'s SLA at ``now`` from its stored clock events and fired marks."""
+def plan_for(
+    session: Session,
+    ticket: Ticket,
+    *,
+    config: Config,
+    now: datetime,
+    fired: Fired | None = None,
+) -> TicketPlan:
+    """Plan ``ticket``'s SLA at ``now`` from its clock events and the marks already fired
+    (read from the database unless ``fired`` is given)."""
+    if fired is None:
+        fired = _fired(session, [ticket.id])[ticket.id] if ticket.id is not None else set()
     return plan_ticket(
         events=_clock_events(ticket),
         policy=policy_of(ticket, config),
         calendar=config.calendar,
         escalation=config.escalation.for_department(ticket.department.code),
-        fired=_fired(session, ticket) if ticket.id is not None else (),
+        fired=fired,
         now=now,
     )
 
 
 def refresh_sla(
-    session: Session, ticket: Ticket, *, config: Config, now: datetime
+    session: Session,
+    ticket: Ticket,
+    *,
+    config: Config,
+    now: datetime,
+    fired: Fired | None = None,
 ) -> TicketPlan | None:
     """Recompute the ticket's due times and ``next_sla_at`` after a change to its clocks.
 
@@ -98,12 +123,11 @@ def refresh_sla(
     """
     if ticket.sla_policy is None:
         return None
-    session.flush()
     try:
-        plan = plan_for(session, ticket, config=config, now=now)
+        plan = plan_for(session, ticket, config=config, now=now, fired=fired)
     except CalendarCoverageError as exc:
         ticket.next_sla_at = None
-        _event(ticket, "sla_error", now, reason="calendar_coverage", detail=str(exc))
+        _event(session, ticket, "sla_error", now, reason="calendar_coverage", detail=str(exc))
         logger.error("ticket %s: SLA not computed: %s", ticket.id, exc)
         return None
     ticket.first_response_due = plan.states[Clock.FIRST_RESPONSE].due
@@ -129,8 +153,10 @@ def sweep(
     while True:
         with sessions.begin() as session:
             rows = _due_tickets(session, now, batch)
+            fired_by_ticket = _fired(session, [t.id for t in rows])
             for ticket in rows:
-                fired, sent = _sweep_ticket(session, ticket, config=config, now=now)
+                fired, sent = _sweep_ticket(session, ticket, config=config, now=now,
+                                            fired=fired_by_ticket[ticket.id])  # fmt: skip
                 marks += fired
                 notifications += sent
         tickets += len(rows)
@@ -148,13 +174,19 @@ def _due_tickets(session: Session, now: datetime, batch: int) -> list[Ticket]:
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Ticket)
-    return list(session.scalars(query).unique())
+    tickets = list(session.scalars(query).unique())
+    # The clock events of the whole batch in one query, not one per ticket.
+    session.scalars(
+        select(Ticket).where(Ticket.id.in_([t.id for t in tickets]))
+        .options(selectinload(Ticket.clock_events))
+    ).unique().all()  # fmt: skip
+    return tickets
 
 
 def _sweep_ticket(
-    session: Session, ticket: Ticket, *, config: Config, now: datetime
+    session: Session, ticket: Ticket, *, config: Config, now: datetime, fired: Fired
 ) -> tuple[int, int]:
-    plan = refresh_sla(session, ticket, config=config, now=now)
+    plan = refresh_sla(session, ticket, config=config, now=now, fired=fired)
     if plan is None:
         return 0, 0
     sent = 0
@@ -198,7 +230,7 @@ def _notify(
 ) -> int:  # fmt: skip
     kind = moment.mark.split(":")[0]
     recipients = [] if quiet else _recipients(ticket, moment.mark, config)
-    _event(ticket, f"sla_{kind}", now, clock=moment.clock.value, cycle=moment.cycle,
+    _event(session, ticket, f"sla_{kind}", now, clock=moment.clock.value, cycle=moment.cycle,
            mark=moment.mark, due_at=moment.at.isoformat(),
            recipients=[r.code for r in recipients])  # fmt: skip
     urgent = ticket.urgency == "emergency"
@@ -216,5 +248,6 @@ def _notify(
     return len(recipients)
 
 
-def _event(ticket: Ticket, kind: str, at: datetime, **data: Any) -> None:
-    ticket.events.append(TicketEvent(kind=kind, at=at, actor=SYSTEM_ACTOR, data=data))
+def _event(session: Session, ticket: Ticket, kind: str, at: datetime, **data: Any) -> None:
+    # Added to the session, not to ticket.events: that would load the whole audit trail.
+    session.add(TicketEvent(ticket_id=ticket.id, kind=kind, at=at, actor=SYSTEM_ACTOR, data=data))
