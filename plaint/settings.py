@@ -24,6 +24,7 @@ from plaint.errors import ConfigError
 from plaint.pipeline.calendar import WorkCalendar
 from plaint.pipeline.classify import Rule, Taxonomy
 from plaint.pipeline.route import MATCH_KEYS, RoutingRule, RoutingTable
+from plaint.pipeline.similarity import NearDuplicateConfig
 from plaint.slaconfig import (
     EscalationConfig,
     SlaConfig,
@@ -35,6 +36,7 @@ from plaint.slaconfig import (
 
 __all__ = [
     "Config",
+    "DedupeConfig",
     "Department",
     "Settings",
     "SourceConfig",
@@ -107,6 +109,44 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class DedupeConfig:
+    """Windows and thresholds of the dedupe layers after the inbox's unique key."""
+
+    continuation_window: timedelta
+    near_duplicate_window: timedelta
+    near_duplicate: NearDuplicateConfig
+    series_window: timedelta
+    series_threshold: float
+    series_min_reporters: int
+
+
+def _build_dedupe(table: dict[str, Any]) -> DedupeConfig:
+    threshold = _fraction(table, "near_duplicate_threshold", 0.4)
+    min_reporters = _positive(table, "series_min_reporters", "dedupe", 3)
+    if min_reporters < 2 or min_reporters != int(min_reporters):
+        raise ConfigError("dedupe.series_min_reporters must be a whole number of at least 2")
+    return DedupeConfig(
+        continuation_window=timedelta(
+            hours=_positive(table, "continuation_window_hours", "dedupe", 72)
+        ),
+        near_duplicate_window=timedelta(
+            days=_positive(table, "near_duplicate_window_days", "dedupe", 7)
+        ),
+        near_duplicate=NearDuplicateConfig(threshold=threshold),
+        series_window=timedelta(hours=_positive(table, "series_window_hours", "dedupe", 24)),
+        series_threshold=_fraction(table, "series_threshold", 0.3),
+        series_min_reporters=int(min_reporters),
+    )
+
+
+def _fraction(table: dict[str, Any], key: str, default: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ConfigError(f"dedupe.{key} must be a number above 0 and at most 1")
+    return float(value)
+
+
+@dataclass(frozen=True)
 class Department:
     """A department that owns tickets."""
 
@@ -129,6 +169,7 @@ class Config:
     staff_calendar: WorkCalendar
     escalation: EscalationConfig
     staff: tuple[StaffMember, ...]
+    dedupe: DedupeConfig
 
     def staff_member(self, code: str | None) -> StaffMember | None:
         """Return the staff member with ``code``, if there is one."""
@@ -194,6 +235,7 @@ def _build_config(data: dict[str, Any], required_years: tuple[int, ...]) -> Conf
         staff_calendar=calendar_from_table(staff_table, required_years=required_years),
         escalation=escalation,
         staff=build_staff(_array(data, "staff"), codes),
+        dedupe=_build_dedupe(_table(data, "dedupe")),
     )
 
 

@@ -24,7 +24,11 @@ __all__ = ["open_channel", "parse_payload"]
 # source kind -> "module:factory"; the factory takes (source, cursors=, environ=).
 _ADAPTERS = {"imap": "plaint.channels.email.imap:ImapChannel.from_config"}
 # channel kind -> "module:function"; the function takes (payload, received_at=).
-_PARSERS = {ChannelKind.EMAIL: "plaint.channels.email.parse:parse_email"}
+_PARSERS = {
+    ChannelKind.EMAIL: "plaint.channels.email.parse:parse_email",
+    ChannelKind.SMS: "plaint.channels.sms.parse:parse_sms",
+    ChannelKind.PHONE: "plaint.channels.phone.parse:parse_call",
+}
 
 
 def _load(spec: str) -> Callable[..., object]:

@@ -8,6 +8,7 @@ from plaint.models.tables import (
     Department,
     Inbox,
     InboxStatus,
+    Incident,
     Message,
     Notification,
     Resident,
@@ -15,6 +16,7 @@ from plaint.models.tables import (
     SlaMark,
     Ticket,
     TicketEvent,
+    TicketLshKey,
     TicketStatus,
 )
 
@@ -25,6 +27,7 @@ __all__ = [
     "Department",
     "Inbox",
     "InboxStatus",
+    "Incident",
     "Message",
     "Notification",
     "Resident",
@@ -32,6 +35,7 @@ __all__ = [
     "SlaMark",
     "Ticket",
     "TicketEvent",
+    "TicketLshKey",
     "TicketStatus",
     "create_db_engine",
     "session_factory",

@@ -36,6 +36,7 @@ __all__ = [
     "Department",
     "Inbox",
     "InboxStatus",
+    "Incident",
     "Message",
     "Notification",
     "Resident",
@@ -43,6 +44,7 @@ __all__ = [
     "SlaMark",
     "Ticket",
     "TicketEvent",
+    "TicketLshKey",
     "TicketStatus",
 ]
 
@@ -189,6 +191,10 @@ class Ticket(Base):
     sla_policy: Mapped[str | None] = mapped_column(String(100))
     # The staff member handling the ticket (a staff code from the configuration).
     assignee: Mapped[str | None] = mapped_column(String(100))
+    # The MinHash signature of the complaint text (near-duplicate checks), packed.
+    text_signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The incident grouping this ticket with other residents' reports of one problem.
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
 
     department: Mapped[Department] = relationship(lazy="joined")
     resident: Mapped[Resident | None] = relationship()
@@ -288,3 +294,29 @@ class Notification(Base):
     created_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default="pending")
     sent_at: Mapped[datetime | None]
+
+
+class TicketLshKey(Base):
+    """One locality-sensitive-hash band key of a ticket's text: tickets sharing a key are
+    candidate near-duplicates, found through the index without scanning history."""
+
+    __tablename__ = "ticket_lsh_keys"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class Incident(Base):
+    """One problem reported by several residents (系列投诉): level 2, routed once; when it
+    is resolved every reporter is told."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    sub_topic: Mapped[str] = mapped_column(String(50))
+    community: Mapped[str | None] = mapped_column(String(200))
+    building: Mapped[str | None] = mapped_column(String(50))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]

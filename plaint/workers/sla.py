@@ -34,7 +34,7 @@ from plaint.pipeline.sla import (
 from plaint.settings import Config
 from plaint.slaconfig import COMPANY_ROLES, StaffMember
 
-__all__ = ["SweepResult", "plan_for", "refresh_sla", "start_clocks", "sweep"]
+__all__ = ["SweepResult", "plan_for", "refresh_sla", "reselect_policy", "start_clocks", "sweep"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,24 @@ def start_clocks(session: Session, ticket: Ticket, *, config: Config, now: datet
             SlaClockEvent(clock=clock.value, kind=ClockEventKind.STARTED.value,
                           at=ticket.received_at, actor=SYSTEM_ACTOR)
         )  # fmt: skip
+    refresh_sla(session, ticket, config=config, now=now)
+
+
+def reselect_policy(
+    session: Session, ticket: Ticket, *, config: Config, now: datetime, actor: str
+) -> None:
+    """Choose the policy again after the ticket's codes changed; if it differs, record a
+    ``policy_changed`` event and recompute the due times from the same clock events."""
+    if ticket.sla_policy is None:
+        return
+    policy = select_policy(
+        rules=config.sla.rules, default=config.sla.default,
+        level=ticket.level, urgency=ticket.urgency, category=ticket.category,
+    ).name  # fmt: skip
+    if policy != ticket.sla_policy:
+        session.add(TicketEvent(ticket_id=ticket.id, kind="policy_changed", at=now, actor=actor,
+                                data={"from": ticket.sla_policy, "to": policy}))  # fmt: skip
+        ticket.sla_policy = policy
     refresh_sla(session, ticket, config=config, now=now)
 
 

@@ -23,10 +23,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plaint.errors import ConflictError, NotFoundError
-from plaint.models import Department, SlaClockEvent, Ticket, TicketEvent, TicketStatus
+from plaint.models import (
+    Department,
+    Incident,
+    Notification,
+    SlaClockEvent,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
 from plaint.pipeline.sla import Clock, ClockEventKind
 from plaint.settings import Config
-from plaint.workers.sla import plan_for, refresh_sla
+from plaint.workers.sla import plan_for, refresh_sla, reselect_policy
 
 __all__ = ["Action", "act", "reclassify"]
 
@@ -143,7 +151,35 @@ def _resolve(session: Session, ticket: Ticket, actor: str, at: datetime, config:
             _end_pause(session, ticket, Clock.CLOSURE, actor, at, config)
             _clock(ticket, Clock.CLOSURE, ClockEventKind.MET, at, actor)
     ticket.status = TicketStatus.RESOLVED
+    if ticket.incident_id is not None:
+        return _resolve_incident(session, ticket, actor, at, config)
     return {}
+
+
+def _resolve_incident(
+    session: Session, ticket: Ticket, actor: str, at: datetime, config: Config
+) -> dict[str, Any]:
+    """Resolving one report of an incident resolves them all, and every reporter is told
+    (one resident notification per ticket, keyed so a retry sends nothing twice)."""
+    incident = session.get(Incident, ticket.incident_id)
+    if incident is None or incident.status == "resolved":
+        return {}
+    incident.status, incident.resolved_at = "resolved", at
+    members = session.scalars(select(Ticket).where(Ticket.incident_id == incident.id)).all()
+    for member in members:
+        if member.id != ticket.id and member.status in _OPEN:
+            _resolve(session, member, actor, at, config, None)
+            member.events.append(TicketEvent(kind="resolve", at=at, actor=actor,
+                                             data={"incident": incident.id}))  # fmt: skip
+            refresh_sla(session, member, config=config, now=at)
+        if member.resident_id is not None:
+            session.add(Notification(
+                key=f"incident_resolved:{incident.id}:{member.id}", ticket_id=member.id,
+                recipient_kind="resident", recipient=str(member.resident_id),
+                template="incident_resolved", data={"ticket": member.number},
+                not_before=at, created_at=at,
+            ))  # fmt: skip
+    return {"incident": incident.id, "tickets": len(members)}
 
 
 def _close(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
@@ -234,22 +270,12 @@ def reclassify(
     the old and new codes: a staff correction is a labelled example for training.
     Raises ConfigError for a code the taxonomy does not know.
     """
-    from plaint.pipeline.sla import select_policy
-
     _require(ticket, (*_OPEN, TicketStatus.RESOLVED), "reclassify")
     before = {k: getattr(ticket, k) for k in _CODES}
     _apply_codes(ticket, codes, config)
     after = {k: getattr(ticket, k) for k in _CODES}
     _event(ticket, "reclassified", at, actor, before=before, after=after)
-    if ticket.sla_policy is not None:
-        policy = select_policy(
-            rules=config.sla.rules, default=config.sla.default,
-            level=ticket.level, urgency=ticket.urgency, category=ticket.category,
-        ).name  # fmt: skip
-        if policy != ticket.sla_policy:
-            _event(ticket, "policy_changed", at, actor, **{"from": ticket.sla_policy, "to": policy})
-            ticket.sla_policy = policy
-    refresh_sla(session, ticket, config=config, now=at)
+    reselect_policy(session, ticket, config=config, now=at, actor=actor)
 
 
 _CODES = ("sub_topic", "category", "scope", "level", "urgency")

@@ -36,6 +36,14 @@ from plaint.pipeline.places import extract_place
 from plaint.pipeline.route import route
 from plaint.settings import Config
 from plaint.workers.assign import choose_assignee
+from plaint.workers.dedupe import (
+    find_continuation,
+    find_near_duplicate,
+    fingerprint,
+    group_series,
+    index_ticket,
+    notify_already_tracked,
+)
 from plaint.workers.sla import start_clocks
 from plaint.workers.store import next_counter
 
@@ -82,18 +90,45 @@ def triage_inbox(
         return _quarantine(row, "auto_submitted", now=now)
     _triage_earlier_parents(session, row, message, config=config, now=now, model=model)
     resident = _resident_for(session, message, now=now)
-    ticket = _thread_parent(session, message, resident)
-    if ticket is not None:
-        _append(session, ticket, row, message, now=now)
-        outcome = TriageOutcome.APPENDED
-    else:
-        ticket = _open_ticket(session, row, message, resident, config=config, now=now,
-                              model=model)  # fmt: skip
-        outcome = TriageOutcome.TICKET
+    ticket, outcome = _existing_ticket(session, row, message, resident, config=config, now=now)
+    if ticket is None:
+        text = complaint_text(subject=message.subject, body=message.body)
+        ticket = _open_ticket(session, row, message, resident, text=text, config=config,
+                              now=now, model=model)  # fmt: skip
+        print_ = fingerprint(text, config=config)
+        group_series(session, ticket, resident, print_, config=config, now=now)
+        index_ticket(session, ticket, print_)
     row.status = InboxStatus.DONE
     row.processed_at = now
     logger.info("inbox %s triaged: %s, ticket %s", inbox_id, outcome.value, ticket.id)
     return outcome
+
+
+def _existing_ticket(
+    session: Session, row: Inbox, message: InboundMessage, resident: Resident, *,
+    config: Config, now: datetime,
+) -> tuple[Ticket | None, TriageOutcome]:  # fmt: skip
+    """Find the open ticket this message belongs to, in the order of the dedupe layers:
+    an email reply, an SMS or call continuing a recent ticket, a near-duplicate report of
+    the same resident or unit. Append the message to it; ``None`` when it is new."""
+    ticket = _thread_parent(session, message, resident)
+    reason, similarity = "thread", None
+    if ticket is None:
+        ticket, reason = (
+            find_continuation(session, message, resident, config=config),
+            "continuation",
+        )
+    if ticket is None:
+        text = complaint_text(subject=message.subject, body=message.body)
+        found = find_near_duplicate(session, fingerprint(text, config=config), resident,
+                                    config=config, received_at=row.received_at)  # fmt: skip
+        if found is not None:
+            (ticket, similarity), reason = found, "near_duplicate"
+            notify_already_tracked(session, ticket, resident, inbox_id=row.id, now=now)
+    if ticket is None:
+        return None, TriageOutcome.TICKET
+    _append(session, ticket, row, message, now=now, reason=reason, similarity=similarity)
+    return ticket, TriageOutcome.APPENDED
 
 
 def _triage_earlier_parents(
@@ -181,10 +216,14 @@ def _message_row(row: Inbox, message: InboundMessage, *, now: datetime) -> Messa
 
 
 def _append(
-    session: Session, ticket: Ticket, row: Inbox, message: InboundMessage, *, now: datetime
-) -> None:
+    session: Session, ticket: Ticket, row: Inbox, message: InboundMessage, *, now: datetime,
+    reason: str, similarity: float | None,
+) -> None:  # fmt: skip
     ticket.messages.append(_message_row(row, message, now=now))
-    _event(ticket, "message_received", now, inbox_id=row.id, channel=row.channel)
+    data = {"inbox_id": row.id, "channel": row.channel, "reason": reason}
+    if similarity is not None:
+        data["similarity"] = round(similarity, 2)
+    _event(ticket, "message_received", now, **data)
 
 
 def _open_ticket(
@@ -193,11 +232,11 @@ def _open_ticket(
     message: InboundMessage,
     resident: Resident,
     *,
+    text: str,
     config: Config,
     now: datetime,
     model: TextModel | None,
 ) -> Ticket:
-    text = complaint_text(subject=message.subject, body=message.body)
     result = _classify(text, config=config, model=model)
     decision = route(
         result, table=config.routing, community=resident.community, building=resident.building

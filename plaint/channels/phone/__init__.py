@@ -1,0 +1,1 @@
+"""Phone calls: call records written by the desk or a telephone system."""

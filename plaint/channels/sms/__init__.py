@@ -1,0 +1,1 @@
+"""SMS from residents (Twilio)."""
