@@ -3,8 +3,10 @@
 A text becomes a set of character shingles (no word segmentation), the set a MinHash
 signature, and the signature a few LSH band keys. Two texts whose shingle sets have Jaccard
 similarity ``s`` share at least one band key with probability ``1 - (1 - s**rows)**bands``,
-so a store that indexes ``(ticket_id, key)`` finds the candidates for a new text with one
-indexed lookup per band, whatever the size of the history; only the candidates are scored.
+so a store that indexes ``(ticket_id, key)`` finds the candidates of a new text with one
+indexed lookup per band, and scores only those. The candidates are the near-duplicates plus
+the share of the rest of the history that the S-curve lets through, which depends on how
+alike past complaints are (``bench/near_duplicates.py`` measures both).
 
 Everything here is deterministic across processes, platforms and Python runs: hashing
 uses ``hashlib`` (SHAKE-128, BLAKE2b), never the salted ``hash()``.
@@ -20,6 +22,7 @@ import re
 import struct
 import unicodedata
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -92,10 +95,16 @@ def shingles(text: str, *, n: int = 3) -> frozenset[str]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=8)
+def _low_bits(num_perm: int) -> int:
+    return int.from_bytes(b"\x7f\xff\xff\xff" * num_perm, "big")
+
+
 @lru_cache(maxsize=_SHINGLE_CACHE_SIZE)
-def _packed_values(label: bytes, size: int, low_bits: int) -> int:
-    """The ``size // 4`` hash values of one shingle as one int, 31 bits in each 32-bit field."""
-    return int.from_bytes(hashlib.shake_128(label).digest(size), "big") & low_bits
+def _packed_values(label: bytes, num_perm: int) -> int:
+    """The ``num_perm`` hash values of one shingle as one int, 31 bits in each 32-bit field."""
+    digest = hashlib.shake_128(label).digest(4 * num_perm)
+    return int.from_bytes(digest, "big") & _low_bits(num_perm)
 
 
 class MinHasher:
@@ -114,7 +123,6 @@ class MinHasher:
         self.seed = seed
         self._prefix = f"plaint.minhash:{seed}:".encode()
         self._guard = int.from_bytes(b"\x80\x00\x00\x00" * num_perm, "big")
-        self._low = int.from_bytes(b"\x7f\xff\xff\xff" * num_perm, "big")
         self._unpack = struct.Struct(f">{num_perm}I").unpack
 
     def __reduce__(self) -> tuple[type[MinHasher], tuple[int, int]]:
@@ -123,8 +131,8 @@ class MinHasher:
     def signature(self, shingles: Iterable[str]) -> Signature:
         """Return the signature of a shingle set: ``num_perm`` ints, or ``()`` for an empty
         set (an empty text is nobody's near-duplicate)."""
-        size, guard, low = 4 * self.num_perm, self._guard, self._low
-        packed = [_packed_values(self._prefix + s.encode(), size, low) for s in set(shingles)]
+        num_perm, guard, prefix = self.num_perm, self._guard, self._prefix
+        packed = [_packed_values(prefix + s.encode(), num_perm) for s in set(shingles)]
         if not packed:
             return ()
         # The minima of all fields at once (SWAR): for each 32-bit field, (m | guard) - q
@@ -135,10 +143,10 @@ class MinHasher:
             ge = ((least | guard) - values) & guard
             take = ge - (ge >> 31)
             least = (values & take) | (least & ~take)
-        return self._unpack(least.to_bytes(size, "big"))
+        return self._unpack(least.to_bytes(4 * num_perm, "big"))
 
 
-def jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
+def jaccard(a: AbstractSet[str], b: AbstractSet[str]) -> float:
     """Return ``|a ∩ b| / |a ∪ b|`` exactly; ``0.0`` when both are empty."""
     union = len(a | b)
     return len(a & b) / union if union else 0.0
@@ -226,12 +234,13 @@ class NearDuplicateConfig:
     curve sits below the threshold (``choose_bands(0.4, 64)`` weighs a miss three times a
     wasted candidate and returns these defaults).
 
-    Why 0.4, 21 bands of 3 rows: Chinese re-wordings of a short complaint measure 0.38-0.74
-    with these shingles (English 0.54-0.77), while unrelated complaints of
-    ``bench/data/property_complaints.jsonl`` measure 0.09 at the 99th percentile and 0.14
-    at the 99.9th. The curve makes a pair a candidate with probability s=0.1 → 2 %,
-    s=0.2 → 16 %, s=0.3 → 44 %, s=0.4 → 75 %, s=0.5 → 94 %, s=0.6 → 99.4 %. (16 bands of 4
-    rows, the textbook curve for 0.5, finds only 64 % of pairs at 0.5 and 34 % at 0.4.)
+    Why 0.4, 21 bands of 3 rows: re-worded complaints (the table in
+    ``tests/pipeline/test_similarity.py``) measure 0.42-0.77 with these shingles, while pairs
+    of unrelated complaints from the labelled sample ``bench/data/property_complaints.jsonl``
+    measure 0.09 at the 99th percentile and 0.14 at the 99.9th. The curve makes a pair a
+    candidate with probability s=0.1 → 2 %, s=0.2 → 16 %, s=0.3 → 44 %, s=0.4 → 75 %,
+    s=0.5 → 94 %, s=0.6 → 99.4 %. (16 bands of 4 rows, the textbook curve for 0.5, finds only
+    64 % of pairs at 0.5 and 34 % at 0.4.)
 
     Raises ``ConfigError`` for values that cannot work together.
     """

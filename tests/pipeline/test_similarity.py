@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import struct
 import subprocess
@@ -235,6 +236,14 @@ def test_signature_is_the_minimum_of_each_hash_function(
     items = shingles(text)
     sig = MinHasher(num_perm, seed).signature(items)
     assert sig == _reference_signature(items, num_perm=num_perm, seed=seed)
+
+
+def test_a_config_survives_pickling_to_a_worker() -> None:
+    config = NearDuplicateConfig(threshold=0.5, bands=16, rows=4)
+    config.signature("warm the cached hasher")
+    copy = pickle.loads(pickle.dumps(config))
+    assert copy == config
+    assert copy.signature("电梯坏了") == config.signature("电梯坏了")
 
 
 def test_another_seed_gives_another_signature() -> None:

@@ -304,4 +304,4 @@ def test_train_with_no_usable_row_says_so(
         capsys, "train", "--data", data, "--label-field", "department", "--out", tmp_path
     )
     assert code == 2
-    assert "no row has both a text and 'department'" in err
+    assert "no labelled rows of 'department' to train on" in err

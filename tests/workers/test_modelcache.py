@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+
+from plaint.models import Ticket
 from plaint.textmodel import fit
+from plaint.workers.cli import main
 from plaint.workers.modelcache import ModelCache
+from plaint.workers.staff import reclassify
 from plaint.workers.triage import triage_inbox
 from tests.workers.conftest import Plant
 from tests.workers.test_flow import complaint
@@ -52,8 +58,6 @@ def test_triage_takes_the_models_sub_topic_when_the_rules_have_none(
     plant.drain()  # the worker triaged it without a model: the rules found nothing
     [rules_only] = plant.tickets()
     plant.mailbox.append(complaint(2, "the vextron is not moving"))
-    from plaint.workers.intake import poll_once  # noqa: F401  (documents the path)
-
     plant.stop_worker()
     plant.actors.poll_source.fn("mail")
     new_row = plant.inbox()[-1].id
@@ -63,3 +67,29 @@ def test_triage_takes_the_models_sub_topic_when_the_rules_have_none(
     assert rules_only.sub_topic == "other"
     assert (with_model.sub_topic, with_model.department.code) == ("lift", "engineering")
     assert "model:v1" in with_model.events[1].data["rules"]
+
+
+def test_staff_corrections_train_the_model(
+    plant: Plant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """A reclassification by staff is a labelled example: ``plaint train --corrections``
+    learns from them, and the new model decides what the rules could not."""
+    texts = ["the vextron is stuck between floors", "vextron not moving",
+             "the zorblat pile is overflowing", "zorblat heap near block 3"]  # fmt: skip
+    for n, text in enumerate(texts):
+        plant.mailbox.append(complaint(n, text))
+    plant.poll()
+    with plant.sessions.begin() as session:
+        for ticket in session.scalars(select(Ticket)):
+            body = ticket.messages[0].body
+            label = "lift" if "vextron" in body else "garbage"
+            reclassify(session, ticket, actor="desk", at=plant.clock(), config=plant.rt.config,
+                       codes={"sub_topic": label})  # fmt: skip
+    monkeypatch.setenv("PLAINT_DATABASE_URL", plant.rt.settings.database_url)
+    out = tmp_path / "model"
+    assert main(["train", "--corrections", "--label-field", "sub_topic", "--out", str(out)]) == 0
+    assert "4 staff corrections of 'sub_topic'" in capsys.readouterr().err
+    model = ModelCache(out).current()
+    assert model is not None
+    assert model.predict(["vextron stuck"])[0].label == "lift"

@@ -69,7 +69,12 @@ def _register_train(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
         help="train a text classifier from labelled JSON Lines",
         description="Train on rows with a 'text' and a label; print the version written.",
     )
-    train.add_argument("--data", required=True, type=Path, metavar="FILE.jsonl")
+    train.add_argument("--data", type=Path, metavar="FILE.jsonl", help="labelled rows")
+    train.add_argument(
+        "--corrections",
+        action="store_true",
+        help="also learn from staff reclassifications in the database (PLAINT_DATABASE_URL)",
+    )
     train.add_argument("--label-field", required=True, metavar="NAME", help="e.g. department")
     train.add_argument("--out", required=True, type=Path, metavar="DIR", help="model directory")
     train.add_argument("--seed", type=int, default=0, help="default %(default)s")
@@ -125,10 +130,19 @@ def _train(args: argparse.Namespace) -> int:
     """Train, save as a new current version, print its name; ConfigError on bad input."""
     from plaint.textmodel import fit
 
-    data = _read_labelled(args.data, args.label_field)
-    _report_skipped(data, args.label_field)
+    if args.data is None and not args.corrections:
+        raise ConfigError("train needs --data FILE.jsonl, --corrections, or both")
+    data = _Labelled([], [], [])
+    if args.data is not None:
+        data = _read_labelled(args.data, args.label_field)
+        _report_skipped(data, args.label_field)
+    if args.corrections:
+        fixed = _corrections(args.label_field)
+        print(f"plaint: {len(fixed)} staff corrections of {args.label_field!r}", file=sys.stderr)
+        data.texts.extend(text for text, _ in fixed)
+        data.labels.extend(label for _, label in fixed)
     if not data.texts:
-        raise ConfigError(f"{args.data}: no row has both a text and {args.label_field!r}")
+        raise ConfigError(f"no labelled rows of {args.label_field!r} to train on")
     model = fit(data.texts, data.labels, label_field=args.label_field, seed=args.seed)
     try:
         version = model.save(args.out)
@@ -141,6 +155,19 @@ def _train(args: argparse.Namespace) -> int:
     )
     print(version)
     return 0
+
+
+def _corrections(field: str) -> list[tuple[str, str]]:
+    from plaint.models import create_db_engine, session_factory
+    from plaint.settings import load_settings
+    from plaint.workers.corrections import corrections
+
+    engine = create_db_engine(load_settings(os.environ).database_url)
+    try:
+        with session_factory(engine)() as session:
+            return corrections(session, field=field)
+    finally:
+        engine.dispose()
 
 
 def _eval_classifier(args: argparse.Namespace) -> int:
