@@ -158,16 +158,11 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _corrections(field: str) -> list[tuple[str, str]]:
-    from plaint.models import create_db_engine, session_factory
-    from plaint.settings import load_settings
+    from plaint.workers.cli.common import open_db
     from plaint.workers.corrections import corrections
 
-    engine = create_db_engine(load_settings(os.environ).database_url)
-    try:
-        with session_factory(engine)() as session:
-            return corrections(session, field=field)
-    finally:
-        engine.dispose()
+    with open_db() as (sessions, _config), sessions() as session:
+        return corrections(session, field=field)
 
 
 def _eval_classifier(args: argparse.Namespace) -> int:

@@ -14,15 +14,14 @@ A bad ``--month`` or ``--as-of`` raises :class:`~plaint.errors.ConfigError`, whi
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import re
-from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, tzinfo
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from plaint.errors import ConfigError
+from plaint.workers.cli.common import open_db, parse_instant
 
 if TYPE_CHECKING:
     from plaint.workers.reports import DurationKpi, KpiRow, Period, ShareKpi
@@ -66,9 +65,9 @@ def _sla(args: argparse.Namespace) -> int:
     from plaint.workers.reports import GroupBy, month_period, sla_kpis
 
     year, month = _parse_month(args.month)
-    with _open_db() as (sessions, config), sessions() as session:
+    with open_db() as (sessions, config), sessions() as session:
         period = month_period(year=year, month=month, tz=config.timezone)
-        as_of = _parse_as_of(args.as_of, config.timezone)
+        as_of = parse_instant(args.as_of, config.timezone, option="--as-of")
         rows = sla_kpis(
             session, start=period.start, end=period.end, now=as_of, group_by=GroupBy(args.by)
         )
@@ -89,31 +88,6 @@ def _parse_month(text: str) -> tuple[int, int]:
     if match is None or not 1 <= int(match[2]) <= 12 or not 1 <= int(match[1]) <= 9998:
         raise ConfigError("--month must be YYYY-MM")
     return int(match[1]), int(match[2])
-
-
-def _parse_as_of(text: str | None, zone: tzinfo) -> datetime:
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"--as-of {text!r} is not an ISO 8601 date and time") from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
-
-
-@contextlib.contextmanager
-def _open_db() -> Iterator[tuple[Any, Any]]:
-    """Yield (session factory, config) from the environment; dispose of the engine after."""
-    from plaint.models import create_db_engine, session_factory
-    from plaint.settings import load_config, load_settings
-
-    settings = load_settings(os.environ)
-    config = load_config(settings.config_path)
-    engine = create_db_engine(settings.database_url)
-    try:
-        yield session_factory(engine), config
-    finally:
-        engine.dispose()
 
 
 def _json(period: Period, by: str, as_of: datetime, rows: Sequence[KpiRow]) -> dict[str, Any]:

@@ -12,9 +12,7 @@ import argparse
 import contextlib
 import csv
 import io
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,27 +96,15 @@ def _fields(path: Path, header: list[str]) -> dict[int, str]:
     return fields
 
 
-@contextlib.contextmanager
-def _open_db() -> Iterator[Any]:
-    """Yield a session factory for the database of the environment; dispose after."""
-    from plaint.models import create_db_engine, session_factory
-    from plaint.settings import load_settings
-
-    settings = load_settings(os.environ)
-    engine = create_db_engine(settings.database_url)
-    try:
-        yield session_factory(engine)
-    finally:
-        engine.dispose()
-
-
 def _import(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from plaint.residents import import_residents
 
     rows = read_rows(Path(args.file))
-    with _open_db() as sessions, sessions.begin() as session:
+    from plaint.workers.cli.common import open_db
+
+    with open_db() as (sessions, _config), sessions.begin() as session:
         # The header is line 1, so the first data row is line 2.
         result = import_residents(session, rows, now=datetime.now(UTC), first_line=2)
     print(f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
@@ -130,8 +116,9 @@ def _import(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     from plaint.residents import find_resident
+    from plaint.workers.cli.common import open_db
 
-    with _open_db() as sessions, sessions() as session:
+    with open_db() as (sessions, _config), sessions() as session:
         resident = find_resident(session, args.key)
         print(f"name:       {resident.name}")
         print(f"phone:      {resident.phone or '-'}")

@@ -84,21 +84,12 @@ def _due(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     """Run one SLA sweep against the configured database and print what it did."""
-    import os
-    from datetime import UTC
-
-    from plaint.models import create_db_engine, session_factory
-    from plaint.settings import load_config, load_settings
+    from plaint.workers.cli.common import open_db, parse_instant
     from plaint.workers.sla import sweep
 
-    settings = load_settings(os.environ)
-    config = load_config(settings.config_path)
-    now = datetime.now(UTC) if args.now is None else _parse_start(args.now, config.timezone)
-    engine = create_db_engine(settings.database_url)
-    try:
-        result = sweep(session_factory(engine), config=config, now=now)
-    finally:
-        engine.dispose()
+    with open_db() as (sessions, config):
+        now = parse_instant(args.now, config.timezone, option="--now")
+        result = sweep(sessions, config=config, now=now)
     print(f"swept {result.tickets} tickets: {result.marks} warnings/breaches/escalations, "
           f"{result.notifications} notifications queued")  # fmt: skip
     return 0

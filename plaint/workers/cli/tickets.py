@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from plaint.workers.cli.common import open_db, parse_instant
 
 __all__ = ["TICKET_HEADERS", "register", "ticket_rows"]
 
@@ -77,21 +77,6 @@ def ticket_rows(tickets: Sequence[Any], tz: ZoneInfo) -> list[list[str]]:
     ]  # fmt: skip
 
 
-@contextlib.contextmanager
-def _open_db() -> Iterator[tuple[Any, Any]]:
-    """Yield (session factory, config) from the environment; dispose of the engine after."""
-    from plaint.models import create_db_engine, session_factory
-    from plaint.settings import load_config, load_settings
-
-    settings = load_settings(os.environ)
-    config = load_config(settings.config_path)
-    engine = create_db_engine(settings.database_url)
-    try:
-        yield session_factory(engine), config
-    finally:
-        engine.dispose()
-
-
 def _list(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
@@ -101,7 +86,7 @@ def _list(args: argparse.Namespace) -> int:
     query = select(Ticket).order_by(Ticket.id.desc()).limit(args.limit)
     if args.status:
         query = query.where(Ticket.status == args.status)
-    with _open_db() as (sessions, config), sessions() as session:
+    with open_db() as (sessions, config), sessions() as session:
         tickets = session.scalars(query).all()
         print(render_table(TICKET_HEADERS, ticket_rows(tickets, config.timezone)))
     return 0
@@ -113,7 +98,7 @@ def _show(args: argparse.Namespace) -> int:
     from plaint.errors import NotFoundError
     from plaint.models import Ticket
 
-    with _open_db() as (sessions, config), sessions() as session:
+    with open_db() as (sessions, config), sessions() as session:
         tz = config.timezone
         ticket = session.scalar(select(Ticket).where(Ticket.number == args.number))
         if ticket is None:
@@ -140,21 +125,6 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _instant(text: str | None, tz: ZoneInfo) -> datetime:
-    """Parse ``--at`` (a naive value is in the company's zone); default: now."""
-    from datetime import UTC
-
-    from plaint.errors import ConfigError
-
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"--at: {text!r} is not an ISO 8601 date and time") from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=tz)
-
-
 def _ticket(session: Any, number: str) -> Any:
     from sqlalchemy import select
 
@@ -172,9 +142,9 @@ def _ticket(session: Any, number: str) -> Any:
 def _act(args: argparse.Namespace) -> int:
     from plaint.workers.staff import Action, act
 
-    with _open_db() as (sessions, config), sessions.begin() as session:
+    with open_db() as (sessions, config), sessions.begin() as session:
         ticket = _ticket(session, args.number)
-        at = _instant(args.at, config.timezone)
+        at = parse_instant(args.at, config.timezone, option="--at")
         act(session, ticket, Action(args.action), actor=args.by, at=at, config=config,
             target=getattr(args, "to", None))  # fmt: skip
         print(f"{ticket.number}: {args.action} recorded; status {ticket.status}, first response "
@@ -190,9 +160,9 @@ def _explain(args: argparse.Namespace) -> int:
     from plaint.workers.explain import explain_lines
     from plaint.workers.sla import plan_for, policy_of
 
-    with _open_db() as (sessions, config), sessions() as session:
+    with open_db() as (sessions, config), sessions() as session:
         ticket = _ticket(session, args.number)
-        now = _instant(args.at, config.timezone)
+        now = parse_instant(args.at, config.timezone, option="--at")
         plan = plan_for(session, ticket, config=config, now=now) if ticket.sla_policy else None
         marks = session.scalars(select(SlaMark).where(SlaMark.ticket_id == ticket.id)).all()
         lines = explain_lines(ticket, plan=plan, policy=policy_of(ticket, config), marks=marks,
@@ -209,9 +179,9 @@ def _reclassify(args: argparse.Namespace) -> int:
     codes = {k: getattr(args, k) for k in fields if getattr(args, k) is not None}
     if not codes:
         raise ConfigError("reclassify needs --sub-topic, --category, --level or --urgency")
-    with _open_db() as (sessions, config), sessions.begin() as session:
+    with open_db() as (sessions, config), sessions.begin() as session:
         ticket = _ticket(session, args.number)
-        at = _instant(args.at, config.timezone)
+        at = parse_instant(args.at, config.timezone, option="--at")
         reclassify(session, ticket, actor=args.by, at=at, config=config, codes=codes)
         print(f"{ticket.number}: {ticket.category}/{ticket.sub_topic} level {ticket.level} "
               f"{ticket.urgency}; policy {ticket.sla_policy}, first response due "
