@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy.orm import Session, contains_eager
 
 from plaint.inbound import ChannelKind, InboundMessage
 from plaint.models import (
@@ -52,6 +52,8 @@ SYSTEM_ACTOR = "plaint"
 _OPEN = (TicketStatus.OPEN.value, TicketStatus.RESPONDED.value, TicketStatus.WAITING.value)
 _VOICE_AND_TEXT = (ChannelKind.SMS, ChannelKind.PHONE)
 SERIES_LEVEL = 2
+# The most candidate tickets one dedupe lookup compares, newest first.
+CANDIDATE_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -96,65 +98,51 @@ def find_continuation(
     )
 
 
-def _candidates(session: Session, keys: Sequence[str], *, since: datetime) -> list[Ticket]:
-    """Open tickets received since ``since`` sharing an LSH key (through the key index)."""
-    ids = select(TicketLshKey.ticket_id).where(TicketLshKey.key.in_(list(keys))).distinct()
-    return list(
-        session.scalars(
-            select(Ticket).where(
-                Ticket.id.in_(ids), Ticket.status.in_(_OPEN), Ticket.received_at >= since
-            )
-        ).unique()
+def _candidates(
+    session: Session, *, since: datetime, where: Sequence[ColumnElement[bool]],
+    keys: Sequence[str] | None = None,
+) -> list[Ticket]:  # fmt: skip
+    """Open tickets received since ``since`` matching ``where`` (and sharing an LSH key,
+    through the key index, when ``keys`` are given), newest first, at most a bounded
+    number: the filters use indexed columns, so the cost does not grow with history."""
+    query = (
+        select(Ticket)
+        .join(Resident, Ticket.resident_id == Resident.id)
+        .options(contains_eager(Ticket.resident))
+        .where(Ticket.status.in_(_OPEN), Ticket.received_at >= since, *where)
+        .order_by(Ticket.received_at.desc())
+        .limit(CANDIDATE_LIMIT)
     )
+    if keys is not None:
+        keyed = select(TicketLshKey.ticket_id).where(TicketLshKey.key.in_(list(keys)))
+        query = query.where(Ticket.id.in_(keyed))
+    return list(session.scalars(query).unique())
 
 
-def _same_unit(a: Resident | None, b: Resident) -> bool:
-    return (
-        a is not None
-        and a.building is not None
-        and a.unit is not None
-        and (a.building, a.unit, a.community) == (b.building, b.unit, b.community)
-    )
+def _same_community(resident: Resident) -> ColumnElement[bool]:
+    """The community matches, or one side does not know it."""
+    if resident.community is None:
+        return true()
+    return or_(Resident.community.is_(None), Resident.community == resident.community)
 
 
-def _same_building(a: Resident | None, b: Resident) -> bool:
-    return (
-        a is not None
-        and a.building is not None
-        and a.building == b.building
-        and (a.community is None or b.community is None or a.community == b.community)
-    )
+def _same_reporter(resident: Resident) -> ColumnElement[bool]:
+    """The same resident, or (when the unit is known) anyone of the same unit."""
+    if resident.building is None or resident.unit is None:
+        return Ticket.resident_id == resident.id
+    unit = and_(Resident.building == resident.building, Resident.unit == resident.unit,
+                _same_community(resident))  # fmt: skip
+    return or_(Ticket.resident_id == resident.id, unit)
 
 
-def _building_reports(
-    session: Session, ticket: Ticket, resident: Resident, *, since: datetime
-) -> list[Ticket]:
-    """Open tickets of the same sub-topic from residents of the same building: one lift,
-    one building, reported in different words, is still one problem."""
-    if resident.building is None:
-        return []
-    return list(
-        session.scalars(
-            select(Ticket)
-            .join(Resident, Ticket.resident_id == Resident.id)
-            .where(
-                Ticket.sub_topic == ticket.sub_topic,
-                Ticket.status.in_(_OPEN),
-                Ticket.received_at >= since,
-                Resident.building == resident.building,
-            )
-        ).unique()
-    )
-
-
-def _same_place(a: Resident | None, b: Resident) -> bool:
-    if a is None:
-        return False
-    if a.community and b.community and a.community != b.community:
-        return False
-    if a.building and b.building:
-        return a.building == b.building
-    return bool(a.community and a.community == b.community)
+def _same_place(resident: Resident) -> ColumnElement[bool] | None:
+    """The same building (community permitting), else the same community; ``None`` when
+    the resident's place is unknown."""
+    if resident.building is not None:
+        return and_(Resident.building == resident.building, _same_community(resident))
+    if resident.community is not None:
+        return Resident.community == resident.community
+    return None
 
 
 def find_near_duplicate(
@@ -169,9 +157,8 @@ def find_near_duplicate(
     it reaches the threshold, with the estimated similarity."""
     since = received_at - config.dedupe.near_duplicate_window
     best: tuple[Ticket, float] | None = None
-    for ticket in _candidates(session, print_.keys, since=since):
-        if ticket.resident_id != resident.id and not _same_unit(ticket.resident, resident):
-            continue
+    where = [_same_reporter(resident)]
+    for ticket in _candidates(session, since=since, where=where, keys=print_.keys):
         similarity = estimate(print_.signature, _unpack(ticket.text_signature))
         if similarity >= config.dedupe.near_duplicate.threshold and (
             best is None or similarity > best[1]
@@ -216,21 +203,17 @@ def group_series(
     """Group ``ticket`` with other residents' similar open reports from the same place;
     return the incident when enough residents reported it, else ``None``."""
     since = ticket.received_at - config.dedupe.series_window
-    pool = {t.id: t for t in _candidates(session, print_.keys, since=since)}
-    pool.update((t.id, t) for t in _building_reports(session, ticket, resident, since=since))
+    place = _same_place(resident)
+    if place is None:
+        return None
+    where = [place, Ticket.sub_topic == ticket.sub_topic, Ticket.id != ticket.id,
+             Ticket.resident_id != resident.id]  # fmt: skip
     others = [
-        t
-        for t in pool.values()
-        if t.id != ticket.id
-        and t.resident_id != resident.id
-        and t.sub_topic == ticket.sub_topic
-        and _same_place(t.resident, resident)
-        and (
-            _same_building(t.resident, resident)
-            or estimate(print_.signature, _unpack(t.text_signature))
-            >= config.dedupe.series_threshold
-        )
-    ]
+        t for t in _candidates(session, since=since, where=where)
+        if (resident.building is not None and t.resident is not None
+            and t.resident.building == resident.building)
+        or estimate(print_.signature, _unpack(t.text_signature)) >= config.dedupe.series_threshold
+    ]  # fmt: skip
     reporters = {t.resident_id for t in others} | {resident.id}
     if len(reporters) < config.dedupe.series_min_reporters:
         return None

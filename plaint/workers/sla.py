@@ -54,7 +54,7 @@ def start_clocks(session: Session, ticket: Ticket, *, config: Config, now: datet
             SlaClockEvent(clock=clock.value, kind=ClockEventKind.STARTED.value,
                           at=ticket.received_at, actor=SYSTEM_ACTOR)
         )  # fmt: skip
-    refresh_sla(session, ticket, config=config, now=now)
+    refresh_sla(session, ticket, config=config, now=now, fired=set())  # a new ticket
 
 
 def reselect_policy(

@@ -219,11 +219,15 @@ def _append(
     session: Session, ticket: Ticket, row: Inbox, message: InboundMessage, *, now: datetime,
     reason: str, similarity: float | None,
 ) -> None:  # fmt: skip
-    ticket.messages.append(_message_row(row, message, now=now))
+    # Added to the session, not to the ticket's lists: that would load its whole history.
+    reply = _message_row(row, message, now=now)
+    reply.ticket_id = ticket.id
+    session.add(reply)
     data = {"inbox_id": row.id, "channel": row.channel, "reason": reason}
     if similarity is not None:
         data["similarity"] = round(similarity, 2)
-    _event(ticket, "message_received", now, **data)
+    session.add(TicketEvent(ticket_id=ticket.id, kind="message_received", at=now,
+                            actor=SYSTEM_ACTOR, data=data))  # fmt: skip
 
 
 def _open_ticket(
