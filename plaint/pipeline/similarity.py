@@ -55,6 +55,8 @@ def _clean(text: str) -> str:
 
 
 def _width(char: str) -> int:
+    if char < "\u1100":  # no letter or digit below U+1100 is East Asian wide
+        return 1
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
@@ -163,9 +165,7 @@ def estimate(sig_a: Sequence[int], sig_b: Sequence[int]) -> float:
     return equal / len(sig_a)
 
 
-def band_hashes(signature: Sequence[int], *, bands: int, rows: int) -> list[int]:
-    """Return one 64-bit hash per band of ``rows`` consecutive values (``[]`` for an empty
-    signature). Raises ``ValueError`` if the signature has fewer than ``bands * rows``."""
+def _band_digests(signature: Sequence[int], *, bands: int, rows: int) -> list[bytes]:
     if not signature:
         return []
     if bands < 1 or rows < 1 or bands * rows > len(signature):
@@ -173,18 +173,23 @@ def band_hashes(signature: Sequence[int], *, bands: int, rows: int) -> list[int]
     packed = struct.pack(f">{bands * rows}I", *signature[: bands * rows])
     width = 4 * rows
     return [
-        int.from_bytes(
-            hashlib.blake2b(packed[i * width : (i + 1) * width], digest_size=8).digest(), "big"
-        )
+        hashlib.blake2b(packed[i * width : (i + 1) * width], digest_size=8).digest()
         for i in range(bands)
     ]
 
 
+def band_hashes(signature: Sequence[int], *, bands: int, rows: int) -> list[int]:
+    """Return one 64-bit hash per band of ``rows`` consecutive values (``[]`` for an empty
+    signature). Raises ``ValueError`` if the signature has fewer than ``bands * rows``."""
+    return [int.from_bytes(d, "big") for d in _band_digests(signature, bands=bands, rows=rows)]
+
+
 def lsh_keys(signature: Sequence[int], *, bands: int, rows: int) -> list[str]:
-    """Return one compact, indexable key per band, ``"<band>:<16 hex digits>"``; two
-    signatures are LSH candidates iff they share a key. ``[]`` for an empty signature;
-    ``ValueError`` as for :func:`band_hashes`."""
-    return [f"{i}:{h:016x}" for i, h in enumerate(band_hashes(signature, bands=bands, rows=rows))]
+    """Return one compact, indexable key per band, ``"<band>:<16 hex digits>"`` (the band's
+    :func:`band_hashes` value); two signatures are LSH candidates iff they share a key.
+    ``[]`` for an empty signature; ``ValueError`` as for :func:`band_hashes`."""
+    digests = _band_digests(signature, bands=bands, rows=rows)
+    return [f"{i}:{d.hex()}" for i, d in enumerate(digests)]
 
 
 def candidate_probability(similarity: float, *, bands: int, rows: int) -> float:
