@@ -37,6 +37,7 @@ from plaint.pipeline.route import route
 from plaint.settings import Config
 from plaint.workers.assign import choose_assignee
 from plaint.workers.dedupe import (
+    Fingerprint,
     find_continuation,
     find_near_duplicate,
     fingerprint,
@@ -90,12 +91,15 @@ def triage_inbox(
         return _quarantine(row, "auto_submitted", now=now)
     _triage_earlier_parents(session, row, message, config=config, now=now, model=model)
     resident = _resident_for(session, message, now=now)
-    ticket, outcome = _existing_ticket(session, row, message, resident, config=config, now=now)
+    text = complaint_text(subject=message.subject, body=message.body)
+    print_ = fingerprint(text, config=config)
+    ticket, outcome = _existing_ticket(
+        session, row, message, resident, print_, config=config, now=now
+    )
     if ticket is None:
-        text = complaint_text(subject=message.subject, body=message.body)
-        ticket = _open_ticket(session, row, message, resident, text=text, config=config,
-                              now=now, model=model)  # fmt: skip
-        print_ = fingerprint(text, config=config)
+        ticket = _open_ticket(
+            session, row, message, resident, text=text, config=config, now=now, model=model
+        )
         group_series(session, ticket, resident, print_, config=config, now=now)
         index_ticket(session, ticket, print_)
     row.status = InboxStatus.DONE
@@ -105,9 +109,15 @@ def triage_inbox(
 
 
 def _existing_ticket(
-    session: Session, row: Inbox, message: InboundMessage, resident: Resident, *,
-    config: Config, now: datetime,
-) -> tuple[Ticket | None, TriageOutcome]:  # fmt: skip
+    session: Session,
+    row: Inbox,
+    message: InboundMessage,
+    resident: Resident,
+    print_: Fingerprint,
+    *,
+    config: Config,
+    now: datetime,
+) -> tuple[Ticket | None, TriageOutcome]:
     """Find the open ticket this message belongs to, in the order of the dedupe layers:
     an email reply, an SMS or call continuing a recent ticket, a near-duplicate report of
     the same resident or unit. Append the message to it; ``None`` when it is new."""
@@ -119,9 +129,9 @@ def _existing_ticket(
             "continuation",
         )
     if ticket is None:
-        text = complaint_text(subject=message.subject, body=message.body)
-        found = find_near_duplicate(session, fingerprint(text, config=config), resident,
-                                    config=config, received_at=row.received_at)  # fmt: skip
+        found = find_near_duplicate(
+            session, print_, resident, config=config, received_at=row.received_at
+        )
         if found is not None:
             (ticket, similarity), reason = found, "near_duplicate"
             notify_already_tracked(session, ticket, resident, inbox_id=row.id, now=now)
