@@ -163,7 +163,12 @@ class Ticket(Base):
     """A complaint being handled, with its codes and its two deadlines."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_status_department", "status", "department_id"),)
+    __table_args__ = (
+        Index("ix_tickets_status_department", "status", "department_id"),
+        # Dedupe looks up a resident's recent tickets; reports read a month by receipt.
+        Index("ix_tickets_resident_received", "resident_id", "received_at"),
+        Index("ix_tickets_received_at", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
