@@ -16,15 +16,20 @@ _SQLITE_BUSY_TIMEOUT_MS = 30_000
 def create_db_engine(url: str) -> Engine:
     """Create an engine for ``url``. SQLite gets WAL, foreign keys and a busy timeout so
     that several worker processes can share one file; PostgreSQL gets pre-ping so a
-    restarted server costs one retry, not an error."""
+    restarted server costs one retry, not an error. SQL parameters never appear in error
+    messages (they would carry residents' phone numbers and text into logs)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000},
+            hide_parameters=True,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
