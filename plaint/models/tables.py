@@ -147,6 +147,7 @@ class Resident(Base):
     """A resident, known by normalised phone (E.164) or email address."""
 
     __tablename__ = "residents"
+    __table_args__ = (Index("ix_residents_place", "building", "unit", "community"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
@@ -168,6 +169,8 @@ class Ticket(Base):
         # Dedupe looks up a resident's recent tickets; reports read a month by receipt.
         Index("ix_tickets_resident_received", "resident_id", "received_at"),
         Index("ix_tickets_received_at", "received_at"),
+        # Series lookups read the open tickets of a recent window.
+        Index("ix_tickets_status_received", "status", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
