@@ -22,13 +22,9 @@ from __future__ import annotations
 import argparse
 import re
 import resource
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -319,20 +315,12 @@ def report(results: list[Result]) -> None:
     print(render_table(headers, rows))
 
 
-@contextmanager
-def server() -> Iterator[Any]:
+def server() -> Any:
+    """A throwaway PostgreSQL server (the tests' fixture code)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.servers import PostgresServer
+    from tests.servers import running_postgres
 
-    directory = Path(tempfile.mkdtemp(prefix="plaint-bench-pg-"))
-    directory.chmod(0o755)  # postgres runs as its own user
-    pg = PostgresServer(directory)
-    pg.start()
-    try:
-        yield pg
-    finally:
-        pg.stop()
-        shutil.rmtree(directory, ignore_errors=True)
+    return running_postgres("bench-pg")
 
 
 def main() -> None:

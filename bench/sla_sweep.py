@@ -22,10 +22,8 @@ import argparse
 import contextlib
 import re
 import resource
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -229,17 +227,10 @@ def postgres(db_url: str | None) -> Iterator[str]:
         yield db_url
         return
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.servers import PostgresServer
+    from tests.servers import running_postgres
 
-    directory = Path(tempfile.mkdtemp(prefix="plaint-bench-pg-"))
-    directory.chmod(0o755)  # postgres runs as its own user
-    server = PostgresServer(directory)
-    server.start()
-    try:
+    with running_postgres("bench-pg") as server:
         yield server.create_database("bench")
-    finally:
-        server.stop()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def main() -> None:

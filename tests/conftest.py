@@ -3,11 +3,8 @@ a dramatiq worker running plaint's actors against them."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,7 +17,13 @@ from imapclient import IMAPClient
 from plaint.models import create_db_engine, session_factory
 from plaint.models.migrate import upgrade
 from plaint.settings import Config, load_config
-from tests.servers import DovecotServer, PostgresServer, RedisServer
+from tests.servers import (
+    DovecotServer,
+    PostgresServer,
+    RedisServer,
+    running_postgres,
+    service_dir,
+)
 
 _counter = itertools.count()
 
@@ -44,25 +47,10 @@ def redis_url(redis_server: RedisServer) -> str:
     return redis_server.url
 
 
-@contextlib.contextmanager
-def service_dir(prefix: str) -> Iterator[Path]:
-    """A directory that servers dropping root (postgres, dovecot) can enter: pytest's own
-    temporary tree is private to root."""
-    directory = Path(tempfile.mkdtemp(prefix=f"plaint-test-{prefix}-"))
-    directory.chmod(0o755)
-    try:
-        yield directory
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    with service_dir("pg") as directory:
-        server = PostgresServer(directory)
-        server.start()
+    with running_postgres() as server:
         yield server
-        server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -8,12 +8,14 @@ and fails them in CI (``CI=true``), so a missing install step cannot hide behind
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -266,3 +268,27 @@ class DovecotServer:
     def stop(self) -> None:
         if self.process is not None:
             stop(self.process)
+
+
+@contextlib.contextmanager
+def service_dir(prefix: str) -> Iterator[Path]:
+    """A directory that servers dropping root (postgres, dovecot) can enter: pytest's own
+    temporary tree is private to root."""
+    directory = Path(tempfile.mkdtemp(prefix=f"plaint-test-{prefix}-"))
+    directory.chmod(0o755)
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_postgres(prefix: str = "pg") -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL server for the length of the block (tests and benchmarks)."""
+    with service_dir(prefix) as directory:
+        server = PostgresServer(directory)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
