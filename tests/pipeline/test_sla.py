@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from plaint.pipeline.sla import (
     Escalation,
     Policy,
     PolicyRule,
+    TicketPlan,
     clock_state,
     plan_ticket,
     select_policy,
@@ -39,6 +41,19 @@ S, P, R, M, RS, A = (
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SH)
+
+
+def planned(
+    events: list[ClockEvent],
+    now: datetime,
+    *,
+    policy: Policy = DEFAULT,
+    fired: Iterable[tuple[str, int, str]] = (),
+) -> TicketPlan:
+    """Plan on the China calendar with the default ladder."""
+    return plan_ticket(
+        events=events, policy=policy, calendar=CAL, escalation=LADDER, fired=fired, now=now
+    )
 
 
 def started(when: str) -> list[ClockEvent]:
@@ -83,14 +98,7 @@ def test_the_first_matching_policy_wins(level: int, urgency: str, category: str,
     ],
 )
 def test_due_times_of_the_default_policy(start: str, first_due: str, closure_due: str) -> None:
-    plan = plan_ticket(
-        events=started(start),
-        policy=DEFAULT,
-        calendar=CAL,
-        escalation=LADDER,
-        fired=(),
-        now=at(start),
-    )
+    plan = planned(started(start), at(start))
     assert plan.states[FR].due == at(first_due)
     assert plan.states[CL].due == at(closure_due)
 
@@ -103,14 +111,7 @@ def test_a_pause_over_a_weekend_moves_only_the_clock_hours_budget() -> None:
         ClockEvent(FR, R, at("2026-11-09T12:00")),
         ClockEvent(CL, R, at("2026-11-09T12:00")),
     ]
-    plan = plan_ticket(
-        events=events,
-        policy=DEFAULT,
-        calendar=CAL,
-        escalation=LADDER,
-        fired=(),
-        now=at("2026-11-09T12:00"),
-    )
+    plan = planned(events, at("2026-11-09T12:00"))
     assert plan.states[FR].due == at("2026-11-10T10:00")  # 24 h + 72 h paused
     assert plan.states[CL].due == at("2026-11-12T10:00")  # + Friday 12:00-24:00, + Monday 0-12
 
@@ -121,28 +122,14 @@ def test_a_running_pause_moves_the_due_time_as_it_lasts_and_fires_nothing() -> N
         ClockEvent(FR, P, at("2026-11-02T10:00")),
         ClockEvent(CL, P, at("2026-11-02T10:00")),
     ]
-    plan = plan_ticket(
-        events=events,
-        policy=DEFAULT,
-        calendar=CAL,
-        escalation=LADDER,
-        fired=(),
-        now=at("2026-11-04T10:00"),
-    )
+    plan = planned(events, at("2026-11-04T10:00"))
     assert plan.states[FR].due == at("2026-11-05T09:00")
     assert plan.due_now == ()
     assert plan.next_at is None
 
 
 def test_moments_fire_at_the_warning_fractions_then_breach_then_up_the_ladder() -> None:
-    plan = plan_ticket(
-        events=started("2026-11-02T09:00"),
-        policy=DEFAULT,
-        calendar=CAL,
-        escalation=LADDER,
-        fired=(),
-        now=at("2026-11-03T12:59"),
-    )
+    plan = planned(started("2026-11-02T09:00"), at("2026-11-03T12:59"))
     assert [(m.clock, m.mark, m.at) for m in plan.due_now] == [
         (FR, "warn:50", at("2026-11-02T21:00")),
         (FR, "warn:80", at("2026-11-03T04:12")),
@@ -154,21 +141,9 @@ def test_moments_fire_at_the_warning_fractions_then_breach_then_up_the_ladder() 
 
 
 def test_fired_moments_do_not_fire_again() -> None:
-    first = plan_ticket(
-        events=started("2026-11-02T09:00"),
-        policy=DEFAULT,
-        calendar=CAL,
-        escalation=LADDER,
-        fired=(),
-        now=at("2026-11-02T22:00"),
-    )
-    again = plan_ticket(
-        events=started("2026-11-02T09:00"),
-        policy=DEFAULT,
-        calendar=CAL,
-        escalation=LADDER,
-        fired=[m.key for m in first.due_now],
-        now=at("2026-11-02T22:00"),
+    first = planned(started("2026-11-02T09:00"), at("2026-11-02T22:00"))
+    again = planned(
+        started("2026-11-02T09:00"), at("2026-11-02T22:00"), fired=[m.key for m in first.due_now]
     )
     assert [m.mark for m in first.due_now] == ["warn:50"]
     assert again.due_now == ()
@@ -177,27 +152,13 @@ def test_fired_moments_do_not_fire_again() -> None:
 
 def test_a_met_clock_fires_nothing_after_it_was_met() -> None:
     events = [*started("2026-11-02T09:00"), ClockEvent(FR, M, at("2026-11-02T20:00"))]
-    plan = plan_ticket(
-        events=events,
-        policy=DEFAULT,
-        calendar=CAL,
-        escalation=LADDER,
-        fired=(),
-        now=at("2026-11-03T12:00"),
-    )
+    plan = planned(events, at("2026-11-03T12:00"))
     assert [m for m in plan.due_now if m.clock is FR] == []
 
 
 def test_acknowledging_stops_the_ladder() -> None:
     events = [*started("2026-11-02T09:00"), ClockEvent(FR, A, at("2026-11-03T10:00"))]
-    plan = plan_ticket(
-        events=events,
-        policy=DEFAULT,
-        calendar=CAL,
-        escalation=LADDER,
-        fired=(),
-        now=at("2026-11-04T00:00"),
-    )
+    plan = planned(events, at("2026-11-04T00:00"))
     marks = [m.mark for m in plan.due_now if m.clock is FR]
     assert marks == ["warn:50", "warn:80", "breach", "escalate:1"]
 
@@ -213,26 +174,12 @@ def test_reopening_starts_a_new_cycle_with_its_own_marks() -> None:
         clock=CL, events=events, budget=DEFAULT.closure, calendar=CAL, now=at("2026-11-09T09:00")
     )
     assert (state.cycle, state.met_at, state.due) == (1, None, at("2026-11-12T09:00"))
-    plan = plan_ticket(
-        events=events,
-        policy=DEFAULT,
-        calendar=CAL,
-        escalation=LADDER,
-        fired=fired,
-        now=at("2026-11-10T22:00"),
-    )
+    plan = planned(events, at("2026-11-10T22:00"), fired=fired)
     assert [(m.cycle, m.mark) for m in plan.due_now if m.clock is CL] == [(1, "warn:50")]
 
 
 def test_an_emergency_policy_counts_minutes() -> None:
-    plan = plan_ticket(
-        events=started("2026-10-03T03:00"),
-        policy=URGENT,
-        calendar=CAL,
-        escalation=LADDER,
-        fired=(),
-        now=at("2026-10-03T03:00"),
-    )
+    plan = planned(started("2026-10-03T03:00"), at("2026-10-03T03:00"), policy=URGENT)
     assert plan.states[FR].due == at("2026-10-03T03:30")
     assert plan.states[CL].due == at("2026-10-04T03:00")
     assert plan.next_at == at("2026-10-03T03:15")
