@@ -2,6 +2,7 @@
 
 from plaint.models.db import create_db_engine, session_factory
 from plaint.models.tables import (
+    OPEN_STATUSES,
     Base,
     ChannelCursor,
     Counter,
@@ -21,6 +22,7 @@ from plaint.models.tables import (
 )
 
 __all__ = [
+    "OPEN_STATUSES",
     "Base",
     "ChannelCursor",
     "Counter",

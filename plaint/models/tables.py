@@ -30,6 +30,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "OPEN_STATUSES",
     "Base",
     "ChannelCursor",
     "Counter",
@@ -91,6 +92,10 @@ class TicketStatus(enum.StrEnum):
     WAITING = "waiting"
     RESOLVED = "resolved"
     CLOSED = "closed"
+
+
+# The statuses in which a ticket still needs work (and can absorb follow-ups).
+OPEN_STATUSES = (TicketStatus.OPEN, TicketStatus.RESPONDED, TicketStatus.WAITING)
 
 
 class Inbox(Base):

@@ -11,14 +11,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from plaint.models import Ticket, TicketStatus
+from plaint.models import OPEN_STATUSES, Ticket
 from plaint.settings import Config
 from plaint.slaconfig import StaffMember
 from plaint.workers.store import next_counter
 
 __all__ = ["choose_assignee"]
-
-_OPEN = (TicketStatus.OPEN.value, TicketStatus.RESPONDED.value, TicketStatus.WAITING.value)
 
 
 def _candidates(config: Config, department: str) -> list[StaffMember]:
@@ -41,7 +39,7 @@ def choose_assignee(session: Session, *, config: Config, department: str) -> Sta
         return candidates[(turn - 1) % len(candidates)]
     rows = session.execute(
         select(Ticket.assignee, func.count())
-        .where(Ticket.assignee.in_([c.code for c in candidates]), Ticket.status.in_(_OPEN))
+        .where(Ticket.assignee.in_([c.code for c in candidates]), Ticket.status.in_(OPEN_STATUSES))
         .group_by(Ticket.assignee)
     )
     counts = {code: count for code, count in rows}

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from plaint.inbound import ChannelKind, InboundMessage
 from plaint.models import (
+    OPEN_STATUSES,
     Department,
     Incident,
     Notification,
@@ -32,7 +33,6 @@ from plaint.models import (
     Ticket,
     TicketEvent,
     TicketLshKey,
-    TicketStatus,
 )
 from plaint.pipeline.similarity import estimate
 from plaint.settings import Config
@@ -49,7 +49,6 @@ __all__ = [
 ]
 
 SYSTEM_ACTOR = "plaint"
-_OPEN = (TicketStatus.OPEN.value, TicketStatus.RESPONDED.value, TicketStatus.WAITING.value)
 _VOICE_AND_TEXT = (ChannelKind.SMS, ChannelKind.PHONE)
 SERIES_LEVEL = 2
 # The most candidate tickets one dedupe lookup compares, newest first.
@@ -91,7 +90,9 @@ def find_continuation(
     return session.scalar(
         select(Ticket)
         .where(
-            Ticket.resident_id == resident.id, Ticket.status.in_(_OPEN), Ticket.received_at >= since
+            Ticket.resident_id == resident.id,
+            Ticket.status.in_(OPEN_STATUSES),
+            Ticket.received_at >= since,
         )
         .order_by(Ticket.received_at.desc())
         .limit(1)
@@ -109,7 +110,7 @@ def _candidates(
         select(Ticket)
         .join(Resident, Ticket.resident_id == Resident.id)
         .options(contains_eager(Ticket.resident))
-        .where(Ticket.status.in_(_OPEN), Ticket.received_at >= since, *where)
+        .where(Ticket.status.in_(OPEN_STATUSES), Ticket.received_at >= since, *where)
         .order_by(Ticket.received_at.desc())
         .limit(CANDIDATE_LIMIT)
     )

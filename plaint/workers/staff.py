@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from plaint.errors import ConflictError, NotFoundError
 from plaint.models import (
+    OPEN_STATUSES,
     Department,
     Incident,
     Notification,
@@ -52,9 +53,6 @@ class Action(enum.StrEnum):
     TRANSFER = "transfer"
     ACKNOWLEDGE = "acknowledge"
     ASSIGN = "assign"
-
-
-_OPEN = (TicketStatus.OPEN, TicketStatus.RESPONDED, TicketStatus.WAITING)
 
 
 def act(
@@ -111,7 +109,7 @@ def _end_pause(
 
 def _respond(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
              target: str | None) -> dict[str, Any]:  # fmt: skip
-    _require(ticket, _OPEN, "respond to")
+    _require(ticket, OPEN_STATUSES, "respond to")
     first = ticket.first_responded_at is None
     _meet_first_response(session, ticket, actor, at, config)
     if ticket.status == TicketStatus.OPEN:
@@ -143,7 +141,7 @@ def _resume(session: Session, ticket: Ticket, actor: str, at: datetime, config: 
 
 def _resolve(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
              target: str | None) -> dict[str, Any]:  # fmt: skip
-    _require(ticket, _OPEN, "resolve")
+    _require(ticket, OPEN_STATUSES, "resolve")
     _meet_first_response(session, ticket, actor, at, config)
     if ticket.closed_at is None:
         ticket.closed_at = at
@@ -167,7 +165,7 @@ def _resolve_incident(
     incident.status, incident.resolved_at = "resolved", at
     members = session.scalars(select(Ticket).where(Ticket.incident_id == incident.id)).all()
     for member in members:
-        if member.id != ticket.id and member.status in _OPEN:
+        if member.id != ticket.id and member.status in OPEN_STATUSES:
             _resolve(session, member, actor, at, config, None)
             member.events.append(TicketEvent(kind="resolve", at=at, actor=actor,
                                              data={"incident": incident.id}))  # fmt: skip
@@ -184,7 +182,7 @@ def _resolve_incident(
 
 def _close(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
            target: str | None) -> dict[str, Any]:  # fmt: skip
-    _require(ticket, (*_OPEN, TicketStatus.RESOLVED), "close")
+    _require(ticket, (*OPEN_STATUSES, TicketStatus.RESOLVED), "close")
     if ticket.status != TicketStatus.RESOLVED:
         _resolve(session, ticket, actor, at, config, target)
     ticket.status = TicketStatus.CLOSED
@@ -203,7 +201,7 @@ def _reopen(session: Session, ticket: Ticket, actor: str, at: datetime, config: 
 
 def _transfer(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
               target: str | None) -> dict[str, Any]:  # fmt: skip
-    _require(ticket, _OPEN, "transfer")
+    _require(ticket, OPEN_STATUSES, "transfer")
     department = session.scalar(select(Department).where(Department.code == target))
     if department is None:
         raise NotFoundError(f"no department {target!r}")
@@ -228,7 +226,7 @@ def _acknowledge(session: Session, ticket: Ticket, actor: str, at: datetime, con
 
 def _assign(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
             target: str | None) -> dict[str, Any]:  # fmt: skip
-    _require(ticket, _OPEN, "assign")
+    _require(ticket, OPEN_STATUSES, "assign")
     if config.staff_member(target) is None:
         raise NotFoundError(f"no staff member {target!r} in the configuration")
     previous, ticket.assignee = ticket.assignee, target
@@ -270,7 +268,7 @@ def reclassify(
     the old and new codes: a staff correction is a labelled example for training.
     Raises ConfigError for a code the taxonomy does not know.
     """
-    _require(ticket, (*_OPEN, TicketStatus.RESOLVED), "reclassify")
+    _require(ticket, (*OPEN_STATUSES, TicketStatus.RESOLVED), "reclassify")
     before = {k: getattr(ticket, k) for k in _CODES}
     _apply_codes(ticket, codes, config)
     after = {k: getattr(ticket, k) for k in _CODES}
