@@ -156,7 +156,7 @@ def run_set(root: Path, name: str, max_rows: int | None, seed: int) -> Result:
     from sklearn.pipeline import make_pipeline
     from threadpoolctl import threadpool_limits
 
-    from plaint.textmodel import evaluate, fit
+    from plaint.classifier.textmodel import evaluate, fit
 
     spec = SETS[name]
     train, test = split(load(root, spec, max_rows), seed=seed)
@@ -203,7 +203,7 @@ def run_set(root: Path, name: str, max_rows: int | None, seed: int) -> Result:
 
 
 def table(results: list[Result]) -> str:
-    from plaint.workers.cli.textable import render_table
+    from plaint.cli.textable import render_table
 
     headers = (
         "set",

@@ -34,12 +34,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
+from plaint.cli.textable import render_table
+from plaint.config import Config, load_config
 from plaint.models import Department, Resident, Ticket, create_db_engine, session_factory
 from plaint.models.migrate import upgrade
-from plaint.settings import Config, load_config
+from plaint.service.store import sync_departments
 from plaint.workers import dedupe
-from plaint.workers.cli.textable import render_table
-from plaint.workers.store import sync_departments
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 PROBES = 200

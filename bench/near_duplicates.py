@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from functools import partial
 from multiprocessing.pool import Pool
 
+from plaint.cli.textable import render_table
 from plaint.pipeline.similarity import (
     InMemoryIndex,
     NearDuplicateConfig,
@@ -55,7 +56,6 @@ from plaint.pipeline.similarity import (
     jaccard,
     shingles,
 )
-from plaint.workers.cli.textable import render_table
 
 BACKGROUND_PAIRS = 50_000  # random pairs sampled to describe the history
 CHUNK = 20_000  # tickets per worker task and per bulk insert

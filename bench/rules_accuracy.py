@@ -32,8 +32,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from plaint.config import load_config
 from plaint.pipeline.classify import Classification, Taxonomy, classify
-from plaint.settings import load_config
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "property_complaints.jsonl"
 FIELDS = ("department", "category", "scope", "level", "urgency", "validity", "sub_topic")

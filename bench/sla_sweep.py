@@ -8,7 +8,7 @@ Without ``--db-url`` it starts a throwaway PostgreSQL (tests/servers.py). It loa
 tickets in bulk (``INSERT … SELECT generate_series``), each with a STARTED event on both
 clocks and ``next_sla_at`` spread over the next four weeks, except exactly ``--due`` of
 them (1 000) whose first-response 50 % warning is due at the bench's ``now``. For each size
-(growing the same table) it times ``plaint.workers.sla.sweep`` several times, resetting
+(growing the same table) it times ``plaint.service.sla.sweep`` several times, resetting
 the due tickets (``next_sla_at``, their marks, notifications and events) in between, and
 prints the median sweep time, the time per due ticket, the ratio to the smallest size, the
 statements per sweep and EXPLAIN ANALYZE of the due-ticket query as the sweep sent it.
@@ -34,12 +34,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, event, select, text
 
+from plaint.cli.textable import render_table
+from plaint.config import Config, load_config
 from plaint.models import Department, create_db_engine, session_factory
 from plaint.models.migrate import upgrade
-from plaint.settings import Config, load_config
-from plaint.workers.cli.textable import render_table
-from plaint.workers.sla import sweep
-from plaint.workers.store import sync_departments
+from plaint.service.sla import sweep
+from plaint.service.store import sync_departments
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday
 HORIZON_SECONDS = 28 * 86_400  # next_sla_at of the tickets not due: within 4 weeks

@@ -26,14 +26,14 @@ from pathlib import Path
 
 from plaint.channels.base import Delivery
 from plaint.channels.email.imap import email_external_id
+from plaint.config import load_config
 from plaint.inbound import ChannelKind
 from plaint.models import create_db_engine, session_factory
 from plaint.models.migrate import upgrade
 from plaint.pipeline.classify import classify
 from plaint.pipeline.normalise import complaint_text
-from plaint.settings import load_config
-from plaint.workers.store import store_delivery, sync_departments
-from plaint.workers.triage import triage_inbox
+from plaint.service.store import store_delivery, sync_departments
+from plaint.service.triage import triage_inbox
 
 TEXTS = (
     "3号楼2单元电梯停在12楼困人了，请马上派人！",

@@ -1,5 +1,5 @@
 """``python -m plaint`` is the ``plaint`` command."""
 
-from plaint.workers.cli import main
+from plaint.cli import main
 
 raise SystemExit(main())

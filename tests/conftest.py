@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from imapclient import IMAPClient
 
+from plaint.config import Config, load_config
 from plaint.models import create_db_engine, session_factory
 from plaint.models.migrate import upgrade
-from plaint.settings import Config, load_config
 from tests.servers import (
     DovecotServer,
     PostgresServer,
@@ -144,3 +144,7 @@ password_env = "TEST_IMAP_PASSWORD"
 folder = "{mailbox.folder}"
 poll_interval_seconds = 1
 """
+
+
+# The end-to-end plant (a dramatiq worker running plaint's actors) for every test folder.
+from tests.plant import actors, make_plant, plant  # noqa: E402, F401

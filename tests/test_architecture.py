@@ -57,23 +57,54 @@ def test_importing_the_pipeline_loads_no_infrastructure() -> None:
     assert loaded.strip() == "[]"
 
 
-@pytest.mark.parametrize("path", _modules("channels"), ids=lambda p: p.name)
-def test_channels_do_not_reach_into_models_or_workers(path: Path) -> None:
-    for name in _imports(path):
-        assert not name.startswith(("plaint.models", "plaint.workers")), f"{path} imports {name}"
+# What each part of the package may import from plaint (DESIGN.md, "Dependency direction"):
+# pipeline <- service <- workers, cli, web; channels never import models; web never imports
+# the worker runtime; nothing but the ``plaint demo`` command imports the demo.
+_VALUES = ("plaint.inbound", "plaint.errors")
+ALLOWED = {
+    "config": (*_VALUES, "plaint.pipeline", "plaint.config"),
+    "channels": (*_VALUES, "plaint.pipeline", "plaint.config", "plaint.channels"),
+    "models": ("plaint.errors", "plaint.models"),
+    "classifier": (*_VALUES, "plaint.classifier"),
+    "queue": (*_VALUES, "plaint.queue"),
+    "service": (
+        *_VALUES, "plaint.pipeline", "plaint.config", "plaint.models", "plaint.channels",
+        "plaint.classifier", "plaint.service",
+    ),
+    "workers": (
+        *_VALUES, "plaint.pipeline", "plaint.config", "plaint.models", "plaint.channels",
+        "plaint.classifier", "plaint.service", "plaint.queue", "plaint.workers",
+    ),
+    "web": (
+        *_VALUES, "plaint.pipeline", "plaint.config", "plaint.models", "plaint.classifier",
+        "plaint.service", "plaint.queue", "plaint.web",
+    ),
+}  # fmt: skip
 
 
-@pytest.mark.parametrize("path", _modules("models"), ids=lambda p: p.name)
-def test_models_depend_only_on_errors(path: Path) -> None:
+@pytest.mark.parametrize(
+    ("part", "path"),
+    [(part, path) for part in ALLOWED for path in _modules(part)],
+    ids=lambda v: v if isinstance(v, str) else v.name,
+)
+def test_each_part_imports_only_what_lies_below_it(part: str, path: Path) -> None:
     for name in _imports(path):
-        if name.startswith("plaint."):
-            assert name.startswith(("plaint.models", "plaint.errors")), f"{path} imports {name}"
+        if name == "plaint" or name.startswith("plaint."):
+            assert name.startswith(ALLOWED[part]), f"{path} imports {name}"
+
+
+def test_only_the_demo_command_imports_the_demo() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        if path.is_relative_to(PACKAGE / "demo") or path == PACKAGE / "cli" / "demo.py":
+            continue
+        for name in _imports(path):
+            assert not name.startswith("plaint.demo"), f"{path} imports {name}"
 
 
 def _public_modules() -> list[str]:
     names = []
     for info in pkgutil.walk_packages([str(PACKAGE)], prefix="plaint."):
-        if ".migrations" in info.name or info.name.endswith(("__main__", ".actors")):
+        if ".migrations" in info.name or info.name.endswith(("__main__", ".entry")):
             continue
         names.append(info.name)
     return names

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from plaint.config import load_config
 from plaint.pipeline.classify import classify
-from plaint.settings import load_config
 
 DATA = Path(__file__).resolve().parents[1] / "bench" / "data" / "property_complaints.jsonl"
 CONFIG = load_config(None)

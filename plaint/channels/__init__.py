@@ -17,7 +17,7 @@ from plaint.inbound import ChannelKind, InboundMessage
 
 if TYPE_CHECKING:
     from plaint.channels.base import Channel, CursorStore
-    from plaint.settings import SourceConfig
+    from plaint.config import SourceConfig
 
 __all__ = ["open_channel", "parse_payload"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from plaint.contacts import normalise_phone
 from plaint.errors import MalformedMessageError
+from plaint.pipeline.contacts import normalise_phone
 
 __all__ = ["load_object", "sender_phone"]
 

@@ -4,7 +4,7 @@ A :class:`WorkCalendar` says which local dates are working days (a weekly patter
 holidays and make-up working days — China's 调休, a weekend day that is a working day) and,
 optionally, which hours of a working day count. Nothing here reads the clock, the
 environment or the time-zone database: the zone and the holiday data are values passed in
-(:mod:`plaint.calendars` builds them from the ``chinesecalendar`` package).
+(:mod:`plaint.config.calendars` builds them from the ``chinesecalendar`` package).
 
 Counting rules:
 

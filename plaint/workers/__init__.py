@@ -1,2 +1,3 @@
-"""The layer that wires channels, the database and the pipeline together: the dramatiq
-broker and actors, the clock process, the supervisor and the ``plaint`` command."""
+"""The queue runtime: the dramatiq actors (thin shells over :mod:`plaint.service`), the
+worker entry module, the clock process, the supervisor of ``plaint run`` and its embedded
+Redis."""

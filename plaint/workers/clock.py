@@ -2,7 +2,8 @@
 
 Only one clock acts at a time across machines: each holds a Redis lock with a short TTL,
 renewed every tick; a standby clock takes over when the leader stops renewing. What is due
-is decided by :class:`Schedule`, which is pure: it takes the monotonic time as an argument.
+is decided by :class:`plaint.pipeline.schedule.Schedule`, which is pure: it takes the
+monotonic time as an argument.
 """
 
 from __future__ import annotations
@@ -18,29 +19,15 @@ from typing import Any
 import redis
 from redis.exceptions import LockError
 
-__all__ = ["LEADER_TTL", "Schedule", "run_clock"]
+from plaint.pipeline.schedule import Schedule
+
+__all__ = ["LEADER_TTL", "run_clock"]
 
 logger = logging.getLogger(__name__)
 
 TICK = timedelta(seconds=1)
 LEADER_TTL = timedelta(seconds=15)
 _LEADER_KEY = "plaint:lock:clock"
-
-
-class Schedule:
-    """Named jobs with intervals; :meth:`due` returns the jobs whose time has come."""
-
-    def __init__(self, intervals: Mapping[str, timedelta]) -> None:
-        self._intervals = {name: interval.total_seconds() for name, interval in intervals.items()}
-        self._next: dict[str, float] = {}
-
-    def due(self, now: float) -> list[str]:
-        """Return the jobs due at monotonic time ``now`` (every job is due at its first
-        call) and schedule each one interval later."""
-        ready = [name for name in self._intervals if self._next.get(name, now) <= now]
-        for name in ready:
-            self._next[name] = now + self._intervals[name]
-        return ready
 
 
 def run_clock(

@@ -12,15 +12,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import dramatiq
 import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from plaint.errors import ConfigError
+from plaint.classifier.cache import ModelCache
+from plaint.config import Config, Settings, load_config, load_settings, require_redis_url
 from plaint.models import create_db_engine, session_factory
-from plaint.settings import Config, Settings, load_config, load_settings
-from plaint.workers.modelcache import ModelCache
-from plaint.workers.store import sync_departments
+from plaint.queue.producer import Producer
+from plaint.service.store import sync_departments
 
 __all__ = ["Runtime", "build_runtime", "current", "install"]
 
@@ -35,16 +36,17 @@ class Runtime:
     sessions: sessionmaker[Session]
     redis: redis.Redis
     environ: Mapping[str, str]
+    producer: Producer
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     model: ModelCache = field(default_factory=lambda: ModelCache(None))
 
 
-def build_runtime(environ: Mapping[str, str]) -> Runtime:
-    """Build a runtime from ``environ``; raise ConfigError when Redis is not configured
-    (a worker needs ``PLAINT_REDIS_URL``; ``plaint run`` sets it for its children)."""
+def build_runtime(environ: Mapping[str, str], *, broker: dramatiq.Broker) -> Runtime:
+    """Build a runtime from ``environ`` whose producer enqueues on ``broker``; raise
+    ConfigError when Redis is not configured (a worker needs ``PLAINT_REDIS_URL``;
+    ``plaint run`` sets it for its children)."""
     settings = load_settings(environ)
-    if settings.redis_url is None:
-        raise ConfigError("PLAINT_REDIS_URL is not set (plaint run starts an embedded Redis)")
+    redis_url = require_redis_url(settings)
     config = load_config(settings.config_path, required_years=[datetime.now(UTC).year])
     engine = create_db_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -55,8 +57,9 @@ def build_runtime(environ: Mapping[str, str]) -> Runtime:
         config=config,
         engine=engine,
         sessions=sessions,
-        redis=redis.Redis.from_url(settings.redis_url),
+        redis=redis.Redis.from_url(redis_url),
         environ=environ,
+        producer=Producer(broker),
         model=ModelCache(settings.model_dir),
     )
 
@@ -66,11 +69,12 @@ _current: Runtime | None = None
 
 
 def current() -> Runtime:
-    """Return this process's runtime, building it from ``os.environ`` on first use."""
+    """Return this process's runtime, building it from ``os.environ`` and dramatiq's
+    global broker (installed by :mod:`plaint.workers.entry`) on first use."""
     global _current
     with _lock:
         if _current is None:
-            _current = build_runtime(dict(os.environ))
+            _current = build_runtime(dict(os.environ), broker=dramatiq.get_broker())
         return _current
 
 

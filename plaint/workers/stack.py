@@ -9,9 +9,9 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from plaint.config import Settings
 from plaint.models import create_db_engine
 from plaint.models.migrate import upgrade
-from plaint.settings import Settings
 from plaint.workers.embedded_redis import EmbeddedRedis
 from plaint.workers.supervisor import ChildSpec, Supervisor
 

@@ -8,8 +8,8 @@ import pytest
 
 from plaint.channels.base import Delivery
 from plaint.channels.email.imap import ImapChannel
+from plaint.config import SourceConfig
 from plaint.errors import ChannelUnavailableError, ConfigError
-from plaint.settings import SourceConfig
 from tests.conftest import Mailbox
 from tests.servers import free_port
 

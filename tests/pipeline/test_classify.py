@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
+from plaint.config import Config, load_config
 from plaint.errors import ConfigError
 from plaint.pipeline.classify import Rule, Taxonomy, classify
-from plaint.settings import Config, load_config
 
 TAXONOMY = load_config(None).taxonomy
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from plaint.config import load_config
 from plaint.pipeline.classify import Classification
 from plaint.pipeline.combine import apply_model
-from plaint.settings import load_config
 
 TAXONOMY = load_config(None).taxonomy
 RULES = Classification("service", "other", "customer_service", 1, 1, "normal", "valid", 0.2, ())

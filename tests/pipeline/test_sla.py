@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from plaint.calendars import china_calendar
+from plaint.config.calendars import china_calendar
 from plaint.pipeline.calendar import Budget
 from plaint.pipeline.sla import (
     Clock,

@@ -12,14 +12,20 @@ import signal
 import sys
 from collections.abc import Sequence
 
+import dramatiq
+
 from plaint.channels import open_channel
 from plaint.channels.base import Delivery
-from plaint.workers import actors, runtime
-from plaint.workers.intake import poll_once
-from plaint.workers.store import DbCursorStore
+from plaint.config import load_settings, require_redis_url
+from plaint.queue.broker import build_broker
+from plaint.service.intake import poll_once
+from plaint.service.store import DbCursorStore
+from plaint.workers import runtime
 
 
 def main(source: str) -> None:
+    broker = build_broker(require_redis_url(load_settings(os.environ)))
+    dramatiq.set_broker(broker)
     rt = runtime.current()
     channel = open_channel(
         rt.config.source(source),
@@ -32,7 +38,7 @@ def main(source: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
     channel.ack = die  # type: ignore[method-assign]
-    poll_once(channel, sessions=rt.sessions, enqueue=actors.triage.send, clock=rt.clock)
+    poll_once(channel, sessions=rt.sessions, enqueue=rt.producer.triage, clock=rt.clock)
 
 
 if __name__ == "__main__":

@@ -16,11 +16,11 @@ from sqlalchemy import select, update
 from plaint.channels.email.imap import ImapChannel
 from plaint.models import ChannelCursor, Inbox, InboxStatus, Message, Resident
 from plaint.pipeline.calendar import Budget, due
-from plaint.workers.intake import poll_once
-from plaint.workers.store import DbCursorStore
-from plaint.workers.triage import triage_inbox
+from plaint.service.intake import poll_once
+from plaint.service.store import DbCursorStore
+from plaint.service.triage import triage_inbox
 from tests.conftest import source_toml
-from tests.workers.conftest import Plant
+from tests.plant import Plant
 
 REPO = Path(__file__).resolve().parents[2]
 

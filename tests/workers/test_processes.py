@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from plaint.workers.clock import Schedule, run_clock
+from plaint.pipeline.schedule import Schedule
+from plaint.workers.clock import run_clock
 from plaint.workers.embedded_redis import EmbeddedRedis
 from plaint.workers.supervisor import ChildSpec, Supervisor, restart_delay
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from plaint.models import Notification, SlaMark, Ticket
-from plaint.workers.staff import Action, act
-from tests.workers.conftest import Plant
+from plaint.service.staff import Action, act
+from tests.plant import Plant
 from tests.workers.test_flow import complaint
 
 STAFF = """

@@ -27,7 +27,7 @@ from plaint.errors import ChannelUnavailableError, ConfigError
 from plaint.inbound import ChannelKind
 
 if TYPE_CHECKING:
-    from plaint.settings import SourceConfig
+    from plaint.config import SourceConfig
 
 __all__ = ["ImapChannel", "email_external_id"]
 

@@ -1,0 +1,3 @@
+"""The trainable complaint classifier: fitting, saving and loading versioned models
+(:mod:`plaint.classifier.textmodel`) and the workers' hot-reloading cache
+(:mod:`plaint.classifier.cache`)."""

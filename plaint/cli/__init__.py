@@ -1,0 +1,57 @@
+"""The ``plaint`` command. Each sub-command lives in its own module with a
+``register(subparsers)`` function; heavy imports stay inside the handlers, so
+``plaint sla due`` does not import dramatiq.
+
+Handlers take the parsed arguments and return the process exit code. A
+:class:`~plaint.errors.PlaintError` ends the command with its message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from plaint import __version__
+from plaint.errors import PlaintError
+
+__all__ = ["main"]
+
+_COMMAND_MODULES = (
+    "plaint.cli.run",
+    "plaint.cli.db",
+    "plaint.cli.tickets",
+    "plaint.cli.demo",
+    "plaint.cli.classify",
+    "plaint.cli.sla",
+    "plaint.cli.residents",
+    "plaint.cli.report",
+)
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="plaint", description="Residents' complaints, routed and answered in time."
+    )
+    parser.add_argument("--version", action="version", version=f"plaint {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``plaint`` command with ``argv`` (default: the process arguments)."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except PlaintError as exc:
+        print(f"plaint: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return code

@@ -1,0 +1,136 @@
+"""``plaint report sla --month YYYY-MM``: one month's SLA compliance against the targets.
+
+The month is a calendar month in the company's time zone (``company.timezone``) and
+holds the tickets *received* in it. Rows are grouped ``--by`` department (default),
+category, channel or resident community, with a last row for all tickets; ``--json``
+prints one JSON object instead of the table. Deadlines neither met nor due yet are
+pending, judged at ``--as-of`` (default: now). The figures come from
+:func:`plaint.service.reports.sla_kpis`.
+
+A bad ``--month`` or ``--as-of`` raises :class:`~plaint.errors.ConfigError`, which the
+``plaint`` command turns into ``plaint: error: …`` and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from plaint.cli.common import open_db, parse_instant
+from plaint.errors import ConfigError
+
+if TYPE_CHECKING:
+    from plaint.service.reports import DurationKpi, KpiRow, Period, ShareKpi
+
+__all__ = ["GROUPS", "register"]
+
+# The values of plaint.service.reports.GroupBy, named here so `plaint --help` stays light.
+GROUPS = ("department", "category", "channel", "community")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_LEGEND = (
+    "✓ meets the target, ✗ misses it; met/judged in brackets. Pending deadlines (not met, not "
+    "yet due) are left out of the shares. Hours are elapsed time from receipt (p50 / p90)."
+)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``report`` command and its ``sla`` sub-command to ``subparsers``."""
+    report = subparsers.add_parser("report", help="monthly reports")
+    commands = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
+    sla = commands.add_parser(
+        "sla",
+        help="SLA compliance of one month against the industry targets",
+        description="Tickets received in a month: deadlines met against the targets "
+        "(95 % of level-1 answered in time, 80 % of level-2 closed in time), response "
+        "and closure times, breaches and escalations.",
+    )
+    sla.add_argument("--month", required=True, metavar="YYYY-MM", help="the month to report")
+    sla.add_argument("--by", choices=GROUPS, default="department", help="group rows by this")
+    sla.add_argument("--json", action="store_true", help="print one JSON object")
+    sla.add_argument(
+        "--as-of",
+        metavar="ISO8601",
+        help="judge pending deadlines at this instant (default: now); "
+        "without an offset it is read in the company's time zone",
+    )
+    sla.set_defaults(handler=_sla)
+
+
+def _sla(args: argparse.Namespace) -> int:
+    """Print the report of ``args.month``; raise ConfigError on a bad --month/--as-of."""
+    from plaint.service.reports import GroupBy, month_period, sla_kpis
+
+    year, month = _parse_month(args.month)
+    with open_db() as (sessions, config), sessions() as session:
+        period = month_period(year=year, month=month, tz=config.timezone)
+        as_of = parse_instant(args.as_of, config.timezone, option="--as-of")
+        rows = sla_kpis(
+            session, start=period.start, end=period.end, now=as_of, group_by=GroupBy(args.by)
+        )
+    if args.json:
+        print(json.dumps(_json(period, args.by, as_of, rows), ensure_ascii=False))
+    elif not rows:
+        print(f"no tickets were received in {period.label} ({period.start.tzinfo})")
+    else:
+        print(f"SLA report {period.label} ({period.start.tzinfo}), by {args.by}, "
+              f"as of {as_of.astimezone(config.timezone):%Y-%m-%d %H:%M}")  # fmt: skip
+        print(_table(args.by, rows))
+        print(_LEGEND)
+    return 0
+
+
+def _parse_month(text: str) -> tuple[int, int]:
+    match = _MONTH.fullmatch(text)
+    if match is None or not 1 <= int(match[2]) <= 12 or not 1 <= int(match[1]) <= 9998:
+        raise ConfigError("--month must be YYYY-MM")
+    return int(match[1]), int(match[2])
+
+
+def _json(period: Period, by: str, as_of: datetime, rows: Sequence[KpiRow]) -> dict[str, Any]:
+    return {
+        "report": "sla",
+        "month": period.label,
+        "timezone": str(period.start.tzinfo),
+        "group_by": by,
+        "as_of": as_of.isoformat(),
+        "tickets": rows[-1].tickets if rows else 0,
+        "rows": [row.as_dict() for row in rows],
+    }
+
+
+def _table(by: str, rows: Sequence[KpiRow]) -> str:
+    from plaint.cli.textable import render_table
+    from plaint.service.reports import CLOSURE_TARGET, FIRST_RESPONSE_TARGET
+
+    headers = (
+        *(by, "tickets", "invalid"),
+        f"L1 answered in time (target {FIRST_RESPONSE_TARGET * 100:.0f} %)",
+        f"L2 closed in time (target {CLOSURE_TARGET * 100:.0f} %)",
+        *("pending L1/L2", "hours to answer", "hours to close", "breaches", "escalations"),
+    )
+    cells = [
+        [r.group, str(r.tickets), str(r.invalid),
+         _share(r.first_response, FIRST_RESPONSE_TARGET), _share(r.closure, CLOSURE_TARGET),
+         f"{r.first_response.pending}/{r.closure.pending}",
+         _hours(r.hours_to_first_response), _hours(r.hours_to_closure),
+         str(r.breaches), str(r.escalations)]
+        for r in rows
+    ]  # fmt: skip
+    return render_table(headers, cells)
+
+
+def _share(kpi: ShareKpi, target: float) -> str:
+    if kpi.share is None:
+        return "-"
+    mark = "✓" if kpi.meets(target) else "✗"
+    return f"{kpi.share * 100:.1f} % {mark} ({kpi.met}/{kpi.judged})"
+
+
+def _hours(kpi: DurationKpi) -> str:
+    if kpi.median is None or kpi.p90 is None:
+        return "-"
+    return f"{kpi.median:.1f} / {kpi.p90:.1f}"

@@ -1,0 +1,23 @@
+"""Configuration: process settings from the environment (:mod:`plaint.config.env`) and
+business rules from one validated TOML file (:mod:`plaint.config.business`), with its SLA
+(:mod:`plaint.config.sla`) and calendar (:mod:`plaint.config.calendars`) parts."""
+
+from plaint.config.business import (
+    Config,
+    DedupeConfig,
+    Department,
+    SourceConfig,
+    load_config,
+)
+from plaint.config.env import Settings, load_settings, require_redis_url
+
+__all__ = [
+    "Config",
+    "DedupeConfig",
+    "Department",
+    "Settings",
+    "SourceConfig",
+    "load_config",
+    "load_settings",
+    "require_redis_url",
+]

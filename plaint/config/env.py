@@ -1,0 +1,71 @@
+"""Process settings from the environment.
+
+Process settings (where the database and Redis are, secrets, concurrency) come from
+``PLAINT_*`` environment variables, read from an ``environ`` mapping passed in, never from
+``os.environ`` directly. A bad value raises :class:`~plaint.errors.ConfigError` naming the
+variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from plaint.errors import ConfigError
+
+__all__ = ["Settings", "load_settings", "require_redis_url"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process settings; ``redis_url`` of ``None`` means "start an embedded Redis"."""
+
+    database_url: str
+    redis_url: str | None
+    data_dir: Path
+    config_path: Path | None
+    worker_processes: int
+    worker_threads: int
+    log_level: str
+    model_dir: Path | None = None
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Read ``PLAINT_*`` settings from ``environ``; raise ConfigError naming a bad variable."""
+    data_dir = Path(
+        environ.get("PLAINT_DATA_DIR")
+        or Path(environ.get("XDG_DATA_HOME") or Path.home() / ".local/share") / "plaint"
+    )
+    config = environ.get("PLAINT_CONFIG")
+    return Settings(
+        database_url=environ.get("PLAINT_DATABASE_URL") or f"sqlite:///{data_dir / 'plaint.db'}",
+        redis_url=environ.get("PLAINT_REDIS_URL") or None,
+        data_dir=data_dir,
+        config_path=Path(config) if config else None,
+        worker_processes=_env_int(environ, "PLAINT_WORKER_PROCESSES", 2),
+        worker_threads=_env_int(environ, "PLAINT_WORKER_THREADS", 4),
+        log_level=environ.get("PLAINT_LOG_LEVEL", "INFO").upper(),
+        model_dir=Path(environ["PLAINT_MODEL_DIR"]) if environ.get("PLAINT_MODEL_DIR") else None,
+    )
+
+
+def _env_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def require_redis_url(settings: Settings) -> str:
+    """Return the Redis URL of ``settings``; raise ConfigError when it is not set (a worker
+    or clock needs ``PLAINT_REDIS_URL``; ``plaint run`` sets it for its children)."""
+    if settings.redis_url is None:
+        raise ConfigError("PLAINT_REDIS_URL is not set (plaint run starts an embedded Redis)")
+    return settings.redis_url

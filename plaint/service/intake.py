@@ -1,0 +1,63 @@
+"""One poll of one source: pull, persist, enqueue, then ack, in that order.
+
+A crash between any two steps repeats the poll and changes nothing: the inbox's unique
+key absorbs the redelivered items, triage is idempotent, and the cursor only moves after
+every pulled item is durable.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from plaint.channels.base import Channel
+from plaint.service.store import store_delivery
+
+__all__ = ["PollResult", "poll_once"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH = 100
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """How many items a poll pulled, how many were new to the inbox, how many it enqueued."""
+
+    pulled: int
+    new: int
+    enqueued: int
+
+
+def poll_once(
+    channel: Channel,
+    *,
+    sessions: sessionmaker[Session],
+    enqueue: Callable[[int], None],
+    clock: Callable[[], datetime],
+    limit: int = DEFAULT_BATCH,
+) -> PollResult:
+    """Pull up to ``limit`` items from ``channel`` and make each durable before acking.
+
+    ``enqueue`` is called with the inbox id of every row still awaiting triage, after its
+    transaction committed. Raises ChannelUnavailableError from the channel unchanged.
+    """
+    deliveries = channel.pull(limit=limit)
+    new = enqueued = 0
+    for delivery in deliveries:
+        with sessions.begin() as session:
+            item = store_delivery(session, delivery, now=clock())
+        new += item.created
+        if item.pending:
+            enqueue(item.inbox_id)
+            enqueued += 1
+    channel.ack(deliveries)
+    if deliveries:
+        logger.info(
+            "polled source %s: %d pulled, %d enqueued", channel.source, len(deliveries), enqueued
+        )
+    return PollResult(pulled=len(deliveries), new=new, enqueued=enqueued)
