@@ -27,6 +27,10 @@ _COMMAND_MODULES = (
     "plaint.cli.sla",
     "plaint.cli.residents",
     "plaint.cli.report",
+    "plaint.cli.config",
+    "plaint.cli.staff",
+    "plaint.cli.inbox",
+    "plaint.cli.web",
 )
 
 EXIT_USAGE = 2

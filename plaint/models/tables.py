@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -117,6 +118,8 @@ class Inbox(Base):
     status: Mapped[str] = mapped_column(String(20), default=InboxStatus.PENDING)
     error: Mapped[str | None] = mapped_column(String(200))
     processed_at: Mapped[datetime | None]
+    # Triage attempts that failed (the reason of the last one is in ``error``).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ChannelCursor(Base):
@@ -333,3 +336,40 @@ class Incident(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+
+
+class StaffRecord(Base):
+    """A member of staff: who handles tickets, who is escalated to, who may use the API.
+
+    The directory is the ``[[staff]]`` tables of the TOML file (``origin = "config"``, kept
+    in step at start-up) plus ``plaint staff import`` (``origin = "import"``)."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    department: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(320))
+    # Working hours as "09:00-12:00,13:30-18:00"; None: the company's staff hours.
+    working_hours: Mapped[str | None] = mapped_column(String(100))
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    origin: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime]
+
+
+class StaffToken(Base):
+    """An API token of a staff member, stored as the SHA-256 of the token (tokens are 256
+    random bits, so a fast hash is enough: there is nothing to brute-force)."""
+
+    __tablename__ = "staff_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
