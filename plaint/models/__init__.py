@@ -1,6 +1,6 @@
 """SQLAlchemy 2 models, sessions and Alembic migrations of plaint's state."""
 
-from plaint.models.db import create_db_engine, session_factory
+from plaint.models.db import create_db_engine, read_session_factory, session_factory
 from plaint.models.tables import (
     OPEN_STATUSES,
     Base,
@@ -44,5 +44,6 @@ __all__ = [
     "TicketLshKey",
     "TicketStatus",
     "create_db_engine",
+    "read_session_factory",
     "session_factory",
 ]

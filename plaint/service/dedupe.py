@@ -46,6 +46,8 @@ __all__ = [
     "group_series",
     "index_ticket",
     "notify_already_tracked",
+    "reporter_keys",
+    "series_keys",
 ]
 
 _VOICE_AND_TEXT = (ChannelKind.SMS, ChannelKind.PHONE)
@@ -77,6 +79,29 @@ def _unpack(data: bytes | None) -> tuple[int, ...]:
     if not data:
         return ()
     return struct.unpack(f"<{len(data) // 8}Q", data)
+
+
+def reporter_keys(resident: Resident) -> list[str]:
+    """The lock keys covering continuation, thread and near-duplicate decisions for
+    ``resident``: the resident, and the unit when known (anyone of the unit may report the
+    same problem; see :func:`_same_reporter`, which matches the unit in any community
+    when one side does not know its community — so the key leaves the community out)."""
+    keys = [f"resident:{resident.id}"]
+    if resident.building is not None and resident.unit is not None:
+        keys.append(f"unit:{resident.building}/{resident.unit}")
+    return keys
+
+
+def series_keys(resident: Resident) -> list[str]:
+    """The lock keys covering the series decision for ``resident``: its building and its
+    community, each when known. Two residents whose reports can group (:func:`_same_place`)
+    always share one of them."""
+    keys = []
+    if resident.building is not None:
+        keys.append(f"building:{resident.building}")
+    if resident.community is not None:
+        keys.append(f"community:{resident.community}")
+    return keys
 
 
 def find_continuation(

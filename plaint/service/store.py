@@ -8,17 +8,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.channels.base import Delivery
 from plaint.models import ChannelCursor, Counter, Department, Inbox, InboxStatus
 
-__all__ = ["DbCursorStore", "StoredItem", "next_counter", "store_delivery", "sync_departments"]
+__all__ = [
+    "DbCursorStore",
+    "StoredItem",
+    "dialect_insert",
+    "next_counter",
+    "store_delivery",
+    "sync_departments",
+]
 
 
-def _insert(session: Session, table: Any) -> Any:
+def dialect_insert(session: Session, table: Any) -> Any:
+    """An INSERT for ``table`` in the session's dialect (with ``on_conflict_*``)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
@@ -42,7 +50,7 @@ def store_delivery(session: Session, delivery: Delivery, *, now: datetime) -> St
     """Write ``delivery`` to the inbox unless (source, external_id) is there already; never
     creates a second row."""
     statement = (
-        _insert(session, Inbox)
+        dialect_insert(session, Inbox)
         .values(
             source=delivery.source,
             external_id=delivery.external_id,
@@ -64,12 +72,23 @@ def store_delivery(session: Session, delivery: Delivery, *, now: datetime) -> St
 
 
 def next_counter(session: Session, name: str) -> int:
-    """Increment the counter ``name`` (created at 1) and return its new value; the row lock
-    taken by the upsert serialises concurrent callers until the transaction ends."""
-    statement = _insert(session, Counter).values(name=name, value=1)
+    """Increment the counter ``name`` (created at 1) and return its new value.
+
+    On PostgreSQL the increment commits at once in a transaction of its own, so the
+    counter's row lock is held for one statement, never through the caller's transaction
+    (it would serialise every triage); a value whose caller then rolls back is skipped, so
+    values are unique and increasing, with gaps. On SQLite the caller's transaction
+    already holds the write lock, and the increment is part of it (no gaps)."""
+    statement = dialect_insert(session, Counter).values(name=name, value=1)
     statement = statement.on_conflict_do_update(
         index_elements=["name"], set_={"value": Counter.value + 1}
     ).returning(Counter.value)
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        with engine.begin() as connection:
+            own: int = connection.execute(statement).scalar_one()
+            return own
     value: int = session.execute(statement).scalar_one()
     return value
 

@@ -43,10 +43,13 @@ from plaint.service.dedupe import (
     group_series,
     index_ticket,
     notify_already_tracked,
+    reporter_keys,
+    series_keys,
 )
 from plaint.service.events import record_event
+from plaint.service.locks import lock_keys
 from plaint.service.sla import start_clocks
-from plaint.service.store import next_counter
+from plaint.service.store import dialect_insert, next_counter
 
 if TYPE_CHECKING:
     from plaint.classifier.textmodel import TextModel
@@ -90,6 +93,8 @@ def triage_inbox(
         return _quarantine(row, "auto_submitted", now=now)
     _triage_earlier_parents(session, row, message, config=config, now=now, model=model)
     resident = _resident_for(session, message, now=now)
+    # From here to commit, this resident's and this unit's "new problem?" decisions are ours.
+    lock_keys(session, reporter_keys(resident))
     text = complaint_text(subject=message.subject, body=message.body)
     print_ = fingerprint(text, config=config)
     ticket, outcome = _existing_ticket(
@@ -99,6 +104,7 @@ def triage_inbox(
         ticket = _open_ticket(
             session, row, message, resident, text=text, config=config, now=now, model=model
         )
+        lock_keys(session, series_keys(resident))
         group_series(session, ticket, resident, print_, config=config, now=now)
         index_ticket(session, ticket, print_)
     row.status = InboxStatus.DONE
@@ -174,15 +180,18 @@ def _quarantine(row: Inbox, reason: str, *, now: datetime) -> TriageOutcome:
 
 
 def _resident_for(session: Session, message: InboundMessage, *, now: datetime) -> Resident:
+    """The sender's resident row, created when unknown. Two first messages of one new
+    sender triaged at once meet in the unique key: the insert does nothing for the second,
+    which then reads the first's row (on PostgreSQL it waits for the first to commit)."""
     column = Resident.email if message.channel is ChannelKind.EMAIL else Resident.phone
     resident = session.scalar(select(Resident).where(column == message.sender))
     if resident is None:
-        resident = Resident(name=message.sender_name, created_at=now)
-        if message.channel is ChannelKind.EMAIL:
-            resident.email = message.sender
-        else:
-            resident.phone = message.sender
-        session.add(resident)
+        session.execute(
+            dialect_insert(session, Resident)
+            .values({column.key: message.sender, "name": message.sender_name, "created_at": now})
+            .on_conflict_do_nothing(index_elements=[column.key])
+        )
+        resident = session.scalars(select(Resident).where(column == message.sender)).one()
     if resident.building is None:
         # Not in the directory: take the place from what the resident wrote.
         body = complaint_text(subject="", body=message.body)
@@ -190,7 +199,7 @@ def _resident_for(session: Session, message: InboundMessage, *, now: datetime) -
         if place is not None:
             resident.building = place.building
             resident.unit = "-".join(p for p in (place.unit, place.room) if p) or None
-    session.flush()
+            session.flush()
     return resident
 
 
