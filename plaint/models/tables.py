@@ -120,6 +120,8 @@ class Inbox(Base):
     processed_at: Mapped[datetime | None]
     # Triage attempts that failed (the reason of the last one is in ``error``).
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When a triage message was last sent for this row; None: never (the send failed).
+    enqueued_at: Mapped[datetime | None]
 
 
 class ChannelCursor(Base):

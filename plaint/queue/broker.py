@@ -7,8 +7,14 @@
 - Time limit: dramatiq kills an actor after 10 minutes. A poll is bounded by its network
   timeouts and a triage takes milliseconds, so 2 minutes is already generous; a stuck actor
   is found sooner.
-- Heartbeat: a message held by a worker that died is redelivered after the heartbeat
-  timeout (60 s by default); 20 s gets a complaint moving again sooner after a crash.
+- Heartbeat and maintenance: a message held by a worker that died is redelivered by the
+  broker's "maintenance" pass once the worker's heartbeat is older than the heartbeat
+  timeout (60 s by default), and that pass runs on only 0.1 % of broker commands, so after
+  a ``kill -9`` in-flight complaints waited one to two minutes. 10 s of heartbeat and a
+  5 % maintenance chance (a few Redis set operations each time; idle consumers fetch
+  several times a second) redeliver them within seconds of the timeout. Every live
+  consumer refreshes its heartbeat on each fetch, far more often than every 10 s; a
+  message redelivered from a merely slow worker is triaged idempotently.
 - Prometheus: not installed. Its exporter binds 0.0.0.0 by default, which would expose
   metrics on every interface of a resident-data server; metrics come in a later issue, on
   loopback.
@@ -37,7 +43,9 @@ MAX_RETRIES = 8
 MIN_BACKOFF = timedelta(seconds=1)
 MAX_BACKOFF = timedelta(minutes=5)
 TIME_LIMIT = timedelta(minutes=2)
-HEARTBEAT_TIMEOUT = timedelta(seconds=20)
+HEARTBEAT_TIMEOUT = timedelta(seconds=10)
+# Broker commands, per million, that also requeue the messages of dead workers.
+MAINTENANCE_CHANCE = 50_000
 
 # One queue per stage, so a bulk job never starves intake.
 QUEUES = ("intake", "triage", "maintenance")
@@ -67,5 +75,8 @@ def build_broker(redis_url: str) -> dramatiq.Broker:
         ),
     ]
     return RedisBroker(
-        url=redis_url, middleware=middleware, heartbeat_timeout=_ms(HEARTBEAT_TIMEOUT)
+        url=redis_url,
+        middleware=middleware,
+        heartbeat_timeout=_ms(HEARTBEAT_TIMEOUT),
+        maintenance_chance=MAINTENANCE_CHANCE,
     )

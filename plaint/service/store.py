@@ -48,7 +48,9 @@ class StoredItem:
 
 def store_delivery(session: Session, delivery: Delivery, *, now: datetime) -> StoredItem:
     """Write ``delivery`` to the inbox unless (source, external_id) is there already; never
-    creates a second row."""
+    creates a second row. A new row counts as enqueued at ``now``: the caller sends its
+    triage message right after the commit (and calls
+    :func:`plaint.service.retry.mark_unqueued` if that fails)."""
     statement = (
         dialect_insert(session, Inbox)
         .values(
@@ -58,6 +60,7 @@ def store_delivery(session: Session, delivery: Delivery, *, now: datetime) -> St
             payload=delivery.payload,
             received_at=delivery.received_at,
             created_at=now,
+            enqueued_at=now,
             status=InboxStatus.PENDING.value,
         )
         .on_conflict_do_nothing(index_elements=["source", "external_id"])

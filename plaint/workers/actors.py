@@ -15,11 +15,9 @@ from datetime import timedelta
 from typing import Any
 
 import dramatiq
-from redis.exceptions import LockError
 
 from plaint.channels import open_channel
-from plaint.errors import ChannelUnavailableError
-from plaint.queue.broker import TIME_LIMIT
+from plaint.errors import ChannelUnavailableError, TransientError
 from plaint.queue.producer import (
     ACTOR_QUEUES,
     POLL_SOURCE,
@@ -28,20 +26,26 @@ from plaint.queue.producer import (
     TRIAGE,
     Producer,
 )
-from plaint.service.inbox import pending_inbox_ids
 from plaint.service.intake import poll_once
+from plaint.service.retry import FailureOutcome, claim_unqueued, failure_reason, record_failure
 from plaint.service.sla import sweep
 from plaint.service.store import DbCursorStore
 from plaint.service.triage import triage_inbox
 from plaint.workers import runtime
+from plaint.workers.locks import held
 
 __all__ = ["RECONCILE_GRACE", "SLA_SWEEP_INTERVAL", "Actors", "declare_actors"]
 
 logger = logging.getLogger(__name__)
 
-# Inbox rows younger than this are left to the triage message already sent for them.
+# Inbox rows whose triage message was never sent are re-sent after this grace period.
 RECONCILE_GRACE = timedelta(minutes=1)
+# A sent triage message is presumed lost (Redis lost its data) after this lease; longer
+# than a whole retry chain of the triage actor and than a deep backlog takes to drain.
+RECONCILE_LEASE = timedelta(minutes=15)
 RECONCILE_BATCH = 1000
+# Attempts a triage may take on transient failures before its row is quarantined.
+TRIAGE_ATTEMPTS = 6
 SLA_SWEEP_INTERVAL = timedelta(seconds=15)
 
 
@@ -57,46 +61,63 @@ class Actors:
 
 
 def poll_source(source_name: str) -> None:
-    """Poll one configured source once. Held single by a Redis lock: a poll that finds the
-    lock taken returns at once. A dead server is logged and left to the next clock tick
-    (no retry pile-up: the clock polls again on its interval)."""
+    """Poll one configured source once. Held single by a renewed Redis lock: a poll that
+    finds it taken returns at once, and a poller that died frees it within seconds. A dead
+    server is logged and left to the next clock tick (no retry pile-up: the clock polls
+    again on its interval)."""
     rt = runtime.current()
-    lock = rt.redis.lock(
-        f"plaint:lock:poll:{source_name}", timeout=TIME_LIMIT.total_seconds(), blocking=False
-    )
-    if not lock.acquire(blocking=False):
-        return
-    try:
+    with held(rt.redis, f"plaint:lock:poll:{source_name}") as mine:
+        if not mine:
+            return
         cursors = DbCursorStore(rt.sessions, clock=rt.clock)
-        channel = open_channel(rt.config.source(source_name), cursors=cursors, environ=rt.environ)
         try:
-            poll_once(channel, sessions=rt.sessions, enqueue=rt.producer.triage, clock=rt.clock)
-        finally:
-            channel.close()
-    except ChannelUnavailableError as exc:
-        logger.warning("source %s unavailable: %s", source_name, exc)
-    finally:
-        try:
-            lock.release()
-        except LockError:
-            logger.warning("poll lock of source %s expired before release", source_name)
+            channel = open_channel(
+                rt.config.source(source_name), cursors=cursors, environ=rt.environ
+            )
+            try:
+                poll_once(channel, sessions=rt.sessions, enqueue=rt.producer.triage,
+                          clock=rt.clock)  # fmt: skip
+            finally:
+                channel.close()
+        except ChannelUnavailableError as exc:
+            logger.warning("source %s unavailable: %s", source_name, exc)
 
 
 def triage(inbox_id: int) -> None:
-    """Turn inbox row ``inbox_id`` into a ticket or a message; idempotent."""
+    """Turn inbox row ``inbox_id`` into a ticket or a message; idempotent.
+
+    A failure is counted on the row (:func:`plaint.service.retry.record_failure`): one
+    that is not transient quarantines the row at once and the message ends here; a
+    transient one is retried by dramatiq with backoff until the row's budget of
+    ``TRIAGE_ATTEMPTS`` is used up, then quarantined. If even that bookkeeping fails (the
+    database is down), dramatiq retries and, past its own budget, the reconciler resends.
+    """
     rt = runtime.current()
-    with rt.sessions.begin() as session:
-        triage_inbox(session, inbox_id, config=rt.config, now=rt.clock(), model=rt.model.current())
+    try:
+        with rt.sessions.begin() as session:
+            triage_inbox(
+                session, inbox_id, config=rt.config, now=rt.clock(), model=rt.model.current()
+            )
+    except Exception as exc:  # every failure ends in retry or quarantine, never a loop
+        with rt.sessions.begin() as session:
+            outcome = record_failure(session, inbox_id, exc, now=rt.clock(), budget=TRIAGE_ATTEMPTS)
+        if outcome is FailureOutcome.RETRY:
+            # The reason only: the original's text may quote residents' data.
+            raise TransientError(failure_reason(exc)) from None
 
 
 def reconcile_inbox() -> None:
-    """Re-enqueue inbox rows still pending after the grace period: the inbox, not Redis,
-    is the record, so a lost triage message (Redis lost its data) loses no complaint."""
+    """Re-enqueue pending inbox rows whose triage message was never sent (after the grace
+    period) or was sent longer than the lease ago: the inbox, not Redis, is the record, so
+    a lost triage message (Redis lost its data) loses no complaint. Each row is claimed
+    for one message per lease, oldest first, so no row runs two retry chains and rows
+    quarantined on failure never hold back the newer ones."""
     rt = runtime.current()
-    with rt.sessions() as session:
-        ids = pending_inbox_ids(
-            session, older_than=rt.clock() - RECONCILE_GRACE, limit=RECONCILE_BATCH
-        )
+    with rt.sessions.begin() as session:
+        ids = claim_unqueued(
+            session, now=rt.clock(), grace=RECONCILE_GRACE, lease=RECONCILE_LEASE,
+            limit=RECONCILE_BATCH,
+        )  # fmt: skip
     for inbox_id in ids:
         rt.producer.triage(inbox_id)
     if ids:
@@ -105,20 +126,12 @@ def reconcile_inbox() -> None:
 
 def sla_sweep() -> None:
     """Fire the SLA warnings, breaches and escalation steps whose time has come. Held
-    single by a Redis lock; a sweep that finds it taken returns at once (the clock runs
-    another on its next interval)."""
+    single by a renewed Redis lock; a sweep that finds it taken returns at once (the clock
+    runs another on its next interval)."""
     rt = runtime.current()
-    lock = rt.redis.lock("plaint:lock:sla-sweep", timeout=TIME_LIMIT.total_seconds(),
-                         blocking=False)  # fmt: skip
-    if not lock.acquire(blocking=False):
-        return
-    try:
-        sweep(rt.sessions, config=rt.config, now=rt.clock())
-    finally:
-        try:
-            lock.release()
-        except LockError:
-            logger.warning("SLA sweep lock expired before release")
+    with held(rt.redis, "plaint:lock:sla-sweep") as mine:
+        if mine:
+            sweep(rt.sessions, config=rt.config, now=rt.clock())
 
 
 # Polls are not retried (the clock polls again on its interval), nor are maintenance jobs.
