@@ -61,7 +61,7 @@ password_env = "IMAP_PASSWORD"
         ("[sla]\ndefault = { first_response = { hours = -1 }, closure = { hours = 1 } }",
          "sla.default.first_response.hours"),
         ("[sla]\ndefault = { first_response = { weeks = 1 }, closure = { hours = 1 } }",
-         "unknown unit 'weeks'"),
+         "sla.default.first_response.weeks: unknown key"),
         ("[sla]\ndefault = { first_response = { hours = 1 }, closure = { hours = 1 } }\n"
          "[[sla.policies]]\nname = 'x'\nmatch = { colour = 'red' }\n"
          "first_response = { hours = 1 }\nclosure = { hours = 1 }", r"sla.policies\[0\].match"),
