@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from plaint.config.calendars import CalendarTable
 from plaint.config.sla import EscalationTable, SlaTable, StaffEntry
@@ -21,6 +21,7 @@ from plaint.config.validation import (
     DepartmentRef,
     Fraction,
     Level,
+    MatchTable,
     PositiveNumber,
     Scope,
     SubTopicRef,
@@ -114,7 +115,7 @@ class TaxonomyTable(Table):
     rules: list[TaxonomyRuleEntry] = Field(default_factory=list)
 
 
-class RoutingMatch(Table):
+class RoutingMatch(MatchTable):
     """What a routing rule matches: every key given must match the ticket."""
 
     category: CategoryRef | None = None
@@ -122,12 +123,6 @@ class RoutingMatch(Table):
     scope: Scope | None = None
     community: Text | None = None
     building: Text | None = None
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> RoutingMatch:
-        if not self.model_dump(exclude_none=True):
-            raise ValueError(f"give one or more of {', '.join(type(self).model_fields)}")
-        return self
 
 
 class RoutingRuleEntry(Table):

@@ -42,6 +42,7 @@ from plaint.config.validation import (
     CategoryRef,
     DepartmentRef,
     Level,
+    MatchTable,
     PositiveNumber,
     Table,
     Text,
@@ -157,18 +158,12 @@ class Budgets(Table):
     closure: BudgetTable
 
 
-class PolicyMatch(Table):
+class PolicyMatch(MatchTable):
     """Which tickets a policy applies to: every key given must match."""
 
     level: Level | None = None
     urgency: Urgency | None = None
     category: CategoryRef | None = None
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> PolicyMatch:
-        if not self.model_dump(exclude_none=True):
-            raise ValueError("give one or more of level, urgency, category")
-        return self
 
 
 class PolicyEntry(Table):

@@ -6,7 +6,7 @@ ranges are part of the field types. :func:`validate` turns pydantic's errors int
 each, naming the full path of the key the way the TOML file spells it::
 
     routing.review_treshold: unknown key; did you mean review_threshold?
-    sources[0].port: must be a valid integer, got 'x'
+    sources[0].port: must be an integer, got 'x'
 
 The shared field types below keep each rule in one place. Cross-references (a department
 code or sub-topic that must exist) read the codes the file defines from the validation
@@ -20,7 +20,7 @@ import re
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Self, TypeVar, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -31,6 +31,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -43,6 +44,7 @@ __all__ = [
     "DepartmentRef",
     "Fraction",
     "Level",
+    "MatchTable",
     "PositiveNumber",
     "Scope",
     "SubTopicRef",
@@ -65,6 +67,16 @@ class Table(BaseModel):
     """A table of the TOML file: unknown keys refused, strict types, immutable."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class MatchTable(Table):
+    """A table of conditions (a rule's ``match``), of which at least one must be given."""
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError(f"give one or more of {', '.join(type(self).model_fields)}")
+        return self
 
 
 def key_error(message: str, *keys: str | int) -> PydanticCustomError:

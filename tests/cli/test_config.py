@@ -13,6 +13,7 @@ import pytest
 
 from plaint.cli import main
 from plaint.config.calendars import package_years
+from tests.config.samples import SOURCE
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "deploy" / "config.example.toml"
@@ -20,21 +21,12 @@ MISSPELT = "[routing]\nfallback_department = 'customer_service'\nreview_treshold
 MISSPELT_LINE = (
     "plaint: error: routing.review_treshold: unknown key; did you mean review_threshold?"
 )
-SOURCE = """
-[[sources]]
-name = "mail"
-kind = "imap"
-host = "imap.example.com"
-port = 993
-username = "complaints"
-password_env = "PLAINT_TEST_IMAP_PASSWORD"
-"""
 
 
 @pytest.fixture(autouse=True)
 def no_config_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PLAINT_CONFIG", raising=False)
-    monkeypatch.delenv("PLAINT_TEST_IMAP_PASSWORD", raising=False)
+    monkeypatch.delenv("IMAP_PASSWORD", raising=False)
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -116,7 +108,7 @@ def test_show_prints_the_effective_configuration_as_json(
     assert f"config OK: {path}" in err
     shown = json.loads(out)
     assert shown["sources"][0]["poll_interval_seconds"] == 30  # a default filled in
-    assert shown["sources"][0]["password_env"] == "PLAINT_TEST_IMAP_PASSWORD"
+    assert shown["sources"][0]["password_env"] == "IMAP_PASSWORD"
     assert shown["dedupe"]["series_min_reporters"] == 4
     assert shown["dedupe"]["series_window_hours"] == 24
     assert shown["taxonomy"]["sub_topics"]["lift"]["department"] == "engineering"
@@ -149,11 +141,10 @@ def test_an_unset_password_variable_is_a_warning(
     code, _, err = check(capsys, str(path))
     assert code == 0
     assert (
-        "plaint: warning: sources[0].password_env: PLAINT_TEST_IMAP_PASSWORD is not set "
-        "in this environment"
+        "plaint: warning: sources[0].password_env: IMAP_PASSWORD is not set in this environment"
     ) in err.splitlines()
-    monkeypatch.setenv("PLAINT_TEST_IMAP_PASSWORD", "secret")
-    assert "PLAINT_TEST_IMAP_PASSWORD" not in check(capsys, str(path))[2]
+    monkeypatch.setenv("IMAP_PASSWORD", "secret")
+    assert "IMAP_PASSWORD" not in check(capsys, str(path))[2]
 
 
 def _plaint(*args: str, config: Path, data_dir: Path) -> subprocess.CompletedProcess[str]:

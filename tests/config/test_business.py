@@ -11,6 +11,7 @@ import pytest
 from plaint.config import Config, load_config, load_settings
 from plaint.errors import CalendarCoverageError, ConfigError
 from plaint.pipeline.calendar import Budget
+from tests.config.samples import SOURCE
 
 
 def test_defaults_need_no_file() -> None:
@@ -41,17 +42,6 @@ def test_settings_read_the_given_environ_only(tmp_path: Path) -> None:
 def test_bad_settings_name_the_variable(environ: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings(environ)
-
-
-SOURCE = """
-[[sources]]
-name = "mail"
-kind = "imap"
-host = "imap.example.com"
-port = 993
-username = "complaints"
-password_env = "IMAP_PASSWORD"
-"""
 
 
 @pytest.mark.parametrize(

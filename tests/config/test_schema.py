@@ -9,18 +9,12 @@ from datetime import timedelta
 import pytest
 
 from plaint.config import Config
+from plaint.config.schema import RoutingMatch
 from plaint.errors import ConfigError
 from plaint.pipeline.calendar import Budget, parse_working_hours
+from plaint.pipeline.route import MATCH_KEYS
+from tests.config.samples import SOURCE
 
-SOURCE = """
-[[sources]]
-name = "mail"
-kind = "imap"
-host = "imap.example.com"
-port = 993
-username = "complaints"
-password_env = "IMAP_PASSWORD"
-"""
 SLA = "[sla]\ndefault = { first_response = { hours = 24 }, closure = { working_days = 3 } }\n"
 POLICY = """
 [[sla.policies]]
@@ -128,6 +122,10 @@ WRONG_VALUES = [
     ("unknown sub-topic", "[routing]\nfallback_department = 'customer_service'\n"
      "[[routing.rules]]\ndepartment = 'security'\nmatch = { sub_topic = 'lifts' }",
      "routing.rules[0].match.sub_topic: 'lifts' is not in taxonomy.sub_topics; did you mean lift?"),
+    ("empty routing match", "[routing]\nfallback_department = 'customer_service'\n"
+     "[[routing.rules]]\ndepartment = 'security'\nmatch = {}",
+     "routing.rules[0].match: give one or more of category, sub_topic, scope, community, "
+     "building"),
     ("unknown department", "[routing]\nfallback_department = 'enginering'",
      "routing.fallback_department: 'enginering' is not a department code; "
      "did you mean engineering?"),
@@ -256,6 +254,10 @@ def test_staff_roles_hours_and_departments(make_config: Callable[[str], Config])
         False,
         "+8613800000003",
     )
+
+
+def test_routing_rules_match_on_every_key_the_router_knows() -> None:
+    assert tuple(RoutingMatch.model_fields) == MATCH_KEYS
 
 
 def test_defaults_give_level_2_its_own_deadlines(make_config: Callable[[str], Config]) -> None:
