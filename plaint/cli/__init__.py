@@ -54,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except PlaintError as exc:
-        print(f"plaint: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:  # a ConfigError may list several problems
+            print(f"plaint: error: {line}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

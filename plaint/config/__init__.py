@@ -1,6 +1,8 @@
 """Configuration: process settings from the environment (:mod:`plaint.config.env`) and
-business rules from one validated TOML file (:mod:`plaint.config.business`), with its SLA
-(:mod:`plaint.config.sla`) and calendar (:mod:`plaint.config.calendars`) parts."""
+business rules from one validated TOML file (:mod:`plaint.config.business`): its schema
+(:mod:`plaint.config.schema`, with the SLA part in :mod:`plaint.config.sla` and the
+calendar in :mod:`plaint.config.calendars`) and the error messages that name each key
+(:mod:`plaint.config.validation`)."""
 
 from plaint.config.business import (
     Config,

@@ -9,7 +9,7 @@ company declares is never guessed: asking for it raises
 The TOML ``[calendar]`` table, read by :func:`calendar_from_table`::
 
     [calendar]
-    time_zone = "Asia/Shanghai"                 # default
+    time_zone = "Asia/Urumqi"                   # default: [company] timezone
     working_hours = "09:00-12:00,13:30-18:00"   # optional; default: whole working days
     weekday_hours = { fri = "09:00-12:00,13:30-16:00" }  # optional per-weekday periods
     holidays = [2025-12-31]                     # company days off (TOML dates)
@@ -21,36 +21,69 @@ The TOML ``[calendar]`` table, read by :func:`calendar_from_table`::
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from pydantic import Field, model_validator
 
+from plaint.config.validation import (
+    DateValue,
+    Table,
+    TimeZoneName,
+    WorkingHoursText,
+    key_error,
+    load_zone,
+    validate,
+)
 from plaint.errors import CalendarCoverageError, ConfigError
 from plaint.pipeline.calendar import WorkCalendar, WorkingHours, parse_working_hours
 
 __all__ = [
     "DEFAULT_TIME_ZONE",
+    "CalendarTable",
+    "WeekdayHours",
+    "build_calendar",
     "calendar_from_table",
     "china_calendar",
     "load_zone",
     "package_years",
+    "require_years",
 ]
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_TABLE_KEYS = frozenset(
-    {"time_zone", "working_hours", "weekday_hours", "holidays", "working_days", "years"}
-)
+Year = Annotated[int, Field(ge=1900, le=2200)]
 
 
-def load_zone(name: str) -> ZoneInfo:
-    """Return the IANA time zone ``name``; raise ConfigError if it is unknown."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"unknown time zone {name!r} (expected e.g. Asia/Shanghai)") from exc
+class WeekdayHours(Table):
+    """``[calendar] weekday_hours``: the periods of some weekdays, e.g. ``fri``."""
+
+    mon: WorkingHoursText | None = None
+    tue: WorkingHoursText | None = None
+    wed: WorkingHoursText | None = None
+    thu: WorkingHoursText | None = None
+    fri: WorkingHoursText | None = None
+    sat: WorkingHoursText | None = None
+    sun: WorkingHoursText | None = None
+
+
+class CalendarTable(Table):
+    """The ``[calendar]`` table (see the module docstring); ``time_zone`` of ``None``
+    means the company's time zone."""
+
+    time_zone: TimeZoneName | None = None
+    working_hours: WorkingHoursText | None = None
+    weekday_hours: WeekdayHours | None = None
+    holidays: list[DateValue] = Field(default_factory=list)
+    working_days: list[DateValue] = Field(default_factory=list)
+    years: list[Year] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _weekday_hours_need_working_hours(self) -> CalendarTable:
+        if self.weekday_hours is not None and not self.working_hours:
+            raise key_error("needs calendar.working_hours as well", "weekday_hours")
+        return self
 
 
 def package_years() -> frozenset[int]:
@@ -86,16 +119,24 @@ def china_calendar(
         raise ConfigError(
             f"calendar date {clash[0].isoformat()} is both in holidays and in working_days"
         )
-    for year in sorted({day.year for day in off | on} | set(required_years)):
-        if year not in covered:
-            raise CalendarCoverageError(_uncovered(year, covered))
-    return WorkCalendar(
+    calendar = WorkCalendar(
         zone=zone if zone is not None else load_zone(DEFAULT_TIME_ZONE),
         holidays=(frozenset(chinese_calendar.holidays) | off) - on,
         working_days=(frozenset(chinese_calendar.workdays) | on) - off,
         hours=hours,
         covered_years=covered,
     )
+    require_years(calendar, {day.year for day in off | on} | set(required_years))
+    return calendar
+
+
+def require_years(calendar: WorkCalendar, years: Iterable[int]) -> None:
+    """Raise CalendarCoverageError naming the first of ``years`` that ``calendar`` has no
+    holiday data for, and how to add it; a calendar without limits covers every year."""
+    covered = calendar.covered_years
+    for year in sorted(set(years)):
+        if covered is not None and year not in covered:
+            raise CalendarCoverageError(_uncovered(year, covered))
 
 
 def _uncovered(year: int, covered: frozenset[int]) -> str:
@@ -116,66 +157,35 @@ def calendar_from_table(
     Dates may be TOML dates or ``"YYYY-MM-DD"`` strings. Raises ConfigError naming the
     offending key, and CalendarCoverageError as :func:`china_calendar` does.
     """
-    unknown = sorted(set(table) - _TABLE_KEYS)
-    if unknown:
-        raise ConfigError(f"unknown key calendar.{unknown[0]}")
-    zone = load_zone(_text(table, "time_zone", DEFAULT_TIME_ZONE))
+    return build_calendar(
+        validate(CalendarTable, table, where=("calendar",)), required_years=required_years
+    )
+
+
+def build_calendar(
+    table: CalendarTable,
+    *,
+    default_zone: str = DEFAULT_TIME_ZONE,
+    required_years: Iterable[int] = (),
+) -> WorkCalendar:
+    """Build the calendar of a validated ``[calendar]`` table; ``default_zone`` applies
+    when the table names none. Raises as :func:`china_calendar` does."""
     return china_calendar(
-        zone=zone,
+        zone=load_zone(table.time_zone or default_zone),
         hours=_hours(table),
-        extra_holidays=_dates(table, "holidays"),
-        extra_working_days=_dates(table, "working_days"),
-        extra_years=_years(table),
+        extra_holidays=table.holidays,
+        extra_working_days=table.working_days,
+        extra_years=table.years,
         required_years=required_years,
     )
 
 
-def _text(table: Mapping[str, Any], key: str, default: str) -> str:
-    value = table.get(key, default)
-    if not isinstance(value, str):
-        raise ConfigError(f"calendar.{key} must be a string, got {value!r}")
-    return value
-
-
-def _hours(table: Mapping[str, Any]) -> WorkingHours | None:
-    text = _text(table, "working_hours", "")
-    weekday_table = table.get("weekday_hours", {})
-    if not isinstance(weekday_table, Mapping):
-        raise ConfigError("calendar.weekday_hours must be a table like { fri = '09:00-16:00' }")
-    if not text:
-        if weekday_table:
-            raise ConfigError("calendar.weekday_hours needs calendar.working_hours as well")
+def _hours(table: CalendarTable) -> WorkingHours | None:
+    if not table.working_hours:
         return None
-    by_weekday = []
-    for name, periods in weekday_table.items():
-        if name not in _WEEKDAYS or not isinstance(periods, str):
-            raise ConfigError(f"calendar.weekday_hours.{name} must be mon-sun = '09:00-18:00'")
-        by_weekday.append((_WEEKDAYS.index(name), parse_working_hours(periods)))
-    return WorkingHours(parse_working_hours(text), tuple(by_weekday))
-
-
-def _dates(table: Mapping[str, Any], key: str) -> list[date]:
-    values = table.get(key, [])
-    if not isinstance(values, list):
-        raise ConfigError(f"calendar.{key} must be a list of dates")
-    return [_date(value, key) for value in values]
-
-
-def _date(value: object, key: str) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ConfigError(f"calendar.{key} holds {value!r}, which is not a date YYYY-MM-DD")
-
-
-def _years(table: Mapping[str, Any]) -> list[int]:
-    values = table.get("years", [])
-    if not isinstance(values, list) or not all(
-        isinstance(value, int) and not isinstance(value, bool) for value in values
-    ):
-        raise ConfigError("calendar.years must be a list of years, e.g. [2027]")
-    return list(values)
+    weekdays = table.weekday_hours.model_dump(exclude_none=True) if table.weekday_hours else {}
+    by_weekday = tuple(
+        (list(WeekdayHours.model_fields).index(name), parse_working_hours(periods))
+        for name, periods in weekdays.items()
+    )
+    return WorkingHours(parse_working_hours(table.working_hours), by_weekday)

@@ -1,5 +1,7 @@
 """The SLA part of the TOML configuration: policies, the escalation ladder and the staff
-who are notified. Every problem raises ConfigError naming the key.
+who are notified: the pydantic models of the ``[sla]``, ``[escalation]`` and ``[[staff]]``
+tables (validated by :func:`plaint.config.business.load_config`) and the values built
+from them.
 
 ::
 
@@ -14,33 +16,72 @@ who are notified. Every problem raises ConfigError naming the key.
 
     [escalation]
     reescalate_after_minutes = 120
-    ladder = ["department_head", "property_manager", "regional_manager"]
+    ladder = ["department_head", "property_manager", "regional_manager"]  # or "member"
     staff_hours = "09:00-18:00"                # staff are notified inside these hours
     ladders = { developer = ["property_manager"] }   # per department
 
-    [[staff]]
+    [[staff]]        # role: member, department_head, property_manager, regional_manager,
+                     # desk (the customer-service desk) or admin; the last four may have
+                     # no department
     code = "zhang.wei"; name = "张伟"; role = "department_head"; department = "engineering"
     phone = "+8613800000000"; email = "zhang.wei@property.example"
+    on_duty = true                             # assigned new tickets (role member)
+    working_hours = "08:00-12:00,13:00-17:00"  # optional; default: escalation.staff_hours
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Literal, get_args
 
-from plaint.errors import ConfigError
+from pydantic import Field, field_validator, model_validator
+
+from plaint.config.validation import (
+    CategoryRef,
+    DepartmentRef,
+    Level,
+    MatchTable,
+    PositiveNumber,
+    Table,
+    Text,
+    Urgency,
+    WorkingHoursText,
+    key_error,
+    matching,
+)
 from plaint.pipeline.calendar import Budget, BudgetKind
 from plaint.pipeline.sla import DEFAULT_WARN_AT, Escalation, Policy, PolicyRule
 
-__all__ = ["ROLES", "EscalationConfig", "SlaConfig", "StaffMember", "build_sla", "build_staff"]
+__all__ = [
+    "COMPANY_ROLES",
+    "LADDER_ROLES",
+    "ROLES",
+    "EscalationConfig",
+    "EscalationTable",
+    "SlaConfig",
+    "SlaTable",
+    "StaffEntry",
+    "StaffMember",
+    "build_escalation",
+    "build_sla",
+    "build_staff",
+]
 
-ROLES = ("member", "department_head", "property_manager", "regional_manager")
+Role = Literal["member", "department_head", "property_manager", "regional_manager", "desk", "admin"]
+LadderRole = Literal["department_head", "property_manager", "regional_manager", "member"]
+ROLES: tuple[str, ...] = get_args(Role)
+# The roles an escalation ladder may name.
+LADDER_ROLES: tuple[str, ...] = get_args(LadderRole)
 # Roles that answer for every department rather than one.
 COMPANY_ROLES = frozenset({"property_manager", "regional_manager"})
-_CLOCK_UNITS = {"minutes": timedelta(minutes=1), "hours": timedelta(hours=1)}
-_MATCH_KEYS = frozenset({"level", "urgency", "category"})
+# Roles that need no department: the company-wide ones, the desk and admins.
+_ROLES_WITHOUT_DEPARTMENT = COMPANY_ROLES | {"desk", "admin"}
+_DEFAULT_LADDER: list[LadderRole] = ["department_head", "property_manager", "regional_manager"]
+WarnFraction = Annotated[float, Field(gt=0, lt=1)]
+Phone = Annotated[str, matching(r"\+?[0-9][0-9 -]{4,19}", "a phone number like +8613800000001")]
+Email = Annotated[str, matching(r"[^@\s]+@[^@\s]+\.[^@\s]+", "an email address")]
 
 
 @dataclass(frozen=True)
@@ -74,7 +115,8 @@ class EscalationConfig:
 
 @dataclass(frozen=True)
 class StaffMember:
-    """Someone who handles tickets or is escalated to."""
+    """Someone who handles tickets or is escalated to. ``working_hours`` (periods such as
+    ``"09:00-12:00,13:30-18:00"``) of ``None`` means the company's ``staff_hours``."""
 
     code: str
     name: str
@@ -83,119 +125,147 @@ class StaffMember:
     phone: str | None
     email: str | None
     on_duty: bool = True
+    working_hours: str | None = None
 
 
-def _budget(value: Any, where: str) -> Budget:
-    if not isinstance(value, dict) or len(value) != 1:
-        raise ConfigError(f"{where} must be one of {{ minutes = N }}, {{ hours = N }}, "
-                          f"{{ working_days = N }}")  # fmt: skip
-    [(unit, amount)] = value.items()
-    if isinstance(amount, bool) or not isinstance(amount, int | float) or amount <= 0:
-        raise ConfigError(f"{where}.{unit} must be a positive number")
-    if unit == "working_days":
-        return Budget.working_days(float(amount))
-    if unit not in _CLOCK_UNITS:
-        raise ConfigError(f"{where}: unknown unit {unit!r} (minutes, hours, working_days)")
-    return Budget(BudgetKind.CLOCK, _CLOCK_UNITS[unit] * amount)
+class BudgetTable(Table):
+    """A budget: exactly one of ``{ minutes = N }``, ``{ hours = N }`` (clock time) or
+    ``{ working_days = N }``."""
+
+    minutes: PositiveNumber | None = None
+    hours: PositiveNumber | None = None
+    working_days: PositiveNumber | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> BudgetTable:
+        if len(self.model_dump(exclude_none=True)) != 1:
+            raise ValueError("give exactly one of minutes, hours or working_days")
+        return self
+
+    def budget(self) -> Budget:
+        """The budget this table describes."""
+        if self.working_days is not None:
+            return Budget.working_days(self.working_days)
+        if self.hours is not None:
+            return Budget(BudgetKind.CLOCK, timedelta(hours=self.hours))
+        return Budget(BudgetKind.CLOCK, timedelta(minutes=self.minutes or 0))
 
 
-def _policy(table: Any, where: str, name: str, warn_at: tuple[float, ...]) -> Policy:
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where} must be a table")
-    return Policy(
-        name=name,
-        first_response=_budget(table.get("first_response"), f"{where}.first_response"),
-        closure=_budget(table.get("closure"), f"{where}.closure"),
-        warn_at=warn_at,
+class Budgets(Table):
+    """The two budgets of a policy."""
+
+    first_response: BudgetTable
+    closure: BudgetTable
+
+
+class PolicyMatch(MatchTable):
+    """Which tickets a policy applies to: every key given must match."""
+
+    level: Level | None = None
+    urgency: Urgency | None = None
+    category: CategoryRef | None = None
+
+
+class PolicyEntry(Table):
+    """One ``[[sla.policies]]`` table."""
+
+    name: Text
+    match: PolicyMatch
+    first_response: BudgetTable
+    closure: BudgetTable
+
+
+class SlaTable(Table):
+    """The ``[sla]`` table."""
+
+    warn_at: list[WarnFraction] = Field(default_factory=lambda: list(DEFAULT_WARN_AT))
+    default: Budgets
+    policies: list[PolicyEntry] = Field(default_factory=list)
+
+    @field_validator("warn_at")
+    @classmethod
+    def _increasing(cls, value: list[float]) -> list[float]:
+        if value != sorted(set(value)):
+            raise ValueError("fractions must be increasing, e.g. [0.5, 0.8]")
+        return value
+
+
+class EscalationTable(Table):
+    """The ``[escalation]`` table."""
+
+    reescalate_after_minutes: PositiveNumber = 120
+    ladder: list[LadderRole] = Field(default_factory=lambda: list(_DEFAULT_LADDER), min_length=1)
+    ladders: dict[DepartmentRef, Annotated[list[LadderRole], Field(min_length=1)]] = Field(
+        default_factory=dict
     )
+    staff_hours: WorkingHoursText = "09:00-18:00"
 
 
-def _warn_at(table: Mapping[str, Any]) -> tuple[float, ...]:
-    raw = table.get("warn_at", list(DEFAULT_WARN_AT))
-    if not isinstance(raw, list) or not all(
-        isinstance(f, int | float) and not isinstance(f, bool) and 0 < f < 1 for f in raw
-    ):
-        raise ConfigError("sla.warn_at must be a list of fractions between 0 and 1")
-    return tuple(float(f) for f in raw)
+class StaffEntry(Table):
+    """One ``[[staff]]`` table."""
+
+    code: Text
+    name: Text | None = None
+    role: Role = "member"
+    department: DepartmentRef | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    on_duty: bool = True
+    working_hours: WorkingHoursText | None = None
+
+    @model_validator(mode="after")
+    def _department_unless_company_wide(self) -> StaffEntry:
+        if self.department is None and self.role not in _ROLES_WITHOUT_DEPARTMENT:
+            raise key_error(f"required for role {self.role!r}", "department")
+        return self
 
 
-def build_sla(table: Mapping[str, Any]) -> SlaConfig:
-    """Build the SLA policies from the ``[sla]`` table."""
-    warn_at = _warn_at(table)
-    default = _policy(table.get("default"), "sla.default", "default", warn_at)
-    rules = []
-    policies = table.get("policies", [])
-    if not isinstance(policies, list):
-        raise ConfigError("sla.policies must be an array of tables")
-    for i, entry in enumerate(policies):
-        where = f"sla.policies[{i}]"
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name:
-            raise ConfigError(f"{where}.name must be a non-empty string")
-        match = entry.get("match", {})
-        if not isinstance(match, dict) or not match or set(match) - _MATCH_KEYS:
-            raise ConfigError(f"{where}.match must use one or more of {sorted(_MATCH_KEYS)}")
-        rules.append(
-            PolicyRule(
-                policy=_policy(entry, where, name, warn_at),
-                level=match.get("level"),
-                urgency=match.get("urgency"),
-                category=match.get("category"),
-            )
+def build_sla(table: SlaTable) -> SlaConfig:
+    """Build the SLA policies from the validated ``[sla]`` table."""
+    warn_at = tuple(table.warn_at)
+
+    def policy(name: str, budgets: Budgets | PolicyEntry) -> Policy:
+        return Policy(
+            name=name,
+            first_response=budgets.first_response.budget(),
+            closure=budgets.closure.budget(),
+            warn_at=warn_at,
         )
-    return SlaConfig(default=default, rules=tuple(rules))
+
+    rules = tuple(
+        PolicyRule(
+            policy=policy(entry.name, entry),
+            level=entry.match.level,
+            urgency=entry.match.urgency,
+            category=entry.match.category,
+        )
+        for entry in table.policies
+    )
+    return SlaConfig(default=policy("default", table.default), rules=rules)
 
 
-def _ladder(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(r in ROLES for r in value):
-        raise ConfigError(f"{where} must be a list of roles from {list(ROLES)}")
-    return tuple(value)
-
-
-def build_escalation(table: Mapping[str, Any], departments: set[str]) -> EscalationConfig:
-    """Build the escalation ladders from the ``[escalation]`` table."""
-    minutes = table.get("reescalate_after_minutes", 120)
-    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes <= 0:
-        raise ConfigError("escalation.reescalate_after_minutes must be a positive number")
-    ladders = table.get("ladders", {})
-    if not isinstance(ladders, dict):
-        raise ConfigError("escalation.ladders must be a table of department = [roles]")
-    for department in ladders:
-        if department not in departments:
-            raise ConfigError(f"escalation.ladders.{department}: not a department code")
-    hours = table.get("staff_hours", "09:00-18:00")
-    if not isinstance(hours, str):
-        raise ConfigError("escalation.staff_hours must be a string such as 09:00-18:00")
+def build_escalation(table: EscalationTable) -> EscalationConfig:
+    """Build the escalation ladders from the validated ``[escalation]`` table."""
     return EscalationConfig(
-        ladder=_ladder(table.get("ladder", list(ROLES[1:])), "escalation.ladder"),
-        ladders={d: _ladder(v, f"escalation.ladders.{d}") for d, v in ladders.items()},
-        interval=timedelta(minutes=minutes),
-        staff_hours=hours,
+        ladder=tuple(table.ladder),
+        ladders={department: tuple(roles) for department, roles in table.ladders.items()},
+        interval=timedelta(minutes=table.reescalate_after_minutes),
+        staff_hours=table.staff_hours,
     )
 
 
-def build_staff(entries: list[dict[str, Any]], departments: set[str]) -> tuple[StaffMember, ...]:
-    """Build the staff directory from the ``[[staff]]`` tables."""
-    staff = []
-    for i, entry in enumerate(entries):
-        where = f"staff[{i}]"
-        code, role = entry.get("code"), entry.get("role", "member")
-        if not isinstance(code, str) or not code:
-            raise ConfigError(f"{where}.code must be a non-empty string")
-        if role not in ROLES:
-            raise ConfigError(f"{where}.role must be one of {list(ROLES)}")
-        department = entry.get("department")
-        if department is not None and department not in departments:
-            raise ConfigError(f"{where}.department: {department!r} is not a department code")
-        if department is None and role not in COMPANY_ROLES:
-            raise ConfigError(f"{where}.department is required for role {role!r}")
-        on_duty = entry.get("on_duty", True)
-        if not isinstance(on_duty, bool):
-            raise ConfigError(f"{where}.on_duty must be true or false")
-        staff.append(
-            StaffMember(code, str(entry.get("name", code)), role, department,
-                        entry.get("phone"), entry.get("email"), on_duty)
-        )  # fmt: skip
-    if len({s.code for s in staff}) != len(staff):
-        raise ConfigError("staff: codes must be unique")
-    return tuple(staff)
+def build_staff(entries: Sequence[StaffEntry]) -> tuple[StaffMember, ...]:
+    """Build the staff directory from the validated ``[[staff]]`` tables."""
+    return tuple(
+        StaffMember(
+            code=entry.code,
+            name=entry.name or entry.code,
+            role=entry.role,
+            department=entry.department,
+            phone=entry.phone,
+            email=entry.email,
+            on_duty=entry.on_duty,
+            working_hours=entry.working_hours,
+        )
+        for entry in entries
+    )

@@ -11,6 +11,7 @@ import pytest
 from plaint.config import Config, load_config, load_settings
 from plaint.errors import CalendarCoverageError, ConfigError
 from plaint.pipeline.calendar import Budget
+from tests.config.samples import SOURCE
 
 
 def test_defaults_need_no_file() -> None:
@@ -43,17 +44,6 @@ def test_bad_settings_name_the_variable(environ: dict[str, str], message: str) -
         load_settings(environ)
 
 
-SOURCE = """
-[[sources]]
-name = "mail"
-kind = "imap"
-host = "imap.example.com"
-port = 993
-username = "complaints"
-password_env = "IMAP_PASSWORD"
-"""
-
-
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -61,7 +51,7 @@ password_env = "IMAP_PASSWORD"
         ("[sla]\ndefault = { first_response = { hours = -1 }, closure = { hours = 1 } }",
          "sla.default.first_response.hours"),
         ("[sla]\ndefault = { first_response = { weeks = 1 }, closure = { hours = 1 } }",
-         "unknown unit 'weeks'"),
+         "sla.default.first_response.weeks: unknown key"),
         ("[sla]\ndefault = { first_response = { hours = 1 }, closure = { hours = 1 } }\n"
          "[[sla.policies]]\nname = 'x'\nmatch = { colour = 'red' }\n"
          "first_response = { hours = 1 }\nclosure = { hours = 1 }", r"sla.policies\[0\].match"),
