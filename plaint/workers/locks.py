@@ -32,7 +32,9 @@ def held(client: redis.Redis, name: str, *, ttl: timedelta = LOCK_TTL) -> Iterat
     """Try once to take the lock ``name``; yield whether it was taken. While the block
     runs, the lock is renewed every third of ``ttl``; it is released on exit. Raises
     ``redis.RedisError`` when Redis cannot be reached to take it."""
-    lock = client.lock(name, timeout=ttl.total_seconds(), blocking=False)
+    # thread_local=False: redis-py keeps the lock's token per thread by default, and the
+    # renewing thread must see the token the acquiring thread got.
+    lock = client.lock(name, timeout=ttl.total_seconds(), blocking=False, thread_local=False)
     if not lock.acquire(blocking=False):
         yield False
         return

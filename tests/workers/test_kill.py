@@ -1,0 +1,98 @@
+"""``kill -9`` of a worker process mid-load on ``plaint run``: polling resumes within
+seconds (no poll lock outlives its holder for long), and every item that was in flight is
+triaged exactly once soon after (the broker redelivers a dead worker's messages)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from plaint.models import Inbox, InboxStatus, Message, create_db_engine
+from tests.conftest import Mailbox, source_toml
+from tests.workers.test_flow import complaint
+
+REPO = Path(__file__).resolve().parents[2]
+MAILS = 600
+PROBE_SECONDS = 0.05
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _wait(predicate: Callable[[], bool], *, seconds: float, what: str) -> float:
+    """Probe until ``predicate`` holds; return how long it took."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(PROBE_SECONDS)
+    raise AssertionError(f"not within {seconds} s: {what}")
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_worker_mid_load(mailbox: Mailbox, db_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "plaint.toml"
+    config.write_text(source_toml(mailbox), "utf-8")
+    env = {
+        **os.environ, "PYTHONPATH": str(REPO), "PLAINT_DATA_DIR": str(tmp_path / "data"),
+        "PLAINT_DATABASE_URL": db_url, "PLAINT_CONFIG": str(config),
+        "TEST_IMAP_PASSWORD": mailbox.password, "PLAINT_WORKER_PROCESSES": "2",
+        "PLAINT_WORKER_THREADS": "2", "PLAINT_LOG_LEVEL": "WARNING",
+        "PLAINT_WEB_PORT": "0",
+    }  # fmt: skip
+    env.pop("PLAINT_REDIS_URL", None)
+    client = mailbox.client()
+    for n in range(MAILS):
+        client.append(mailbox.folder, complaint(n, f"{n % 40 + 1}号楼{n}室门口灯坏了"))
+    client.logout()
+    engine = create_db_engine(db_url)
+
+    def count(*where: object) -> int:
+        with engine.connect() as connection:
+            query = select(func.count()).select_from(Inbox).where(*where)  # type: ignore[arg-type]
+            return int(connection.execute(query).scalar_one())
+
+    run = subprocess.Popen([sys.executable, "-m", "plaint", "run"], cwd=REPO, env=env)
+    try:
+        _wait(lambda: count(Inbox.status == InboxStatus.DONE) >= MAILS // 4, seconds=120,
+              what="a quarter of the mails triaged")  # fmt: skip
+        workers = [p for c in _children(run.pid) if " worker" in _cmdline(c)
+                   for p in _children(c)]  # fmt: skip
+        assert workers, "no dramatiq worker processes found"
+        os.kill(workers[0], signal.SIGKILL)
+        killed = time.monotonic()
+        mailbox.append(complaint(MAILS + 1, "新的投诉：9号楼电梯异响"))
+        resumed = _wait(lambda: count() == MAILS + 1, seconds=30, what="polling resumed")
+        assert resumed <= 10 + (time.monotonic() - killed - resumed)
+        _wait(lambda: count(Inbox.status == InboxStatus.DONE) == MAILS + 1,
+              seconds=30 - (time.monotonic() - killed), what="every item triaged")  # fmt: skip
+        with engine.connect() as connection:
+            per_row = connection.execute(
+                select(Message.inbox_id, func.count()).group_by(Message.inbox_id)
+            ).all()
+        assert len(per_row) == MAILS + 1
+        assert {n for _, n in per_row} == {1}
+    finally:
+        run.send_signal(signal.SIGTERM)
+        run.wait(timeout=60)
+        engine.dispose()
