@@ -156,7 +156,8 @@ def run_set(root: Path, name: str, max_rows: int | None, seed: int) -> Result:
     from sklearn.pipeline import make_pipeline
     from threadpoolctl import threadpool_limits
 
-    from plaint.classifier.textmodel import evaluate, fit
+    from plaint.classifier.evaluate import evaluate
+    from plaint.classifier.textmodel import fit
 
     spec = SETS[name]
     train, test = split(load(root, spec, max_rows), seed=seed)
@@ -203,7 +204,7 @@ def run_set(root: Path, name: str, max_rows: int | None, seed: int) -> Result:
 
 
 def table(results: list[Result]) -> str:
-    from plaint.cli.textable import render_table
+    from plaint.cli.output import render_table
 
     headers = (
         "set",

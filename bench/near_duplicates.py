@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from functools import partial
 from multiprocessing.pool import Pool
 
-from plaint.cli.textable import render_table
+from plaint.cli.output import render_table
 from plaint.pipeline.similarity import (
     InMemoryIndex,
     NearDuplicateConfig,

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, event, select, text
 
-from plaint.cli.textable import render_table
+from plaint.cli.output import render_table
 from plaint.config import Config, load_config
 from plaint.models import Department, create_db_engine, session_factory
 from plaint.models.migrate import upgrade

@@ -29,7 +29,7 @@ import random
 import re
 import secrets
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
@@ -47,12 +47,9 @@ from plaint.errors import ConfigError
 
 __all__ = [
     "FORMAT",
-    "Evaluation",
-    "LabelScore",
     "ModelInfo",
     "Prediction",
     "TextModel",
-    "evaluate",
     "fit",
     "load_model",
 ]
@@ -151,11 +148,17 @@ class TextModel:
 
 
 def fit(
-    texts: Sequence[str], labels: Sequence[str], *, label_field: str = "label", seed: int = 0
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    label_field: str = "label",
+    seed: int = 0,
+    on_step: Callable[[str], None] | None = None,
 ) -> TextModel:
     """Train on ``texts`` and their ``labels``; the same inputs and seed give the same model.
 
     ``label_field`` names what the labels are (e.g. ``department``) and is recorded.
+    ``on_step`` is called with the name of each step as it begins (for a progress display).
     Raises ValueError if the sequences differ in length, ConfigError if there are fewer
     than two distinct labels, too few rows to cross-validate the calibration (three folds,
     each leaving at least two labels to train on), or no text has a usable character.
@@ -165,26 +168,26 @@ def fit(
     y = [str(label) for label in labels]
     if len(set(y)) < 2:
         raise ConfigError(f"need at least two distinct labels to train, got {sorted(set(y))}")
+    step = on_step or (lambda _name: None)
     folds = _calibration_folds(y, seed=seed)
     profile = _profile(texts)
-    pipeline = Pipeline(
-        [
-            ("features", _features(profile)),
-            ("classifier", _classifier(folds, seed=seed)),
-        ]
-    )
+    features, classifier = _features(profile), _classifier(folds, seed=seed)
+    step(f"reading {profile} n-grams of {len(y)} texts")
+    try:
+        matrix = features.fit_transform(list(texts))
+    except ValueError as exc:
+        if "empty vocabulary" not in str(exc):
+            raise
+        raise ConfigError("no training text has a usable character") from exc
+    step(f"fitting {len(set(y))} labels and calibrating on {_CALIBRATION_FOLDS} folds")
     with warnings.catch_warnings():
         # A label with a single row is missing from the training part of one fold; its
         # calibration then rests on the other folds, which is what we want.
         warnings.filterwarnings(
             "ignore", message="Number of classes in training fold", category=RuntimeWarning
         )
-        try:
-            pipeline.fit(list(texts), y)
-        except ValueError as exc:
-            if "empty vocabulary" not in str(exc):
-                raise
-            raise ConfigError("no training text has a usable character") from exc
+        classifier.fit(matrix, y)
+    pipeline = Pipeline([("features", features), ("classifier", classifier)])
     info = ModelInfo(
         label_field=label_field,
         labels=tuple(str(c) for c in pipeline.classes_),
@@ -227,57 +230,6 @@ def load_model(directory: Path, *, version: str | None = None) -> TextModel:
     if tuple(str(c) for c in getattr(pipeline, "classes_", ())) != info.labels:
         raise ConfigError(f"{model_path} does not match its metadata's labels")
     return TextModel(pipeline, info)
-
-
-@dataclass(frozen=True)
-class LabelScore:
-    """Precision, recall and F1 of one label, and how many gold rows carry it."""
-
-    precision: float
-    recall: float
-    f1: float
-    support: int
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Scores of predictions against gold labels.
-
-    ``macro_f1`` averages F1 over every label that occurs in the gold labels or the
-    predictions (a label never right scores 0), like scikit-learn's ``average="macro"``.
-    """
-
-    n: int
-    accuracy: float
-    macro_f1: float
-    per_label: Mapping[str, LabelScore]
-
-
-def evaluate(gold: Sequence[str], predicted: Sequence[str]) -> Evaluation:
-    """Score ``predicted`` against ``gold``; raise ValueError if their lengths differ.
-
-    Empty input scores 0 everywhere.
-    """
-    if len(gold) != len(predicted):
-        raise ValueError(f"{len(gold)} gold labels but {len(predicted)} predictions")
-    per_label = {
-        label: _label_score(label, gold, predicted) for label in sorted({*gold, *predicted})
-    }
-    n = len(gold)
-    correct = sum(g == p for g, p in zip(gold, predicted, strict=True))
-    macro = sum(s.f1 for s in per_label.values()) / len(per_label) if per_label else 0.0
-    return Evaluation(n=n, accuracy=correct / n if n else 0.0, macro_f1=macro, per_label=per_label)
-
-
-def _label_score(label: str, gold: Sequence[str], predicted: Sequence[str]) -> LabelScore:
-    pairs = list(zip(gold, predicted, strict=True))
-    true_pos = sum(g == label and p == label for g, p in pairs)
-    support = sum(g == label for g in gold)
-    n_predicted = sum(p == label for p in predicted)
-    precision = true_pos / n_predicted if n_predicted else 0.0
-    recall = true_pos / support if support else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return LabelScore(precision=precision, recall=recall, f1=f1, support=support)
 
 
 def _profile(texts: Sequence[str]) -> str:

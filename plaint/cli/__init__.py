@@ -3,13 +3,16 @@
 ``plaint sla due`` does not import dramatiq.
 
 Handlers take the parsed arguments and return the process exit code. A
-:class:`~plaint.errors.PlaintError` ends the command with its message and exit code 2.
+:class:`~plaint.errors.PlaintError` ends the command with its message and exit code 2; so
+does a database failure (SQLAlchemy's ``DBAPIError``), told in one line naming the error's
+class and the database with its password hidden, never the SQL or its parameters.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -59,4 +62,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if not _is_database_error(exc):
+            raise
+        print(f"plaint: error: {_database_error_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     return code
+
+
+def _is_database_error(exc: Exception) -> bool:
+    # sqlalchemy is imported only by the commands that use it; if it is not loaded, the
+    # exception cannot be one of its errors.
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    return sa_exc is not None and isinstance(exc, sa_exc.DBAPIError)
+
+
+def _database_error_line(exc: Exception) -> str:
+    from plaint.cli.common import database_failure, redact_url
+    from plaint.config import load_settings
+
+    try:
+        where = f" at {redact_url(load_settings(os.environ).database_url)}"
+    except PlaintError:
+        where = ""
+    return f"the database{where} failed: {database_failure(exc)}"

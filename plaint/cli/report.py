@@ -78,7 +78,7 @@ def _sla(args: argparse.Namespace) -> int:
     else:
         print(f"SLA report {period.label} ({period.start.tzinfo}), by {args.by}, "
               f"as of {as_of.astimezone(config.timezone):%Y-%m-%d %H:%M}")  # fmt: skip
-        print(_table(args.by, rows))
+        _print_table(args.by, rows)
         print(_LEGEND)
     return 0
 
@@ -102,8 +102,8 @@ def _json(period: Period, by: str, as_of: datetime, rows: Sequence[KpiRow]) -> d
     }
 
 
-def _table(by: str, rows: Sequence[KpiRow]) -> str:
-    from plaint.cli.textable import render_table
+def _print_table(by: str, rows: Sequence[KpiRow]) -> None:
+    from plaint.cli.output import print_table
     from plaint.service.reports import CLOSURE_TARGET, FIRST_RESPONSE_TARGET
 
     headers = (
@@ -120,7 +120,7 @@ def _table(by: str, rows: Sequence[KpiRow]) -> str:
          str(r.breaches), str(r.escalations)]
         for r in rows
     ]  # fmt: skip
-    return render_table(headers, cells)
+    print_table(headers, cells)
 
 
 def _share(kpi: ShareKpi, target: float) -> str:

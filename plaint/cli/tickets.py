@@ -1,16 +1,29 @@
-"""``plaint tickets list`` and ``plaint tickets show NUMBER``."""
+"""``plaint tickets``: list, show and explain tickets, and the staff actions on them.
+
+``list`` and ``show`` take ``--json``: times are ISO 8601 with their offset (UTC), absent
+values are ``null``, and the keys are those of :func:`ticket_json` (``show`` adds the
+ticket's details, messages and events). Staff actions name who acts with ``--by CODE``,
+which must be an active member of staff (the TOML ``[[staff]]`` or ``plaint staff``).
+"""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from plaint.cli.common import open_db, parse_instant
+from plaint.errors import ConfigError
 
-__all__ = ["TICKET_HEADERS", "register", "ticket_rows"]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from plaint.config import Config
+    from plaint.models import Ticket
+
+__all__ = ["TICKET_HEADERS", "register", "ticket_json", "ticket_rows"]
 
 _ACTION_HELP = {
     "respond": "record the first response by staff (starts counting as answered)",
@@ -27,49 +40,57 @@ _ACTION_HELP = {
 TICKET_HEADERS = ("number", "status", "category", "sub_topic", "department", "level", "urgency",
                   "first response due", "closure due")  # fmt: skip
 DEFAULT_LIMIT = 50
+_CODES = ("sub_topic", "category", "level", "urgency")
 
 
 def register(subparsers: Any) -> None:
     """Add the ``tickets`` command group."""
-    tickets = subparsers.add_parser("tickets", help="look at tickets")
+    tickets = subparsers.add_parser("tickets", help="look at tickets and act on them")
     commands = tickets.add_subparsers(dest="tickets_command", required=True, metavar="COMMAND")
     listing = commands.add_parser("list", help="the newest tickets, newest first")
     listing.add_argument("--status", help="only tickets with this status (e.g. open)")
     listing.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help="at most this many")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
     listing.set_defaults(handler=_list)
     show = commands.add_parser("show", help="one ticket with its messages and events")
     show.add_argument("number", help="the ticket's number, e.g. TS-2026-000123")
+    show.add_argument("--json", action="store_true", help="print one JSON object")
     show.set_defaults(handler=_show)
     explain = commands.add_parser("explain", help="the SLA timeline: policy, days, due times")
     explain.add_argument("number", help="the ticket's number")
     explain.add_argument("--at", help="explain as of this instant (ISO 8601; default now)")
     explain.set_defaults(handler=_explain)
     for action, text in _ACTION_HELP.items():
-        command = commands.add_parser(action, help=text)
-        command.add_argument("number", help="the ticket's number")
-        command.add_argument("--by", required=True, help="who acts (a staff code)")
-        command.add_argument("--at", help="when (ISO 8601; default now)")
+        command = _staff_command(commands, action, text)
         if action in ("transfer", "assign"):
             target = "department code" if action == "transfer" else "staff code"
             command.add_argument("--to", required=True, help=target)
         command.set_defaults(handler=_act, action=action)
-    recode = commands.add_parser("reclassify", help="correct the codes (the SLA policy follows)")
-    recode.add_argument("number", help="the ticket's number")
-    recode.add_argument("--by", required=True, help="who corrects (a staff code)")
-    recode.add_argument("--at", help="when (ISO 8601; default now)")
-    recode.add_argument("--sub-topic", dest="sub_topic")
-    recode.add_argument("--category")
-    recode.add_argument("--level", type=int)
-    recode.add_argument("--urgency")
+    recode = _staff_command(commands, "reclassify", "correct the codes (the SLA policy follows)")
+    for code in _CODES:
+        recode.add_argument(f"--{code.replace('_', '-')}", dest=code,
+                            type=int if code == "level" else str)  # fmt: skip
     recode.set_defaults(handler=_reclassify)
+
+
+def _staff_command(commands: Any, name: str, text: str) -> argparse.ArgumentParser:
+    command: argparse.ArgumentParser = commands.add_parser(name, help=text)
+    command.add_argument("number", help="the ticket's number")
+    command.add_argument("--by", required=True, metavar="CODE", help="who acts (a staff code)")
+    command.add_argument("--at", help="when (ISO 8601; default now)")
+    return command
 
 
 def _when(value: datetime | None, tz: ZoneInfo) -> str:
     return "-" if value is None else value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def ticket_rows(tickets: Sequence[Any], tz: ZoneInfo) -> list[list[str]]:
-    """Return the table rows of ``tickets``, times shown in ``tz``."""
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def ticket_rows(tickets: Sequence[Ticket], tz: ZoneInfo) -> list[list[str]]:
+    """Return the table rows of ``tickets`` under TICKET_HEADERS, times shown in ``tz``."""
     return [
         [t.number, t.status, t.category, t.sub_topic, t.department.code, str(t.level), t.urgency,
          _when(t.first_response_due, tz), _when(t.closure_due, tz)]
@@ -77,76 +98,112 @@ def ticket_rows(tickets: Sequence[Any], tz: ZoneInfo) -> list[list[str]]:
     ]  # fmt: skip
 
 
+def ticket_json(ticket: Ticket) -> dict[str, Any]:
+    """Return the listing keys of ``ticket`` as JSON values (times ISO 8601 in UTC)."""
+    return {
+        "number": ticket.number, "status": ticket.status, "channel": ticket.channel,
+        "category": ticket.category, "sub_topic": ticket.sub_topic,
+        "department": ticket.department.code, "level": ticket.level, "urgency": ticket.urgency,
+        "validity": ticket.validity, "assignee": ticket.assignee,
+        "received_at": _iso(ticket.received_at),
+        "first_response_due": _iso(ticket.first_response_due),
+        "closure_due": _iso(ticket.closure_due),
+    }  # fmt: skip
+
+
 def _list(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from plaint.cli.textable import render_table
-    from plaint.models import Ticket
+    from plaint.cli.output import print_table
+    from plaint.models import Ticket, TicketStatus
 
+    statuses = [s.value for s in TicketStatus]
+    if args.status is not None and args.status not in statuses:
+        raise ConfigError(f"--status must be one of {', '.join(statuses)}")
+    if args.limit < 1:
+        raise ConfigError("--limit must be at least 1")
     query = select(Ticket).order_by(Ticket.id.desc()).limit(args.limit)
     if args.status:
         query = query.where(Ticket.status == args.status)
     with open_db() as (sessions, config), sessions() as session:
         tickets = session.scalars(query).all()
-        print(render_table(TICKET_HEADERS, ticket_rows(tickets, config.timezone)))
+        print_table(TICKET_HEADERS, ticket_rows(tickets, config.timezone), as_json=args.json,
+                    json_rows=[ticket_json(t) for t in tickets])  # fmt: skip
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from plaint.errors import NotFoundError
-    from plaint.models import Ticket
+    from plaint.cli.output import print_json
+    from plaint.service.staff import find_ticket
 
     with open_db() as (sessions, config), sessions() as session:
-        tz = config.timezone
-        ticket = session.scalar(select(Ticket).where(Ticket.number == args.number))
-        if ticket is None:
-            raise NotFoundError(f"no ticket numbered {args.number!r}")
-        print(f"{ticket.number}  {ticket.status}  {ticket.channel}")
-        print(f"subject:      {ticket.subject}")
-        print(f"codes:        category={ticket.category} sub_topic={ticket.sub_topic} "
-              f"scope={ticket.scope} level={ticket.level} urgency={ticket.urgency} "
-              f"validity={ticket.validity} confidence={ticket.confidence:.2f}")  # fmt: skip
-        print(f"department:   {ticket.department.code} ({ticket.department.name})")
-        print(f"received:     {_when(ticket.received_at, tz)}")
-        print(f"first response due {_when(ticket.first_response_due, tz)}, "
-              f"met {_when(ticket.first_responded_at, tz)}")  # fmt: skip
-        print(f"closure due   {_when(ticket.closure_due, tz)}, met {_when(ticket.closed_at, tz)}")
-        print("\nmessages:")
-        for message in ticket.messages:
-            print(f"  [{_when(message.created_at, tz)}] {message.direction} {message.channel} "
-                  f"{message.sender}: {message.subject}")  # fmt: skip
-            for line in message.body.strip().splitlines():
-                print(f"      {line}")
-        print("\nevents:")
-        for event in ticket.events:
-            print(f"  [{_when(event.at, tz)}] {event.kind} by {event.actor} {event.data}")
+        ticket = find_ticket(session, args.number)
+        if args.json:
+            print_json(_detail_json(ticket))
+        else:
+            print("\n".join(_detail_lines(ticket, config.timezone)))
     return 0
 
 
-def _ticket(session: Any, number: str) -> Any:
-    from sqlalchemy import select
+def _detail_json(ticket: Ticket) -> dict[str, Any]:
+    return {
+        **ticket_json(ticket), "subject": ticket.subject, "scope": ticket.scope,
+        "confidence": ticket.confidence, "department_name": ticket.department.name,
+        "sla_policy": ticket.sla_policy, "first_responded_at": _iso(ticket.first_responded_at),
+        "closed_at": _iso(ticket.closed_at),
+        "messages": [
+            {"at": _iso(m.created_at), "direction": m.direction, "channel": m.channel,
+             "sender": m.sender, "subject": m.subject, "body": m.body}
+            for m in ticket.messages
+        ],
+        "events": [
+            {"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "data": e.data}
+            for e in ticket.events
+        ],
+    }  # fmt: skip
 
-    from plaint.errors import NotFoundError
-    from plaint.models import Ticket
 
-    ticket = session.scalar(
-        select(Ticket).where(Ticket.number == number).with_for_update(of=Ticket)
-    )
-    if ticket is None:
-        raise NotFoundError(f"no ticket numbered {number!r}")
-    return ticket
+def _detail_lines(ticket: Ticket, tz: ZoneInfo) -> list[str]:
+    lines = [
+        f"{ticket.number}  {ticket.status}  {ticket.channel}",
+        f"subject:      {ticket.subject}",
+        f"codes:        category={ticket.category} sub_topic={ticket.sub_topic} "
+        f"scope={ticket.scope} level={ticket.level} urgency={ticket.urgency} "
+        f"validity={ticket.validity} confidence={ticket.confidence:.2f}",
+        f"department:   {ticket.department.code} ({ticket.department.name})",
+        f"received:     {_when(ticket.received_at, tz)}",
+        f"first response due {_when(ticket.first_response_due, tz)}, "
+        f"met {_when(ticket.first_responded_at, tz)}",
+        f"closure due   {_when(ticket.closure_due, tz)}, met {_when(ticket.closed_at, tz)}",
+        "",
+        "messages:",
+    ]
+    for message in ticket.messages:
+        lines.append(f"  [{_when(message.created_at, tz)}] {message.direction} "
+                     f"{message.channel} {message.sender}: {message.subject}")  # fmt: skip
+        lines.extend(f"      {line}" for line in message.body.strip().splitlines())
+    lines += ["", "events:"]
+    lines.extend(f"  [{_when(e.at, tz)}] {e.kind} by {e.actor} {e.data}" for e in ticket.events)
+    return lines
+
+
+def _staff_known(session: Session, config: Config) -> None:
+    # Until the start-up sync lands, the staff of the TOML file are made known here, in
+    # the action's own transaction, so --by can be checked against the directory.
+    from plaint.service.directory import sync_staff
+
+    sync_staff(session, config.staff, now=datetime.now(UTC))
 
 
 def _act(args: argparse.Namespace) -> int:
-    from plaint.service.staff import Action, act
+    from plaint.service.staff import Action, act_by_number
 
     with open_db() as (sessions, config), sessions.begin() as session:
-        ticket = _ticket(session, args.number)
         at = parse_instant(args.at, config.timezone, option="--at")
-        act(session, ticket, Action(args.action), actor=args.by, at=at, config=config,
-            target=getattr(args, "to", None))  # fmt: skip
+        _staff_known(session, config)
+        ticket = act_by_number(session, number=args.number, action=Action(args.action),
+                               actor=args.by, at=at, config=config,
+                               target=getattr(args, "to", None))  # fmt: skip
         print(f"{ticket.number}: {args.action} recorded; status {ticket.status}, first response "
               f"due {_when(ticket.first_response_due, config.timezone)}, closure due "
               f"{_when(ticket.closure_due, config.timezone)}")  # fmt: skip
@@ -154,35 +211,25 @@ def _act(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from plaint.models import SlaMark
-    from plaint.service.explain import explain_lines
-    from plaint.service.sla import plan_for, policy_of
+    from plaint.service.explain import explain_ticket
 
     with open_db() as (sessions, config), sessions() as session:
-        ticket = _ticket(session, args.number)
         now = parse_instant(args.at, config.timezone, option="--at")
-        plan = plan_for(session, ticket, config=config, now=now) if ticket.sla_policy else None
-        marks = session.scalars(select(SlaMark).where(SlaMark.ticket_id == ticket.id)).all()
-        lines = explain_lines(ticket, plan=plan, policy=policy_of(ticket, config), marks=marks,
-                              calendar=config.calendar, now=now)  # fmt: skip
-        print("\n".join(lines))
+        print("\n".join(explain_ticket(session, args.number, config=config, now=now)))
     return 0
 
 
 def _reclassify(args: argparse.Namespace) -> int:
-    from plaint.errors import ConfigError
-    from plaint.service.staff import reclassify
+    from plaint.service.staff import reclassify_by_number
 
-    fields = ("sub_topic", "category", "level", "urgency")
-    codes = {k: getattr(args, k) for k in fields if getattr(args, k) is not None}
+    codes = {k: getattr(args, k) for k in _CODES if getattr(args, k) is not None}
     if not codes:
         raise ConfigError("reclassify needs --sub-topic, --category, --level or --urgency")
     with open_db() as (sessions, config), sessions.begin() as session:
-        ticket = _ticket(session, args.number)
         at = parse_instant(args.at, config.timezone, option="--at")
-        reclassify(session, ticket, actor=args.by, at=at, config=config, codes=codes)
+        _staff_known(session, config)
+        ticket = reclassify_by_number(session, number=args.number, actor=args.by, at=at,
+                                      config=config, codes=codes)  # fmt: skip
         print(f"{ticket.number}: {ticket.category}/{ticket.sub_topic} level {ticket.level} "
               f"{ticket.urgency}; policy {ticket.sla_policy}, first response due "
               f"{_when(ticket.first_response_due, config.timezone)}")  # fmt: skip

@@ -117,7 +117,7 @@ def _wait_for_inbox(database_url: str, *, expected: int) -> int:
 def _print_tickets(database_url: str, tz: Any) -> None:
     from sqlalchemy import select
 
-    from plaint.cli.textable import render_table
+    from plaint.cli.output import print_table
     from plaint.cli.tickets import TICKET_HEADERS, ticket_rows
     from plaint.models import Ticket, create_db_engine, session_factory
 
@@ -127,18 +127,14 @@ def _print_tickets(database_url: str, tz: Any) -> None:
         print()
         rows = ticket_rows(tickets, tz)
         table = [[_short(t.subject), *row] for t, row in zip(tickets, rows, strict=True)]
-        print(render_table(("subject", *TICKET_HEADERS), table))
+        print_table(("subject", *TICKET_HEADERS), table)
         messages = sum(len(t.messages) for t in tickets)
         print(f"\n{len(tickets)} tickets from {messages} messages")
     engine.dispose()
 
 
 def _short(text: str, width: int = 24) -> str:
-    from plaint.cli.textable import display_width
+    """Return ``text`` cut to ``width`` terminal columns, with an ellipsis if it was cut."""
+    from rich.cells import cell_len, set_cell_size
 
-    out = ""
-    for ch in text:
-        if display_width(out + ch) > width - 1:
-            return out + "…"
-        out += ch
-    return out
+    return text if cell_len(text) <= width else set_cell_size(text, width - 1).rstrip() + "…"

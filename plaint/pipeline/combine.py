@@ -4,18 +4,59 @@ Rules decide first. A model trained on one field (``sub_topic``, ``department``â
 that field only when its confidence is strictly higher than the rules'; a ``sub_topic``
 taken from the model brings that sub-topic's category, department and scope from the
 taxonomy, so the result stays consistent. The model's version is named in ``rules``.
+
+:func:`decide` is the whole decision for one text, used by triage and by ``plaint
+classify``; the model's opinion is computed by the caller (a model predicts in batches).
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from plaint.pipeline.classify import Classification, Taxonomy
+from plaint.pipeline.classify import Classification, Taxonomy, classify
 
-__all__ = ["MODEL_FIELDS", "apply_model"]
+__all__ = ["MODEL_FIELDS", "Decision", "ModelOpinion", "apply_model", "decide"]
 
 MODEL_FIELDS = ("department", "category", "sub_topic", "scope", "level", "urgency", "validity")
 _INTEGER_FIELDS = frozenset({"scope", "level"})
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelOpinion:
+    """A trained model's label for one text: the field it was trained on, the label, its
+    probability (0..1) and the model's version."""
+
+    field: str
+    label: str
+    confidence: float
+    version: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """The rules' classification of a text, the model's opinion (if a model was asked) and
+    the result of combining them."""
+
+    result: Classification
+    rules: Classification
+    opinion: ModelOpinion | None = None
+
+    @property
+    def source(self) -> str:
+        """``"model"`` when the model's opinion replaced a field, else ``"rules"``."""
+        return "rules" if self.result is self.rules else "model"
+
+
+def decide(text: str, *, taxonomy: Taxonomy, opinion: ModelOpinion | None = None) -> Decision:
+    """Classify ``text`` with the rules of ``taxonomy``, then let the model's ``opinion``
+    override its field as :func:`apply_model` allows."""
+    rules = classify(text, taxonomy=taxonomy)
+    if opinion is None:
+        return Decision(result=rules, rules=rules)
+    result = apply_model(rules, field=opinion.field, label=opinion.label,
+                         confidence=opinion.confidence, version=opinion.version,
+                         taxonomy=taxonomy)  # fmt: skip
+    return Decision(result=result, rules=rules, opinion=opinion)
 
 
 def apply_model(

@@ -6,11 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plaint.config import Config
 from plaint.models import SlaMark, Ticket
 from plaint.pipeline.calendar import Budget, BudgetKind, WorkCalendar
 from plaint.pipeline.sla import Clock, ClockState, Policy, TicketPlan
+from plaint.service.sla import plan_for, policy_of
+from plaint.service.staff import find_ticket
 
-__all__ = ["explain_lines"]
+__all__ = ["explain_lines", "explain_ticket"]
 
 # Beyond this many listed calendar days a clock's explanation is cut short.
 MAX_LISTED_DAYS = 40
@@ -109,3 +115,13 @@ def explain_lines(
                           for m in plan.upcoming]  # fmt: skip
     return [*head, "clocks:", *body, "fired:", *(fired or ["  nothing yet"]),
             "next:", *(upcoming or ["  nothing scheduled"])]  # fmt: skip
+
+
+def explain_ticket(session: Session, number: str, *, config: Config, now: datetime) -> list[str]:
+    """Return the SLA timeline of ticket ``number`` at ``now`` as lines of text (see
+    :func:`explain_lines`); raise NotFoundError if there is no such ticket."""
+    ticket = find_ticket(session, number)
+    plan = plan_for(session, ticket, config=config, now=now) if ticket.sla_policy else None
+    marks = session.scalars(select(SlaMark).where(SlaMark.ticket_id == ticket.id)).all()
+    return explain_lines(ticket, plan=plan, policy=policy_of(ticket, config), marks=marks,
+                         calendar=config.calendar, now=now)  # fmt: skip

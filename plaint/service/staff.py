@@ -11,6 +11,10 @@ the due times are then recomputed from the events (:func:`plaint.service.sla.ref
 - acknowledge: someone took the escalation; the ladder stops climbing.
 - assign: a staff member handles the ticket (warnings go to them).
 - reclassify: new codes; the SLA policy is chosen again and the due times recomputed.
+
+:func:`act_by_number` and :func:`reclassify_by_number` are what a front end calls: they
+check that the actor is an active member of staff, find and lock the ticket by its number,
+and act, all in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -34,10 +38,19 @@ from plaint.models import (
     TicketStatus,
 )
 from plaint.pipeline.sla import Clock, ClockEventKind
+from plaint.service.directory import find_staff
 from plaint.service.events import record_event
 from plaint.service.sla import plan_for, refresh_sla, reselect_policy
 
-__all__ = ["Action", "act", "reclassify"]
+__all__ = [
+    "Action",
+    "act",
+    "act_by_number",
+    "find_ticket",
+    "lock_ticket",
+    "reclassify",
+    "reclassify_by_number",
+]
 
 
 class Action(enum.StrEnum):
@@ -53,6 +66,46 @@ class Action(enum.StrEnum):
     TRANSFER = "transfer"
     ACKNOWLEDGE = "acknowledge"
     ASSIGN = "assign"
+
+
+def find_ticket(session: Session, number: str) -> Ticket:
+    """Return the ticket numbered ``number`` (not locked); raise NotFoundError if none."""
+    return _by_number(session, number, lock=False)
+
+
+def lock_ticket(session: Session, number: str) -> Ticket:
+    """Return the ticket numbered ``number``, locked for the rest of the caller's
+    transaction (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's transactions already hold
+    the write lock), so two staff actions on one ticket queue instead of losing one.
+    Raises NotFoundError if there is none."""
+    return _by_number(session, number, lock=True)
+
+
+def _by_number(session: Session, number: str, *, lock: bool) -> Ticket:
+    query = select(Ticket).where(Ticket.number == number)
+    ticket = session.scalar(query.with_for_update(of=Ticket) if lock else query)
+    if ticket is None:
+        raise NotFoundError(f"no ticket numbered {number!r}")
+    return ticket
+
+
+def act_by_number(
+    session: Session,
+    *,
+    number: str,
+    action: Action,
+    actor: str,
+    at: datetime,
+    config: Config,
+    target: str | None = None,
+) -> Ticket:
+    """Check that ``actor`` is an active member of staff, lock ticket ``number`` and apply
+    ``action`` (see :func:`act`); return the ticket. Raises NotFoundError for an unknown
+    actor, ticket, department or staff code, ConflictError when the state forbids it."""
+    find_staff(session, actor)
+    ticket = lock_ticket(session, number)
+    act(session, ticket, action, actor=actor, at=at, config=config, target=target)
+    return ticket
 
 
 def act(
@@ -276,6 +329,24 @@ def reclassify(
 
 
 _CODES = ("sub_topic", "category", "scope", "level", "urgency")
+
+
+def reclassify_by_number(
+    session: Session,
+    *,
+    number: str,
+    actor: str,
+    at: datetime,
+    config: Config,
+    codes: dict[str, Any],
+) -> Ticket:
+    """Check that ``actor`` is an active member of staff, lock ticket ``number`` and change
+    its codes (see :func:`reclassify`); return the ticket. Raises NotFoundError for an
+    unknown actor or ticket, ConfigError for a code the taxonomy does not know."""
+    find_staff(session, actor)
+    ticket = lock_ticket(session, number)
+    reclassify(session, ticket, actor=actor, at=at, config=config, codes=codes)
+    return ticket
 
 
 def _apply_codes(ticket: Ticket, codes: dict[str, Any], config: Config) -> None:

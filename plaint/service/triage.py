@@ -28,13 +28,13 @@ from plaint.models import (
     Ticket,
     TicketStatus,
 )
-from plaint.pipeline.classify import Classification, classify
-from plaint.pipeline.combine import apply_model
+from plaint.pipeline.classify import Classification
 from plaint.pipeline.normalise import complaint_text
 from plaint.pipeline.numbering import ticket_number
 from plaint.pipeline.places import extract_place
 from plaint.pipeline.route import route
 from plaint.service.assign import choose_assignee
+from plaint.service.classification import classify_texts
 from plaint.service.dedupe import (
     Fingerprint,
     find_continuation,
@@ -258,7 +258,8 @@ def _open_ticket(
     now: datetime,
     model: TextModel | None,
 ) -> Ticket:
-    result = _classify(text, config=config, model=model)
+    [classified] = classify_texts([text], taxonomy=config.taxonomy, model=model)
+    result = classified.result
     decision = route(
         result, table=config.routing, community=resident.community, building=resident.building
     )
@@ -300,22 +301,6 @@ def _open_ticket(
     session.flush()
     _start_clocks(session, ticket, result, config=config, now=now)
     return ticket
-
-
-def _classify(text: str, *, config: Config, model: TextModel | None) -> Classification:
-    """The rules decide; a trained model more confident on its field overrides it."""
-    result = classify(text, taxonomy=config.taxonomy)
-    if model is None:
-        return result
-    [opinion] = model.predict([text])
-    return apply_model(
-        result,
-        field=model.info.label_field,
-        label=opinion.label,
-        confidence=opinion.confidence,
-        version=model.info.version or "unsaved",
-        taxonomy=config.taxonomy,
-    )
 
 
 def _codes(result: Classification) -> dict[str, Any]:

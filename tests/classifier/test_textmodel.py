@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from plaint.classifier.textmodel import LabelScore, TextModel, evaluate, fit, load_model
+from plaint.classifier.evaluate import LabelScore, evaluate
+from plaint.classifier.textmodel import TextModel, fit, load_model
 from plaint.errors import ConfigError
 from tests.shared_data import eval_path
 

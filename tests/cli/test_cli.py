@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,31 @@ def test_tickets_list_and_show(
 
     assert main(["tickets", "show", "TS-1999-000001"]) == 2
     assert "no ticket numbered" in capsys.readouterr().err
+
+
+def test_tickets_as_json(
+    plant: Plant, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plant.mailbox.append(complaint(1))
+    plant.poll()
+    monkeypatch.setenv("PLAINT_DATABASE_URL", str(plant.rt.settings.database_url))
+    monkeypatch.delenv("PLAINT_CONFIG", raising=False)
+    [ticket] = plant.tickets()
+    assert main(["tickets", "list", "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert list(listed) == ["number", "status", "channel", "category", "sub_topic",
+                            "department", "level", "urgency", "validity", "assignee",
+                            "received_at", "first_response_due", "closure_due"]  # fmt: skip
+    assert (listed["number"], listed["sub_topic"], listed["level"]) == (ticket.number, "lift", 1)
+    assert datetime.fromisoformat(listed["first_response_due"]) == ticket.first_response_due
+
+    assert main(["tickets", "show", ticket.number, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert {k: shown[k] for k in listed} == listed
+    assert "3号楼电梯困人" in shown["messages"][0]["body"]
+    assert [e["kind"] for e in shown["events"]][:2] == ["received", "classified"]
+    assert main(["tickets", "list", "--json", "--status", "closed"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
 
 
 def test_a_bad_config_stops_plaint_run_naming_the_key(

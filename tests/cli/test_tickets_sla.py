@@ -14,6 +14,16 @@ from tests.plant import Plant
 from tests.workers.test_flow import complaint
 from tests.workers.test_sla_flow import STAFF
 
+# The customer-service desk acts in these tests; it is configured for the command line only,
+# so the plant's routing and assignment are those of STAFF.
+DESK = """
+[[staff]]
+code = "desk"
+name = "客服台"
+role = "member"
+department = "customer_service"
+"""
+
 
 @pytest.fixture
 def cli_plant(
@@ -21,7 +31,7 @@ def cli_plant(
 ) -> Plant:
     plant = make_plant(STAFF)
     config = tmp_path / "cli.toml"
-    config.write_text(source_toml(plant.mailbox) + STAFF, "utf-8")
+    config.write_text(source_toml(plant.mailbox) + STAFF + DESK, "utf-8")
     monkeypatch.setenv("PLAINT_CONFIG", str(config))
     monkeypatch.setenv("PLAINT_DATABASE_URL", plant.rt.settings.database_url)
     plant.mailbox.append(complaint(1, "3号楼楼道灯坏了一个星期"))
@@ -52,10 +62,25 @@ def test_actions_pause_and_explain_the_clocks(
     assert "(in time)" in explained  # the first response at +1 h
     assert "waiting on the resident: not counted" in explained
 
-    assert main(["tickets", "resume", number, "--by", "x"]) == 2
+    assert main(["tickets", "resume", number, "--by", "desk"]) == 2
     assert "cannot resume" in capsys.readouterr().err
-    assert main(["tickets", "transfer", number, "--by", "x", "--to", "nowhere"]) == 2
+    assert main(["tickets", "transfer", number, "--by", "desk", "--to", "nowhere"]) == 2
     assert "no department 'nowhere'" in capsys.readouterr().err
+
+
+def test_an_unknown_staff_code_changes_nothing(
+    cli_plant: Plant, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [before] = cli_plant.tickets()
+    assert main(["tickets", "respond", before.number, "--by", "nobody"]) == 2
+    assert main(["tickets", "reclassify", before.number, "--by", "nobody", "--level", "2"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["plaint: error: no active member of staff with code 'nobody' "
+                   "(see plaint staff list)"] * 2  # fmt: skip
+    [after] = cli_plant.tickets()
+    assert (after.status, after.level, len(after.events)) == (
+        before.status, before.level, len(before.events),
+    )  # fmt: skip
 
 
 def test_sla_sweep_command_fires_what_is_due(

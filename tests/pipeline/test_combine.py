@@ -4,7 +4,7 @@ import pytest
 
 from plaint.config import load_config
 from plaint.pipeline.classify import Classification
-from plaint.pipeline.combine import apply_model
+from plaint.pipeline.combine import ModelOpinion, apply_model, decide
 
 TAXONOMY = load_config(None).taxonomy
 RULES = Classification("service", "other", "customer_service", 1, 1, "normal", "valid", 0.2, ())
@@ -34,3 +34,23 @@ def test_integer_fields_take_only_digits() -> None:
                        taxonomy=TAXONOMY).level == 2  # fmt: skip
     assert apply_model(RULES, field="level", label="high", confidence=0.9, version="v1",
                        taxonomy=TAXONOMY) is RULES  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("opinion", "source", "sub_topic", "rules"),
+    [
+        (None, "rules", "garbage", ("garbage",)),
+        (ModelOpinion("sub_topic", "lift", 0.99, "v2"), "model", "lift", ("garbage", "model:v2")),
+        (ModelOpinion("sub_topic", "lift", 0.1, "v2"), "rules", "garbage", ("garbage",)),
+    ],
+    ids=["rules alone", "surer model", "less sure model"],
+)
+def test_decide_keeps_the_rules_and_the_opinion_beside_the_result(
+    opinion: ModelOpinion | None, source: str, sub_topic: str, rules: tuple[str, ...]
+) -> None:
+    decision = decide("门口垃圾桶满了", taxonomy=TAXONOMY, opinion=opinion)
+    assert decision.rules.sub_topic == "garbage"
+    assert decision.opinion == opinion
+    assert (decision.source, decision.result.sub_topic, decision.result.rules) == (
+        source, sub_topic, rules,
+    )  # fmt: skip
