@@ -34,6 +34,7 @@ from plaint.models import (
     TicketStatus,
 )
 from plaint.pipeline.sla import Clock, ClockEventKind
+from plaint.service.directory import find_staff
 from plaint.service.events import record_event
 from plaint.service.sla import plan_for, refresh_sla, reselect_policy
 
@@ -226,8 +227,7 @@ def _acknowledge(session: Session, ticket: Ticket, actor: str, at: datetime, con
 def _assign(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
             target: str | None) -> dict[str, Any]:  # fmt: skip
     _require(ticket, OPEN_STATUSES, "assign")
-    if config.staff_member(target) is None:
-        raise NotFoundError(f"no staff member {target!r} in the configuration")
+    find_staff(session, target or "")  # the directory: configured or imported, active
     previous, ticket.assignee = ticket.assignee, target
     return {"from": previous, "to": target}
 
