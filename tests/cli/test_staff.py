@@ -20,16 +20,10 @@ from plaint.models import Notification
 from plaint.service.directory import authenticate
 from tests.conftest import source_toml
 from tests.plant import Plant
+from tests.service.test_staffimport import TOML_STAFF
 from tests.workers.test_flow import complaint
 
 Run = Callable[..., tuple[int, str, str]]
-TOML_STAFF = """
-[[staff]]
-code = "zhang.head"
-name = "张经理"
-role = "department_head"
-department = "engineering"
-"""
 # As Excel saves it on a Chinese Windows: GBK, Chinese headers and roles, CRLF.
 STAFF_CSV = (
     "工号,姓名,岗位,部门,手机,邮箱,工作时间,在岗\r\n"

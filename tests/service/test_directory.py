@@ -27,26 +27,9 @@ from plaint.service.directory import (
     sync_directory,
 )
 from plaint.service.staffimport import import_staff
+from tests.workers.test_sla_flow import STAFF
 
 NOW = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
-STAFF = """
-[[staff]]
-code = "wang.gong"
-name = "王工"
-role = "member"
-department = "engineering"
-
-[[staff]]
-code = "zhang.head"
-name = "张经理"
-role = "department_head"
-department = "engineering"
-
-[[staff]]
-code = "li.pm"
-name = "李总"
-role = "property_manager"
-"""
 
 
 @pytest.fixture
@@ -69,13 +52,14 @@ def test_sync_creates_departments_and_staff_and_deactivates_dropped_ones(
     with synced() as session:
         assert session.scalar(select(Department.name).where(Department.code == "cleaning"))
         assert [e.code for e in load_directory(session).staff] == [
-            "0012", "li.pm", "wang.gong", "zhang.head"]  # fmt: skip
-    with synced.begin() as session:  # the TOML file drops two; the imported one stays
+            "0012", "li.pm", "wang.gong", "zhang.head", "zhao.rm"]  # fmt: skip
+    with synced.begin() as session:  # the TOML file drops three; the imported one stays
         sync_directory(session, make_config(STAFF.split('[[staff]]\ncode = "zhang')[0]), now=NOW)
     with synced() as session:
         assert [e.code for e in load_directory(session).staff] == ["0012", "wang.gong"]
         listed = {s.entry.code: s.entry.active for s in list_staff(session)}
-    assert listed == {"0012": True, "li.pm": False, "wang.gong": True, "zhang.head": False}
+    assert listed == {"0012": True, "li.pm": False, "wang.gong": True, "zhang.head": False,
+                      "zhao.rm": False}  # fmt: skip
 
 
 def test_the_directory_answers_who_is_escalated_to(synced: Any) -> None:
@@ -85,7 +69,8 @@ def test_the_directory_answers_who_is_escalated_to(synced: Any) -> None:
         directory = load_directory(session)
     heads = directory.with_role("department_head", department="engineering")
     assert [s.code for s in heads] == ["zhang.head"]
-    assert [s.code for s in directory.with_role("regional_manager", department="x")] == ["rm"]
+    managers = directory.with_role("regional_manager", department="x")
+    assert [s.code for s in managers] == ["rm", "zhao.rm"]
     assert directory.member("li.pm") is not None
     assert directory.member("nobody") is None
 
