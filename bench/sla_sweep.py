@@ -38,8 +38,8 @@ from plaint.cli.output import render_table
 from plaint.config import Config, load_config
 from plaint.models import Department, create_db_engine, session_factory
 from plaint.models.migrate import upgrade
+from plaint.service.directory import sync_directory
 from plaint.service.sla import sweep
-from plaint.service.store import sync_departments
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday
 HORIZON_SECONDS = 28 * 86_400  # next_sla_at of the tickets not due: within 4 weeks
@@ -177,7 +177,7 @@ def run(db_url: str, *, sizes: list[int], due: int, repeats: int, config: Config
     engine = create_db_engine(db_url)
     upgrade(engine)
     with session_factory(engine).begin() as session:
-        sync_departments(session, config.departments)
+        sync_directory(session, config, now=NOW)
     recorder = Recorder()
     event.listen(engine, "before_cursor_execute", recorder)
     results: list[Result] = []

@@ -32,7 +32,8 @@ from plaint.models import create_db_engine, session_factory
 from plaint.models.migrate import upgrade
 from plaint.pipeline.classify import classify
 from plaint.pipeline.normalise import complaint_text
-from plaint.service.store import store_delivery, sync_departments
+from plaint.service.directory import sync_directory
+from plaint.service.store import store_delivery
 from plaint.service.triage import triage_inbox
 
 TEXTS = (
@@ -84,7 +85,7 @@ def run(db_url: str, n: int, history: int = 0) -> None:
     upgrade(engine)
     sessions = session_factory(engine)
     with sessions.begin() as session:
-        sync_departments(session, config.departments)
+        sync_directory(session, config, now=datetime.now(UTC))
     raw = mails(n + history)
     now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     deliveries = [

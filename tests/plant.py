@@ -19,7 +19,7 @@ from plaint.config import Config, load_settings
 from plaint.models import Inbox, Ticket, create_db_engine, session_factory
 from plaint.queue.broker import build_broker
 from plaint.queue.producer import Producer
-from plaint.service.store import sync_departments
+from plaint.service.directory import sync_directory
 from plaint.workers import runtime
 from plaint.workers.actors import Actors, declare_actors
 from tests.servers import RedisServer
@@ -120,11 +120,11 @@ def make_plant(
         engine = create_db_engine(db_url)
         cleanup.callback(engine.dispose)
         sessions = session_factory(engine)
+        clock = ManualClock()
         with sessions.begin() as session:
-            sync_departments(session, config.departments)
+            sync_directory(session, config, now=clock.now)
         client = redis.Redis.from_url(redis_url)
         cleanup.callback(client.close)
-        clock = ManualClock()
         rt = runtime.Runtime(
             settings=load_settings(environ),
             config=config,

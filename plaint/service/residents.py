@@ -8,20 +8,20 @@ and a reason code that carries no personal data, and does not stop the rows afte
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plaint.errors import MalformedMessageError, NotFoundError
 from plaint.models import Resident
 from plaint.pipeline.contacts import normalise_email, normalise_phone
+from plaint.pipeline.csvtable import Columns
+from plaint.service.csvimport import ImportResult, RejectedRowError, import_rows
 
 __all__ = [
+    "COLUMNS",
     "FIELDS",
     "ImportResult",
     "find_resident",
@@ -36,26 +36,23 @@ FIELDS = ("name", "phone", "email", "community", "building", "unit", "language")
 DEFAULT_LANGUAGE = "zh"
 _LANGUAGES = {"zh": "zh", "en": "en", "中文": "zh", "汉语": "zh", "英文": "en", "英语": "en",
               "chinese": "zh", "english": "en"}  # fmt: skip
+# The CSV header names of each field, in English or Chinese (folded by header_key).
+COLUMNS = Columns(
+    aliases={
+        "name": "name", "姓名": "name",
+        "phone": "phone", "电话": "phone", "手机": "phone", "手机号": "phone",
+        "电话/手机": "phone",
+        "email": "email", "邮箱": "email", "电子邮箱": "email",
+        "community": "community", "小区": "community",
+        "building": "building", "楼栋": "building", "楼号": "building",
+        "unit": "unit", "单元": "unit", "房号": "unit", "单元/房号": "unit",
+        "language": "language", "语言": "language",
+    },
+    required=(("name",), ("phone", "email")),
+    hint="a name column and a phone or email column (name/姓名, phone/电话/手机, email/邮箱)",
+)  # fmt: skip
 # The longest value each descriptive column holds (the widths of the residents table).
 _MAX_LENGTHS = {"name": 200, "community": 200, "building": 50, "unit": 50}
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What an import did: counts of residents created, updated and left unchanged, and
-    the rejected rows as ``(line, reason)`` pairs (reasons are codes such as
-    ``bad_phone``, never the rejected values)."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
-
-
-class _RejectedError(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def normalise_language(raw: str) -> str:
@@ -85,7 +82,12 @@ def find_resident(session: Session, key: str, *, region: str = "CN") -> Resident
 
 
 def import_residents(
-    session: Session, rows: Iterable[Mapping[str, str]], *, now: datetime, first_line: int = 1
+    session: Session,
+    rows: Iterable[Mapping[str, str]],
+    *,
+    now: datetime,
+    first_line: int = 1,
+    lines: Iterable[int] | None = None,
 ) -> ImportResult:
     """Upsert one resident per row of ``rows`` (keys: :data:`FIELDS`) and return the counts.
 
@@ -97,25 +99,13 @@ def import_residents(
     skipped: no usable phone or email, a phone of one resident with the email of another, a
     phone or email different from the matched resident's, a bad language, a value too long.
     Rows whose cells are all empty are skipped silently. Row ``i`` (from 0) is reported as
-    line ``first_line + i``. Each row runs in a savepoint; the caller owns the transaction
-    and commits it. Raises only for database failures."""
-    counts: Counter[str] = Counter()
-    rejected: list[tuple[int, str]] = []
-    for line, row in enumerate(rows, start=first_line):
-        if not any((value or "").strip() for value in row.values()):
-            continue
-        try:
-            with session.begin_nested():
-                outcome = _upsert(session, row, now=now)
-        except _RejectedError as exc:
-            rejected.append((line, exc.reason))
-            continue
-        except IntegrityError:
-            # Someone else (triage) took the phone or email between our check and our write.
-            rejected.append((line, "conflict"))
-            continue
-        counts[outcome] += 1
-    return ImportResult(counts["created"], counts["updated"], counts["unchanged"], rejected)
+    line ``lines[i]``, or ``first_line + i`` without ``lines``. Each row runs in a
+    savepoint; the caller owns the transaction and commits it. Raises only for database
+    failures."""
+    return import_rows(
+        session, rows, upsert=lambda row: _upsert(session, row, now=now), lines=lines,
+        first_line=first_line,
+    )  # fmt: skip
 
 
 def _upsert(session: Session, row: Mapping[str, str], *, now: datetime) -> str:
@@ -153,7 +143,7 @@ def _keys(row: Mapping[str, str]) -> tuple[str | None, str | None]:
     except MalformedMessageError as exc:
         reasons.append(exc.reason)
     if phone is None and email is None:
-        raise _RejectedError("+".join(reasons) or "no_phone_or_email")
+        raise RejectedRowError("+".join(reasons) or "no_phone_or_email")
     return phone, email
 
 
@@ -163,14 +153,14 @@ def _values(row: Mapping[str, str]) -> dict[str, str]:
     for key in ("name", "community", "building", "unit"):
         value = " ".join((row.get(key) or "").split())
         if len(value) > _MAX_LENGTHS[key]:
-            raise _RejectedError(f"{key}_too_long")
+            raise RejectedRowError(f"{key}_too_long")
         if value:
             values[key] = value
     if (row.get("language") or "").strip():
         try:
             values["language"] = normalise_language(row["language"])
         except MalformedMessageError as exc:
-            raise _RejectedError(exc.reason) from None
+            raise RejectedRowError(exc.reason) from None
     return values
 
 
@@ -180,12 +170,12 @@ def _match(session: Session, phone: str | None, email: str | None) -> Resident |
     by_phone = session.scalar(select(Resident).where(Resident.phone == phone)) if phone else None
     by_email = session.scalar(select(Resident).where(Resident.email == email)) if email else None
     if by_phone is not None and by_email is not None and by_phone.id != by_email.id:
-        raise _RejectedError("phone_and_email_of_different_residents")
+        raise RejectedRowError("phone_and_email_of_different_residents")
     resident = by_phone or by_email
     if resident is None:
         return None
     if email and resident.email not in (None, email):
-        raise _RejectedError("email_differs_from_resident")
+        raise RejectedRowError("email_differs_from_resident")
     if phone and resident.phone not in (None, phone):
-        raise _RejectedError("phone_differs_from_resident")
+        raise RejectedRowError("phone_differs_from_resident")
     return resident

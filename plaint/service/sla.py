@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from plaint.config import Config
-from plaint.config.sla import COMPANY_ROLES, StaffMember
 from plaint.errors import CalendarCoverageError
 from plaint.models import Notification, SlaClockEvent, SlaMark, Ticket
 from plaint.pipeline.calendar import next_working_instant
@@ -32,6 +31,7 @@ from plaint.pipeline.sla import (
     plan_ticket,
     select_policy,
 )
+from plaint.service.directory import Directory, StaffEntry, load_directory, personal_calendar
 from plaint.service.events import SYSTEM_ACTOR, record_event
 
 __all__ = ["SweepResult", "plan_for", "refresh_sla", "reselect_policy", "start_clocks", "sweep"]
@@ -173,9 +173,12 @@ def sweep(
         with sessions.begin() as session:
             rows = _due_tickets(session, now, batch)
             fired_by_ticket = _fired(session, [t.id for t in rows])
+            # Who is notified: the active staff, read once per batch, not once per ticket.
+            directory = load_directory(session) if rows else Directory(())
             for ticket in rows:
                 fired, sent = _sweep_ticket(session, ticket, config=config, now=now,
-                                            fired=fired_by_ticket[ticket.id])  # fmt: skip
+                                            fired=fired_by_ticket[ticket.id],
+                                            directory=directory)  # fmt: skip
                 marks += fired
                 notifications += sent
         tickets += len(rows)
@@ -203,8 +206,9 @@ def _due_tickets(session: Session, now: datetime, batch: int) -> list[Ticket]:
 
 
 def _sweep_ticket(
-    session: Session, ticket: Ticket, *, config: Config, now: datetime, fired: Fired
-) -> tuple[int, int]:
+    session: Session, ticket: Ticket, *, config: Config, now: datetime, fired: Fired,
+    directory: Directory,
+) -> tuple[int, int]:  # fmt: skip
     plan = refresh_sla(session, ticket, config=config, now=now, fired=fired)
     if plan is None:
         return 0, 0
@@ -213,22 +217,34 @@ def _sweep_ticket(
         session.add(SlaMark(ticket_id=ticket.id, clock=moment.clock.value, cycle=moment.cycle,
                             mark=moment.mark, due_at=moment.at, fired_at=now))  # fmt: skip
         superseded = _superseded(moment, plan.due_now)
-        sent += _notify(session, ticket, moment, config=config, now=now, quiet=superseded)
+        sent += _notify(session, ticket, moment, config=config, now=now, quiet=superseded,
+                        directory=directory)  # fmt: skip
     ticket.next_sla_at = plan.next_at
     return len(plan.due_now), sent
 
 
-def _recipients(ticket: Ticket, mark: str, config: Config) -> list[StaffMember]:
+def _recipients(
+    ticket: Ticket, mark: str, config: Config, directory: Directory
+) -> list[StaffEntry]:
+    """Who hears of ``mark``: the escalation step's role (the department's own for the
+    department roles), else the assignee, else the department's heads."""
     department = ticket.department.code
     if mark.startswith("escalate:"):
         steps = config.escalation.for_department(department).steps
         role = steps[int(mark.split(":")[1]) - 1]
-        return [s for s in config.staff if s.role == role
-                and (role in COMPANY_ROLES or s.department == department)]  # fmt: skip
-    assignee = config.staff_member(ticket.assignee)
+        return directory.with_role(role, department=department)
+    assignee = directory.member(ticket.assignee)
     if assignee is not None:
         return [assignee]
-    return [s for s in config.staff if s.role == "department_head" and s.department == department]
+    return directory.with_role("department_head", department=department)
+
+
+def _not_before(staff: StaffEntry, *, urgent: bool, config: Config, now: datetime) -> datetime:
+    """When a staff notification may go: at once for an emergency, else the next instant
+    inside the person's own working hours (the company's staff hours if they have none)."""
+    if urgent:
+        return now
+    return next_working_instant(at=now, calendar=personal_calendar(staff, config.staff_calendar))
 
 
 def _superseded(moment: Moment, due_now: tuple[Moment, ...]) -> bool:
@@ -245,17 +261,17 @@ def _superseded(moment: Moment, due_now: tuple[Moment, ...]) -> bool:
 
 def _notify(
     session: Session, ticket: Ticket, moment: Moment, *, config: Config, now: datetime,
-    quiet: bool = False,
+    directory: Directory, quiet: bool = False,
 ) -> int:  # fmt: skip
     kind = moment.mark.split(":")[0]
-    recipients = [] if quiet else _recipients(ticket, moment.mark, config)
+    recipients = [] if quiet else _recipients(ticket, moment.mark, config, directory)
     record_event(
         session, ticket, f"sla_{kind}", at=now, clock=moment.clock.value, cycle=moment.cycle,
         mark=moment.mark, due_at=moment.at.isoformat(), recipients=[r.code for r in recipients],
     )  # fmt: skip
     urgent = ticket.urgency == "emergency"
-    not_before = now if urgent else next_working_instant(at=now, calendar=config.staff_calendar)
     for staff in recipients:
+        not_before = _not_before(staff, urgent=urgent, config=config, now=now)
         session.add(
             Notification(
                 key=f"sla:{ticket.id}:{moment.clock.value}:{moment.cycle}:{moment.mark}:{staff.code}",

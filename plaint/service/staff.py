@@ -279,8 +279,7 @@ def _acknowledge(session: Session, ticket: Ticket, actor: str, at: datetime, con
 def _assign(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
             target: str | None) -> dict[str, Any]:  # fmt: skip
     _require(ticket, OPEN_STATUSES, "assign")
-    if config.staff_member(target) is None:
-        raise NotFoundError(f"no staff member {target!r} in the configuration")
+    find_staff(session, target or "")  # the directory: configured or imported, active
     previous, ticket.assignee = ticket.assignee, target
     return {"from": previous, "to": target}
 

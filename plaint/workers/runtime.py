@@ -21,7 +21,7 @@ from plaint.classifier.cache import ModelCache
 from plaint.config import Config, Settings, load_config, load_settings, require_redis_url
 from plaint.models import create_db_engine, session_factory
 from plaint.queue.producer import Producer
-from plaint.service.store import sync_departments
+from plaint.service.directory import sync_directory
 
 __all__ = ["Runtime", "build_runtime", "current", "install"]
 
@@ -51,7 +51,7 @@ def build_runtime(environ: Mapping[str, str], *, broker: dramatiq.Broker) -> Run
     engine = create_db_engine(settings.database_url)
     sessions = session_factory(engine)
     with sessions.begin() as session:
-        sync_departments(session, config.departments)
+        sync_directory(session, config, now=datetime.now(UTC))
     return Runtime(
         settings=settings,
         config=config,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -227,6 +228,16 @@ def test_cli_reports_rejected_lines_without_personal_data(
     ]
     for private in ("1390013", "13800138000", "broken-mail", "clash@x.cn", "Bad", "Clash"):
         assert private not in out + err
+
+
+def test_cli_import_json_summary_for_scripts(
+    run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    text = HEADER + "A,13800138000,,,,,\nB,123,,,,,\n"
+    code, out, err = run("residents", "import", _csv(tmp_path, text), "--json")
+    assert (code, err) == (1, "")
+    assert json.loads(out) == {"created": 1, "updated": 0, "unchanged": 0,
+                               "rejected": [{"line": 3, "reason": "bad_phone"}]}  # fmt: skip
 
 
 @pytest.mark.parametrize(
