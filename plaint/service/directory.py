@@ -29,7 +29,7 @@ from sqlalchemy import exists, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from plaint.config import Config
-from plaint.config.sla import ROLES, StaffMember
+from plaint.config.sla import StaffMember
 from plaint.errors import ConfigError, NotFoundError
 from plaint.models import Department, StaffRecord, StaffToken
 from plaint.pipeline.calendar import WorkCalendar, WorkingHours, parse_working_hours
@@ -37,7 +37,6 @@ from plaint.service.store import sync_departments
 
 __all__ = [
     "DEPARTMENT_ROLES",
-    "DIRECTORY_ROLES",
     "Directory",
     "StaffEntry",
     "StaffIdentity",
@@ -58,9 +57,6 @@ logger = logging.getLogger(__name__)
 
 # Roles whose view is limited to their own department.
 DEPARTMENT_ROLES = frozenset({"member", "department_head"})
-# Every role a member of staff may have: the configuration's, and the desk and admins
-# (the configuration gains these two in a parallel change; dict.fromkeys keeps one of each).
-DIRECTORY_ROLES = tuple(dict.fromkeys((*ROLES, "desk", "admin")))
 # The PostgreSQL advisory lock that serialises start-up syncs of several processes.
 _SYNC_LOCK = 0x706C_6169_6E74  # "plaint"
 # A token is this prefix and 32 random bytes in URL-safe base64, so a leaked one is easy to
@@ -107,7 +103,7 @@ def sync_staff(session: Session, staff: Iterable[StaffMember], *, now: datetime)
         changes = {
             "name": member.name, "role": member.role, "department": member.department,
             "phone": member.phone, "email": member.email, "on_duty": member.on_duty,
-            "working_hours": getattr(member, "working_hours", None), "active": True,
+            "working_hours": member.working_hours, "active": True,
             "origin": "config",
         }  # fmt: skip
         if any(getattr(row, k, None) != v for k, v in changes.items()):

@@ -19,13 +19,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plaint.config.sla import ROLES
 from plaint.errors import ConfigError, MalformedMessageError
 from plaint.models import Department, StaffRecord
 from plaint.pipeline.calendar import parse_working_hours
 from plaint.pipeline.contacts import normalise_email, normalise_phone
 from plaint.pipeline.csvtable import Columns, header_key
 from plaint.service.csvimport import ImportResult, RejectedRowError, import_rows
-from plaint.service.directory import DEPARTMENT_ROLES, DIRECTORY_ROLES
+from plaint.service.directory import DEPARTMENT_ROLES
 
 __all__ = [
     "COLUMNS",
@@ -57,7 +58,7 @@ COLUMNS = Columns(
 FIELDS = ("name", "role", "department", "phone", "email", "working_hours", "on_duty", "active")
 # Roles as people write them (folded: header_key, spaces and dashes to "_") to role codes.
 ROLE_NAMES = {
-    **{role: role for role in DIRECTORY_ROLES},
+    **{role: role for role in ROLES},
     "员工": "member", "维修员": "member", "维修工": "member", "职员": "member",
     "主管": "department_head", "部门负责人": "department_head", "部门主管": "department_head",
     "部门经理": "department_head", "head": "department_head",

@@ -10,12 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from plaint.cli.textable import display_width
 from rich.console import Console
 from sqlalchemy import select
 
 from plaint.cli import main
 from plaint.cli.importing import PROGRESS_MIN_ROWS, tracked
-from plaint.cli.textable import display_width
 from plaint.models import Notification
 from plaint.service.directory import authenticate
 from tests.conftest import source_toml
