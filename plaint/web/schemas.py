@@ -14,6 +14,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from plaint.service.tickets import AT_RISK_WINDOW
 
 __all__ = [
+    "AT_RISK",
+    "BREACHED",
     "ClockEventOut",
     "ClockOut",
     "EventOut",
@@ -34,6 +36,13 @@ __all__ = [
 def _in_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
+
+AT_RISK = (
+    "a clock still running (ticket open or responded) has no breach yet in its current "
+    "cycle, and a warning fired for it or it is due within "
+    f"{AT_RISK_WINDOW.total_seconds() / 3600:g} hours"
+)
+BREACHED = "the SLA sweep recorded a breach (either clock, any cycle)"
 
 # An instant, always shown in UTC (due times computed in the calendar's zone included).
 Instant = Annotated[datetime, AfterValidator(_in_utc)]
@@ -71,11 +80,8 @@ class TicketItem(_Out):
     first_response_due: Instant | None
     closure_due: Instant | None
     next_sla_at: Instant | None = Field(description="when the SLA sweep next acts on it")
-    breached: bool = Field(description="a breach has been recorded (either clock, any cycle)")
-    at_risk: bool = Field(
-        description="a running clock has warned, or is due within "
-        f"{AT_RISK_WINDOW.total_seconds() / 3600:g} hours, and has not breached"
-    )
+    breached: bool = Field(description=BREACHED)
+    at_risk: bool = Field(description=AT_RISK)
 
 
 class TicketList(_Out):

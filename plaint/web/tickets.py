@@ -10,13 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from plaint.models import TicketStatus
 from plaint.service import tickets as service
 from plaint.web.deps import Context, CurrentStaff, DbSession, Now, VisibleTicket
-from plaint.web.schemas import TicketDetailOut, TicketList
+from plaint.web.schemas import AT_RISK, BREACHED, TicketDetailOut, TicketList
 
 __all__ = ["TicketQuery", "router"]
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
-
-_WINDOW_HOURS = service.AT_RISK_WINDOW.total_seconds() / 3600
 
 
 class TicketQuery(BaseModel):
@@ -32,15 +30,8 @@ class TicketQuery(BaseModel):
         "own (403 otherwise) and see only their own without it",
     )
     assignee: str | None = Field(None, description="a staff code")
-    at_risk: bool | None = Field(
-        None,
-        description="a clock still running (ticket open or responded) has no breach yet in "
-        "its current cycle, and a warning fired for it or it is due within "
-        f"{_WINDOW_HOURS:g} hours",
-    )
-    breached: bool | None = Field(
-        None, description="the SLA sweep recorded a breach (either clock, any cycle)"
-    )
+    at_risk: bool | None = Field(None, description=AT_RISK)
+    breached: bool | None = Field(None, description=BREACHED)
     limit: int = Field(service.DEFAULT_LIMIT, ge=1, le=service.MAX_LIMIT)
     offset: int = Field(0, ge=0)
 

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -24,11 +25,13 @@ from plaint.models.migrate import upgrade
 from plaint.service.directory import find_staff, issue_token
 from plaint.web.app import create_app
 from plaint.web.serve import server_config, sync_directory
-from tests.servers import free_port, wait_until
+from tests.cli.test_cli import _children, _cmdline
+from tests.servers import free_port
 from tests.web.conftest import NOW
 
 REPO = Path(__file__).resolve().parents[2]
-DEADLINE_SECONDS = 60.0
+DEADLINE_SECONDS = 120.0
+PROBE_SECONDS = 0.1
 
 
 def test_web_settings_default_to_loopback_port_8000_trusting_no_proxy() -> None:
@@ -133,10 +136,7 @@ def test_plaint_web_on_a_taken_port_says_so_in_one_line(
 def _descendants(pid: int) -> list[int]:
     found, queue = [], [pid]
     while queue:
-        path = Path(f"/proc/{queue.pop()}/task")
-        children = []
-        for task in path.glob("*/children") if path.exists() else []:
-            children += [int(p) for p in task.read_text().split()]
+        children = _children(queue.pop())
         found += children
         queue += children
     return found
@@ -151,18 +151,20 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
+def _wait_until_it_answers(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Probe ``url`` until it answers 200; fail, showing the end of ``log``, if
+    ``process`` exits or the deadline passes (generous: the machine may be busy while four
+    Python processes start)."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(PROBE_SECONDS)
+    tail = log.read_text("utf-8", "replace")[-2000:]
+    raise AssertionError(f"{url} did not answer (exit code {process.poll()}):\n{tail}")
 
 
 @pytest.mark.slow
@@ -180,7 +182,7 @@ def test_plaint_run_serves_the_api_and_stops_with_every_child(tmp_path: Path) ->
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        wait_until(lambda: _answers(f"{base}/healthz"), what="plaint run's web", process=process)
+        _wait_until_it_answers(f"{base}/healthz", process, tmp_path / "run.log")
         assert httpx.get(f"{base}/readyz", timeout=5).json() == {"status": "ok", "failed": []}
         assert "/api/v1/tickets" in httpx.get(f"{base}/openapi.json", timeout=5).json()["paths"]
         tree = _descendants(process.pid)
