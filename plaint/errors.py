@@ -10,7 +10,8 @@
      └── PermanentError              retrying cannot help
           ├── MalformedMessageError  the sender's fault: record, quarantine, ack, carry on
           ├── NotFoundError          a ticket, inbox item or source that does not exist
-          └── ConflictError          the ticket's state does not allow that action
+          ├── ConflictError          the ticket's state does not allow that action
+          └── PermissionDeniedError  the member of staff's role or department does not allow it
 
 Third-party exceptions never leave ``plaint.channels``: adapters translate them with
 ``raise ChannelUnavailableError(...) from exc`` or ``MalformedMessageError``.
@@ -26,6 +27,7 @@ __all__ = [
     "MalformedMessageError",
     "NotFoundError",
     "PermanentError",
+    "PermissionDeniedError",
     "PlaintError",
     "TransientError",
 ]
@@ -69,3 +71,9 @@ class NotFoundError(PermanentError):
 
 class ConflictError(PermanentError):
     """The action does not fit the ticket's state (e.g. resuming a ticket not waiting)."""
+
+
+class PermissionDeniedError(PermanentError):
+    """The acting member of staff may not do this: their role or department does not allow
+    it. (Where merely revealing that an object exists would say too much, NotFoundError is
+    raised instead.)"""

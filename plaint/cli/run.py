@@ -20,7 +20,7 @@ def register(subparsers: Any) -> None:
     run = subparsers.add_parser(
         "run",
         help="run everything on this machine: Redis (embedded unless PLAINT_REDIS_URL), "
-        "workers and the clock, restarting what dies",
+        "workers, the clock and the web server, restarting what dies",
     )
     run.set_defaults(handler=_run)
     worker = subparsers.add_parser("worker", help="run dramatiq worker processes")
@@ -45,7 +45,7 @@ def _run(args: argparse.Namespace) -> int:
     load_config(settings.config_path, required_years=[_this_year()])
     _logging(settings.log_level)
     _warn_if_next_year_is_missing(settings.config_path)
-    with open_stack(settings, os.environ) as stack:
+    with open_stack(settings, os.environ, web=True) as stack:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stack.supervisor.stop())
         logging.getLogger(__name__).info("plaint is running; Ctrl-C stops it")

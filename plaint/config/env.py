@@ -8,6 +8,7 @@ variable.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,10 @@ __all__ = ["Settings", "load_settings", "require_redis_url"]
 
 @dataclass(frozen=True)
 class Settings:
-    """Process settings; ``redis_url`` of ``None`` means "start an embedded Redis"."""
+    """Process settings; ``redis_url`` of ``None`` means "start an embedded Redis".
+
+    ``web_trusted_proxies`` are the IP addresses or networks of reverse proxies whose
+    ``X-Forwarded-For``/``-Proto`` headers the web server believes; empty: nobody's."""
 
     database_url: str
     redis_url: str | None
@@ -29,6 +33,9 @@ class Settings:
     worker_threads: int
     log_level: str
     model_dir: Path | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    web_trusted_proxies: tuple[str, ...] = ()
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -47,6 +54,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         worker_threads=_env_int(environ, "PLAINT_WORKER_THREADS", 4),
         log_level=environ.get("PLAINT_LOG_LEVEL", "INFO").upper(),
         model_dir=Path(environ["PLAINT_MODEL_DIR"]) if environ.get("PLAINT_MODEL_DIR") else None,
+        web_host=environ.get("PLAINT_WEB_HOST") or "127.0.0.1",
+        web_port=_env_port(environ, "PLAINT_WEB_PORT", 8000),
+        web_trusted_proxies=_env_networks(environ, "PLAINT_WEB_TRUSTED_PROXIES"),
     )
 
 
@@ -61,6 +71,31 @@ def _env_int(environ: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise ConfigError(f"{name} must be at least 1, got {value}")
     return value
+
+
+_MAX_PORT = 65535
+
+
+def _env_port(environ: Mapping[str, str], name: str, default: int) -> int:
+    port = _env_int(environ, name, default)
+    if port > _MAX_PORT:
+        raise ConfigError(f"{name} must be a TCP port from 1 to {_MAX_PORT}, got {port}")
+    return port
+
+
+def _env_networks(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses or networks (``10.0.0.0/8``), each checked:
+    the web server would otherwise take a mistyped entry for a literal host name and
+    silently trust nobody."""
+    items = [item.strip() for item in environ.get(name, "").split(",") if item.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item)
+        except ValueError:
+            raise ConfigError(
+                f"{name}: {item!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/8)"
+            ) from None
+    return tuple(items)
 
 
 def require_redis_url(settings: Settings) -> str:

@@ -1,5 +1,6 @@
 """The process tree of one machine: an embedded Redis unless ``PLAINT_REDIS_URL`` is set,
-the dramatiq workers and the clock, supervised. Used by ``plaint run`` and ``plaint demo``.
+the dramatiq workers, the clock and (for ``plaint run``) the web server, supervised. Used by
+``plaint run`` and ``plaint demo``.
 """
 
 from __future__ import annotations
@@ -38,9 +39,13 @@ def prepare_database(settings: Settings) -> None:
 
 
 @contextlib.contextmanager
-def open_stack(settings: Settings, environ: Mapping[str, str]) -> Iterator[Stack]:
+def open_stack(
+    settings: Settings, environ: Mapping[str, str], *, web: bool = False
+) -> Iterator[Stack]:
     """Migrate the database, start Redis if embedded, and yield the supervisor of the
-    worker and clock children; on exit, stop whatever was started here."""
+    worker and clock children, and of ``plaint web`` if ``web`` (off by default, so that
+    ``plaint demo`` does not take ``PLAINT_WEB_PORT``); on exit, stop whatever was started
+    here. Every child gets ``environ`` with ``PLAINT_REDIS_URL`` set."""
     prepare_database(settings)
     with contextlib.ExitStack() as stack:
         url = settings.redis_url
@@ -48,10 +53,6 @@ def open_stack(settings: Settings, environ: Mapping[str, str]) -> Iterator[Stack
             url = stack.enter_context(EmbeddedRedis(settings.data_dir / "redis")).url
         env = {**environ, "PLAINT_REDIS_URL": url}
         command = [sys.executable, "-m", "plaint"]
-        supervisor = Supervisor(
-            [
-                ChildSpec("worker", [*command, "worker"], env),
-                ChildSpec("clock", [*command, "clock"], env),
-            ]
-        )
+        names = ["worker", "clock", *(["web"] if web else [])]
+        supervisor = Supervisor([ChildSpec(name, [*command, name], env) for name in names])
         yield Stack(supervisor=supervisor, redis_url=url, environ=env)

@@ -1,0 +1,323 @@
+"""Reading tickets as a member of staff: the filtered, paged list and one ticket's whole
+record (messages, audit trail, SLA timeline), limited to what that person may see.
+
+Who sees what is :func:`plaint.service.directory.can_see_department`: members and
+department heads see their own department's tickets, every other role sees all. Asking to
+list another department is refused (:class:`~plaint.errors.PermissionDeniedError`); asking
+for one ticket of another department is answered as if it did not exist
+(:class:`~plaint.errors.NotFoundError`), so its number reveals nothing.
+
+Two SLA flags, both computed in SQL so that filtering and paging agree:
+
+- **breached**: the SLA sweep has recorded a ``breach`` mark for the ticket, on either
+  clock, in any cycle. The sweep records one only for a clock not met by its due time, and
+  runs every few seconds, so this is "missed a deadline" as plaint has acted on it.
+- **at risk**: a clock is still running (the ticket is ``open`` or ``responded``: a ticket
+  waiting on the resident has its clocks paused; the first-response clock until someone
+  responds), has no breach recorded in its current cycle, and either a warning mark
+  (``warn:50``, ``warn:80``: the policy's own thresholds) has fired in its current cycle or
+  it falls due within :data:`AT_RISK_WINDOW` of now. A reopened ticket can be both
+  breached (an earlier cycle) and at risk (the current one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from plaint.config import Config
+from plaint.errors import NotFoundError, PermissionDeniedError
+from plaint.models import Department, SlaClockEvent, SlaMark, Ticket, TicketStatus
+from plaint.pipeline.sla import Clock, ClockEventKind
+from plaint.service.directory import StaffIdentity, can_see_department
+from plaint.service.timeline import SlaTimeline, sla_timeline
+
+__all__ = [
+    "AT_RISK_WINDOW",
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "EventView",
+    "MessageView",
+    "ResidentContact",
+    "TicketDetail",
+    "TicketFilters",
+    "TicketPage",
+    "TicketSummary",
+    "get_ticket",
+    "list_tickets",
+    "ticket_detail",
+]
+
+# A running clock due within this time of now is at risk even before a warning fires.
+AT_RISK_WINDOW = timedelta(hours=2)
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+# The statuses in which the clocks run (``waiting`` pauses them).
+_RUNNING = (TicketStatus.OPEN.value, TicketStatus.RESPONDED.value)
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    """What to list; ``None`` leaves a field unfiltered. ``at_risk`` and ``breached`` are
+    defined in the module docstring."""
+
+    status: str | None = None
+    department: str | None = None
+    assignee: str | None = None
+    at_risk: bool | None = None
+    breached: bool | None = None
+
+
+@dataclass(frozen=True)
+class TicketSummary:
+    """One ticket as a list shows it."""
+
+    number: str
+    status: str
+    department: str
+    category: str
+    sub_topic: str
+    level: int
+    urgency: str
+    assignee: str | None
+    received_at: datetime
+    first_response_due: datetime | None
+    closure_due: datetime | None
+    next_sla_at: datetime | None
+    breached: bool
+    at_risk: bool
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    """One page of a list: ``total`` counts every ticket matching, not just ``items``."""
+
+    items: tuple[TicketSummary, ...]
+    total: int
+    limit: int
+    offset: int
+
+
+def _mark_exists(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(SlaMark.ticket_id == Ticket.id, *conditions)
+
+
+def _current_cycle(clock: Clock) -> Any:
+    """The clock's current cycle: how often it was restarted (a reopened ticket)."""
+    return (
+        select(func.count(SlaClockEvent.id))
+        .where(SlaClockEvent.ticket_id == Ticket.id, SlaClockEvent.clock == clock.value,
+               SlaClockEvent.kind == ClockEventKind.RESTARTED.value)
+        .correlate(Ticket)
+        .scalar_subquery()
+    )  # fmt: skip
+
+
+_CLOCK_COLUMNS = {
+    Clock.FIRST_RESPONSE: (Ticket.first_response_due, Ticket.first_responded_at),
+    Clock.CLOSURE: (Ticket.closure_due, Ticket.closed_at),
+}
+
+
+def _clock_at_risk(clock: Clock, now: datetime) -> ColumnElement[bool]:
+    due, met = _CLOCK_COLUMNS[clock]
+    this_cycle = (SlaMark.clock == clock.value, SlaMark.cycle == _current_cycle(clock))
+    return and_(
+        Ticket.status.in_(_RUNNING), Ticket.sla_policy.is_not(None), met.is_(None),
+        due.is_not(None), ~_mark_exists(*this_cycle, SlaMark.mark == "breach"),
+        or_(due <= now + AT_RISK_WINDOW, _mark_exists(*this_cycle, SlaMark.mark.like("warn:%"))),
+    )  # fmt: skip
+
+
+def _breached() -> ColumnElement[bool]:
+    return _mark_exists(SlaMark.mark == "breach")
+
+
+def _at_risk(now: datetime) -> ColumnElement[bool]:
+    return or_(*(_clock_at_risk(clock, now) for clock in Clock))
+
+
+def _department_scope(filters: TicketFilters, who: StaffIdentity) -> ColumnElement[bool]:
+    if who.sees_all_departments:
+        return true() if filters.department is None else Department.code == filters.department
+    if filters.department is not None and filters.department != who.department:
+        raise PermissionDeniedError(
+            f"{who.code} ({who.role}) may only list the tickets of department "
+            f"{who.department!r}, not {filters.department!r}"
+        )
+    return false() if who.department is None else Department.code == who.department
+
+
+def _conditions(
+    filters: TicketFilters, who: StaffIdentity, now: datetime
+) -> list[ColumnElement[bool]]:
+    conditions = [_department_scope(filters, who)]
+    if filters.status is not None:
+        conditions.append(Ticket.status == filters.status)
+    if filters.assignee is not None:
+        conditions.append(Ticket.assignee == filters.assignee)
+    for flag, expression in ((filters.at_risk, _at_risk(now)), (filters.breached, _breached())):
+        if flag is not None:
+            conditions.append(expression if flag else ~expression)
+    return conditions
+
+
+def _summaries(session: Session, query: Select[Any], now: datetime) -> list[TicketSummary]:
+    rows = session.execute(
+        query.add_columns(_breached().label("breached"), _at_risk(now).label("at_risk"))
+    )
+    return [_summary(row.Ticket, breached=bool(row.breached), at_risk=bool(row.at_risk))
+            for row in rows]  # fmt: skip
+
+
+def _summary(ticket: Ticket, *, breached: bool, at_risk: bool) -> TicketSummary:
+    return TicketSummary(
+        number=ticket.number, status=ticket.status, department=ticket.department.code,
+        category=ticket.category, sub_topic=ticket.sub_topic, level=ticket.level,
+        urgency=ticket.urgency, assignee=ticket.assignee, received_at=ticket.received_at,
+        first_response_due=ticket.first_response_due, closure_due=ticket.closure_due,
+        next_sla_at=ticket.next_sla_at, breached=breached, at_risk=at_risk,
+    )  # fmt: skip
+
+
+def list_tickets(
+    session: Session,
+    *,
+    filters: TicketFilters,
+    who: StaffIdentity,
+    now: datetime,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> TicketPage:
+    """Return the page of tickets matching ``filters`` that ``who`` may see, newest first
+    (by receipt, then number order), skipping ``offset`` and taking at most ``limit``
+    (1 to :data:`MAX_LIMIT`); ``now`` decides what is at risk.
+
+    Members and department heads are limited to their own department; asking for another
+    one raises PermissionDeniedError. Raises ValueError for a limit or offset out of range.
+    """
+    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+        raise ValueError(f"limit must be 1..{MAX_LIMIT} and offset at least 0")
+    conditions = _conditions(filters, who, now)
+    joined = select(Ticket).join(Department, Ticket.department_id == Department.id)
+    total = session.scalar(
+        select(func.count(Ticket.id))
+        .join(Department, Ticket.department_id == Department.id)
+        .where(*conditions)
+    )
+    query = (
+        joined.where(*conditions)
+        .order_by(Ticket.received_at.desc(), Ticket.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    items = _summaries(session, query, now)
+    return TicketPage(items=tuple(items), total=int(total or 0), limit=limit, offset=offset)
+
+
+def get_ticket(session: Session, *, number: str, who: StaffIdentity) -> Ticket:
+    """Return the ticket numbered ``number`` if ``who`` may see it; raise NotFoundError
+    when there is none *or* it belongs to a department ``who`` may not see (the same
+    answer, so a number reveals nothing)."""
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or not can_see_department(who, ticket.department.code):
+        raise NotFoundError(f"no ticket numbered {number!r}")
+    return ticket
+
+
+@dataclass(frozen=True)
+class ResidentContact:
+    """Who complained and how to reach them (for staff only; never logged)."""
+
+    name: str
+    phone: str | None
+    email: str | None
+    community: str | None
+    building: str | None
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """One message of the conversation, inbound or outbound."""
+
+    direction: str
+    channel: str
+    sender: str
+    subject: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One entry of the audit trail."""
+
+    kind: str
+    at: datetime
+    actor: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class TicketDetail(TicketSummary):
+    """One ticket with everything staff need to handle it."""
+
+    channel: str
+    subject: str
+    scope: int
+    validity: str
+    confidence: float
+    sla_policy: str | None
+    first_responded_at: datetime | None
+    closed_at: datetime | None
+    incident_id: int | None
+    resident: ResidentContact | None
+    messages: tuple[MessageView, ...]
+    events: tuple[EventView, ...]
+    sla: SlaTimeline
+
+
+def _resident(ticket: Ticket) -> ResidentContact | None:
+    r = ticket.resident
+    if r is None:
+        return None
+    return ResidentContact(name=r.name, phone=r.phone, email=r.email, community=r.community,
+                           building=r.building, unit=r.unit)  # fmt: skip
+
+
+def _conversation(ticket: Ticket) -> tuple[tuple[MessageView, ...], tuple[EventView, ...]]:
+    messages = tuple(
+        MessageView(direction=m.direction, channel=m.channel, sender=m.sender,
+                    subject=m.subject, body=m.body, created_at=m.created_at)
+        for m in ticket.messages
+    )  # fmt: skip
+    events = tuple(EventView(kind=e.kind, at=e.at, actor=e.actor, data=dict(e.data))
+                   for e in ticket.events)  # fmt: skip
+    return messages, events
+
+
+def ticket_detail(
+    session: Session, *, ticket: Ticket, config: Config, now: datetime
+) -> TicketDetail:
+    """Return everything about ``ticket`` at ``now``: codes and due times, the resident's
+    contact, messages, audit trail and SLA timeline. Reads only. (Find the ticket with
+    :func:`get_ticket`, which checks who may see it.)"""
+    [summary] = _summaries(session, select(Ticket).where(Ticket.id == ticket.id), now)
+    messages, events = _conversation(ticket)
+    return TicketDetail(
+        **_fields(summary), channel=ticket.channel, subject=ticket.subject, scope=ticket.scope,
+        validity=ticket.validity, confidence=ticket.confidence, sla_policy=ticket.sla_policy,
+        first_responded_at=ticket.first_responded_at, closed_at=ticket.closed_at,
+        incident_id=ticket.incident_id, resident=_resident(ticket), messages=messages,
+        events=events, sla=sla_timeline(session, ticket=ticket, config=config, now=now),
+    )  # fmt: skip
+
+
+def _fields(summary: TicketSummary) -> dict[str, Any]:
+    return {field.name: getattr(summary, field.name) for field in fields(TicketSummary)}

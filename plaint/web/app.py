@@ -1,0 +1,88 @@
+"""The application factory: :func:`create_app` wires the routes to what it is given and
+configures nothing at import, so tests and ``plaint web`` build it the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from plaint.config import Config
+from plaint.errors import ConflictError, NotFoundError, PermissionDeniedError, PlaintError
+from plaint.web import tickets
+from plaint.web.deps import Context, WebContext, current_staff
+from plaint.web.probes import database_ready
+from plaint.web.schemas import Readiness, Status
+
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX = "/api/v1"
+
+# How a service error a request can cause is answered: its message, with this status.
+_ERROR_STATUS: tuple[tuple[type[PlaintError], int], ...] = (
+    (NotFoundError, 404),
+    (PermissionDeniedError, 403),
+    (ConflictError, 409),
+)
+
+probes = APIRouter(tags=["probes"])
+
+
+@probes.get("/healthz", response_model=Status, summary="The process is alive")
+def healthz() -> Status:
+    """Always 200 while the process can answer at all (a liveness probe)."""
+    return Status()
+
+
+@probes.get(
+    "/readyz",
+    response_model=Readiness,
+    summary="The database and Redis answer",
+    responses={503: {"model": Readiness, "description": "something did not answer"}},
+)
+def readyz(context: Context) -> JSONResponse:
+    """200 when the database and Redis both answer; 503 naming what did not (a readiness
+    probe: take the process out of rotation, do not restart it)."""
+    checks = {"database": lambda: database_ready(context.sessions), "redis": context.redis_ready}
+    failed = [name for name, ready in checks.items() if not ready()]
+    body = Readiness(status="unavailable" if failed else "ok", failed=failed)
+    return JSONResponse(body.model_dump(), status_code=503 if failed else 200)
+
+
+def _error_handler(status: int) -> Callable[[Request, Exception], JSONResponse]:
+    def handle(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    return handle
+
+
+def create_app(
+    *,
+    config: Config,
+    sessions: sessionmaker[Session],
+    redis_ready: Callable[[], bool],
+    clock: Callable[[], datetime],
+) -> FastAPI:
+    """Return the ASGI app serving ``/healthz``, ``/readyz``, ``/openapi.json`` and the
+    staff API under ``/api/v1/`` (every request there needs a bearer token).
+
+    ``config`` is the business configuration (SLA policies, calendars); ``sessions``
+    opens a session per request; ``redis_ready`` answers whether Redis is reachable;
+    ``clock`` returns the current instant (timezone-aware)."""
+    app = FastAPI(
+        title="plaint",
+        description="Residents' complaints, routed and answered in time: the staff API.",
+    )
+    app.state.plaint = WebContext(
+        config=config, sessions=sessions, redis_ready=redis_ready, clock=clock
+    )
+    app.include_router(probes)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_staff)])
+    api.include_router(tickets.router)
+    app.include_router(api)
+    for error, status in _ERROR_STATUS:
+        app.add_exception_handler(error, _error_handler(status))
+    return app

@@ -1,0 +1,112 @@
+"""Serving the app: ``plaint web`` (alone, or as a child of ``plaint run``).
+
+At start-up the departments and staff of the configuration are written to the database
+(the API authenticates against that directory), then uvicorn serves the app on
+``PLAINT_WEB_HOST:PLAINT_WEB_PORT`` until SIGTERM or SIGINT, finishing the requests in
+flight first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from plaint.config import Config, Settings
+from plaint.errors import ConfigError
+from plaint.models import create_db_engine, session_factory
+from plaint.service.directory import sync_staff
+from plaint.service.store import sync_departments
+from plaint.web.app import create_app
+from plaint.web.probes import RedisProbe
+
+__all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "serve", "server_config", "sync_directory"]
+
+logger = logging.getLogger(__name__)
+
+# Requests in flight get this long after SIGTERM: less than the 10 s after which
+# ``plaint run``'s supervisor kills a child that has not stopped.
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
+def server_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
+    """Return uvicorn's configuration for ``app`` from ``settings``. Where it departs from
+    uvicorn's defaults, and why:
+
+    - ``proxy_headers`` only when ``PLAINT_WEB_TRUSTED_PROXIES`` lists proxies, and
+      ``forwarded_allow_ips`` exactly those. uvicorn by default believes ``X-Forwarded-For``
+      and ``-Proto`` from 127.0.0.1 (or ``$FORWARDED_ALLOW_IPS``), so any local process
+      could pose as any client; plaint believes nobody unless told whom.
+    - ``log_config=None``: uvicorn's loggers propagate to the root logger that plaint
+      configures, so every line has one format (uvicorn's own dictConfig would replace it).
+    - ``timeout_graceful_shutdown``: :data:`GRACEFUL_SHUTDOWN_SECONDS` (uvicorn waits
+      forever by default).
+    """
+    trusted = list(settings.web_trusted_proxies)
+    return uvicorn.Config(
+        app,
+        host=settings.web_host,
+        port=settings.web_port,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted,
+        log_config=None,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+
+
+def sync_directory(sessions: sessionmaker[Session], config: Config, *, now: datetime) -> None:
+    """Write the configuration's departments and staff to the database in one transaction
+    (:func:`~plaint.service.store.sync_departments`,
+    :func:`~plaint.service.directory.sync_staff`). Tried twice: a worker starting at the
+    same moment may insert the same department first. Raises ConfigError when the database
+    cannot be written (unreachable, or not migrated)."""
+    for attempt in (1, 2):
+        try:
+            with sessions.begin() as session:
+                sync_departments(session, config.departments)
+                sync_staff(session, config.staff, now=now)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+        except SQLAlchemyError as exc:
+            raise ConfigError(
+                f"cannot write the staff directory to the database ({type(exc).__name__}); "
+                "is it reachable and migrated (plaint db upgrade)?"
+            ) from exc
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def serve(*, settings: Settings, config: Config, clock: Callable[[], datetime] = _utc_now) -> None:
+    """Sync the staff directory, then serve the app until SIGTERM/SIGINT; blocks. Redis
+    for ``/readyz`` is ``PLAINT_REDIS_URL`` (without it, Redis is reported unavailable).
+    Raises ConfigError when the database cannot be written or the address cannot be
+    bound. After a signal, uvicorn stops gracefully and re-raises it, so the process ends
+    as the signal says."""
+    engine = create_db_engine(settings.database_url)
+    redis_ready = RedisProbe(settings.redis_url)
+    try:
+        sessions = session_factory(engine)
+        sync_directory(sessions, config, now=clock())
+        app = create_app(config=config, sessions=sessions, redis_ready=redis_ready, clock=clock)
+        server = uvicorn.Server(server_config(app, settings))
+        try:
+            server.run()
+        except SystemExit:
+            if server.started:
+                raise
+            raise ConfigError(
+                f"the web server could not start on {settings.web_host}:{settings.web_port} "
+                "(see the error above; PLAINT_WEB_HOST, PLAINT_WEB_PORT)"
+            ) from None
+    finally:
+        redis_ready.close()
+        engine.dispose()
