@@ -18,6 +18,7 @@ from plaint.cli import main
 from plaint.models import create_db_engine
 from tests.conftest import Mailbox, source_toml
 from tests.plant import Plant
+from tests.servers import free_port
 from tests.workers.test_flow import complaint
 
 REPO = Path(__file__).resolve().parents[2]
@@ -142,7 +143,8 @@ def test_plaint_run_on_embedded_defaults_survives_a_killed_worker(
     config.write_text(source_toml(mailbox), "utf-8")
     env = {**os.environ, "PLAINT_DATA_DIR": str(tmp_path / "data"),
            "PLAINT_CONFIG": str(config), "TEST_IMAP_PASSWORD": mailbox.password,
-           "PLAINT_WORKER_PROCESSES": "1", "PLAINT_WORKER_THREADS": "2"}  # fmt: skip
+           "PLAINT_WORKER_PROCESSES": "1", "PLAINT_WORKER_THREADS": "2",
+           "PLAINT_WEB_PORT": str(free_port())}  # fmt: skip
     env.pop("PLAINT_REDIS_URL", None)
     env.pop("PLAINT_DATABASE_URL", None)
     mailbox.append(complaint(1))

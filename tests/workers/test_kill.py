@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from plaint.models import Inbox, InboxStatus, Message, create_db_engine
 from tests.conftest import Mailbox, source_toml
+from tests.servers import free_port
 from tests.workers.test_flow import complaint
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,7 +59,7 @@ def test_kill_9_of_a_worker_mid_load(mailbox: Mailbox, db_url: str, tmp_path: Pa
         "PLAINT_DATABASE_URL": db_url, "PLAINT_CONFIG": str(config),
         "TEST_IMAP_PASSWORD": mailbox.password, "PLAINT_WORKER_PROCESSES": "2",
         "PLAINT_WORKER_THREADS": "2", "PLAINT_LOG_LEVEL": "WARNING",
-        "PLAINT_WEB_PORT": "0",
+        "PLAINT_WEB_PORT": str(free_port()),
     }  # fmt: skip
     env.pop("PLAINT_REDIS_URL", None)
     client = mailbox.client()
@@ -79,13 +80,17 @@ def test_kill_9_of_a_worker_mid_load(mailbox: Mailbox, db_url: str, tmp_path: Pa
         workers = [p for c in _children(run.pid) if " worker" in _cmdline(c)
                    for p in _children(c)]  # fmt: skip
         assert workers, "no dramatiq worker processes found"
+        in_flight = count()
         os.kill(workers[0], signal.SIGKILL)
         killed = time.monotonic()
+        # Polling resumes: new mail reaches the inbox within 10 s of the kill.
+        _wait(lambda: count() > in_flight, seconds=10, what="polling resumed")
+        # Everything that was in the inbox at the kill is triaged within 30 s of it.
+        _wait(lambda: count(Inbox.id <= in_flight, Inbox.status == InboxStatus.DONE) == in_flight,
+              seconds=30 - (time.monotonic() - killed), what="in-flight items triaged")  # fmt: skip
         mailbox.append(complaint(MAILS + 1, "新的投诉：9号楼电梯异响"))
-        resumed = _wait(lambda: count() == MAILS + 1, seconds=30, what="polling resumed")
-        assert resumed <= 10 + (time.monotonic() - killed - resumed)
-        _wait(lambda: count(Inbox.status == InboxStatus.DONE) == MAILS + 1,
-              seconds=30 - (time.monotonic() - killed), what="every item triaged")  # fmt: skip
+        _wait(lambda: count(Inbox.status == InboxStatus.DONE) == MAILS + 1, seconds=120,
+              what="every mail triaged")  # fmt: skip
         with engine.connect() as connection:
             per_row = connection.execute(
                 select(Message.inbox_id, func.count()).group_by(Message.inbox_id)
