@@ -14,18 +14,17 @@ from datetime import UTC, datetime
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.config import Config, Settings
 from plaint.errors import ConfigError
-from plaint.models import create_db_engine, session_factory
-from plaint.service.directory import sync_staff
-from plaint.service.store import sync_departments
+from plaint.models import create_db_engine, read_session_factory, session_factory
+from plaint.service.directory import sync_directory
 from plaint.web.app import create_app
 from plaint.web.probes import RedisProbe
 
-__all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "serve", "server_config", "sync_directory"]
+__all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "serve", "server_config"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,26 +58,18 @@ def server_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
     )
 
 
-def sync_directory(sessions: sessionmaker[Session], config: Config, *, now: datetime) -> None:
-    """Write the configuration's departments and staff to the database in one transaction
-    (:func:`~plaint.service.store.sync_departments`,
-    :func:`~plaint.service.directory.sync_staff`). Tried twice: a worker starting at the
-    same moment may insert the same department first. Raises ConfigError when the database
-    cannot be written (unreachable, or not migrated)."""
-    for attempt in (1, 2):
-        try:
-            with sessions.begin() as session:
-                sync_departments(session, config.departments)
-                sync_staff(session, config.staff, now=now)
-            return
-        except IntegrityError:
-            if attempt == 2:
-                raise
-        except SQLAlchemyError as exc:
-            raise ConfigError(
-                f"cannot write the staff directory to the database ({type(exc).__name__}); "
-                "is it reachable and migrated (plaint db upgrade)?"
-            ) from exc
+def _sync_directory(sessions: sessionmaker[Session], config: Config, *, now: datetime) -> None:
+    """Write the configuration's departments and staff to the database
+    (:func:`plaint.service.directory.sync_directory`). Raises ConfigError when the
+    database cannot be written (unreachable, or not migrated)."""
+    try:
+        with sessions.begin() as session:
+            sync_directory(session, config, now=now)
+    except SQLAlchemyError as exc:
+        raise ConfigError(
+            f"cannot write the staff directory to the database ({type(exc).__name__}); "
+            "is it reachable and migrated (plaint db upgrade)?"
+        ) from exc
 
 
 def _utc_now() -> datetime:
@@ -94,9 +85,13 @@ def serve(*, settings: Settings, config: Config, clock: Callable[[], datetime] =
     engine = create_db_engine(settings.database_url)
     redis_ready = RedisProbe(settings.redis_url)
     try:
-        sessions = session_factory(engine)
-        sync_directory(sessions, config, now=clock())
-        app = create_app(config=config, sessions=sessions, redis_ready=redis_ready, clock=clock)
+        _sync_directory(session_factory(engine), config, now=clock())
+        # The API only reads so far: on SQLite its transactions begin deferred and never
+        # queue behind the workers' writes.
+        app = create_app(
+            config=config, sessions=read_session_factory(engine), redis_ready=redis_ready,
+            clock=clock,
+        )  # fmt: skip
         server = uvicorn.Server(server_config(app, settings))
         try:
             server.run()
