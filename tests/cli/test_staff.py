@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from plaint.cli.textable import display_width
 from rich.console import Console
 from sqlalchemy import select
 
@@ -18,6 +17,7 @@ from plaint.cli import main
 from plaint.cli.importing import PROGRESS_MIN_ROWS, tracked
 from plaint.models import Notification
 from plaint.service.directory import authenticate
+from tests.cli.test_output import width as display_width
 from tests.conftest import source_toml
 from tests.plant import Plant
 from tests.service.test_staffimport import TOML_STAFF
