@@ -33,7 +33,10 @@ def register(subparsers: Any) -> None:
 
 
 def _logging(level: str) -> None:
+    from plaint.workers.logfilter import install
+
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install()
 
 
 def _run(args: argparse.Namespace) -> int:

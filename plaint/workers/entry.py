@@ -14,6 +14,7 @@ import dramatiq
 from plaint.config import load_settings, require_redis_url
 from plaint.queue.broker import build_broker
 from plaint.workers.actors import declare_actors
+from plaint.workers.logfilter import install as install_log_redactor
 
 __all__ = ["actors", "broker"]
 
@@ -21,6 +22,7 @@ _settings = load_settings(os.environ)
 # dramatiq configures worker logging at INFO before importing this module.
 logging.getLogger().setLevel(_settings.log_level)
 logging.getLogger("dramatiq").setLevel(_settings.log_level)
+install_log_redactor()
 
 broker = build_broker(require_redis_url(_settings))
 dramatiq.set_broker(broker)
