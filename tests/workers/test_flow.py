@@ -174,7 +174,7 @@ def test_the_reconciler_triages_rows_whose_message_was_lost(plant: Plant) -> Non
     assert plant.tickets() == []
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     with plant.sessions.begin() as session:
-        session.execute(update(Inbox).values(created_at=long_ago))
+        session.execute(update(Inbox).values(created_at=long_ago, enqueued_at=long_ago))
     plant.actors.reconcile_inbox.send()
     plant.drain()
     assert len(plant.tickets()) == 1
