@@ -13,10 +13,16 @@ from dataclasses import dataclass
 from plaint.config import Settings
 from plaint.models import create_db_engine
 from plaint.models.migrate import upgrade
+from plaint.queue.broker import QUEUES
 from plaint.workers.embedded_redis import EmbeddedRedis
 from plaint.workers.supervisor import ChildSpec, Supervisor
 
-__all__ = ["Stack", "open_stack"]
+__all__ = ["INTAKE_WORKER", "WORK_QUEUES", "Stack", "open_stack"]
+
+# ``plaint run``'s intake worker: one process, two threads, the intake queue only.
+INTAKE_WORKER = ("--processes", "1", "--threads", "2", "--queues", "intake")
+# The queues of ``plaint run``'s main worker.
+WORK_QUEUES = tuple(q for q in QUEUES if q != "intake")
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,14 @@ def open_stack(
             url = stack.enter_context(EmbeddedRedis(settings.data_dir / "redis")).url
         env = {**environ, "PLAINT_REDIS_URL": url}
         command = [sys.executable, "-m", "plaint"]
-        names = ["worker", "clock", *(["web"] if web else [])]
-        supervisor = Supervisor([ChildSpec(name, [*command, name], env) for name in names])
+        children = [
+            # Polling in a process of its own: a crash of a triage worker (dramatiq takes
+            # all of its processes down with it) or a deep triage queue never stalls intake.
+            ChildSpec("intake", [*command, "worker", *INTAKE_WORKER], env),
+            ChildSpec("worker", [*command, "worker", "--queues", *WORK_QUEUES], env),
+            ChildSpec("clock", [*command, "clock"], env),
+        ]
+        if web:
+            children.append(ChildSpec("web", [*command, "web"], env))
+        supervisor = Supervisor(children)
         yield Stack(supervisor=supervisor, redis_url=url, environ=env)

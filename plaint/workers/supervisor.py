@@ -31,8 +31,11 @@ _MAX_DOUBLINGS = 16
 
 
 def restart_delay(failures: int) -> timedelta:
-    """Return the wait before the ``failures``-th consecutive restart (1, 2, 4 … 30 s)."""
-    doublings = min(max(failures - 1, 0), _MAX_DOUBLINGS)
+    """Return the wait before the ``failures``-th consecutive restart: none for the first
+    (a healthy child that died once is back at once), then 1, 2, 4 … 30 s."""
+    if failures <= 1:
+        return timedelta(0)
+    doublings = min(failures - 2, _MAX_DOUBLINGS)
     delay: timedelta = MIN_RESTART_DELAY * 2**doublings
     return min(delay, MAX_RESTART_DELAY)
 

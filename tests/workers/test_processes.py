@@ -56,7 +56,7 @@ def test_embedded_redis_uses_a_short_socket_path_for_deep_directories(tmp_path: 
 
 
 @pytest.mark.parametrize(
-    ("failures", "seconds"), [(0, 1), (1, 1), (2, 2), (3, 4), (5, 16), (6, 30), (50, 30)]
+    ("failures", "seconds"), [(0, 0), (1, 0), (2, 1), (3, 2), (4, 4), (6, 16), (7, 30), (50, 30)]
 )
 def test_restart_backoff_grows_and_is_capped(failures: int, seconds: int) -> None:
     assert restart_delay(failures) == timedelta(seconds=seconds)
