@@ -2,8 +2,8 @@
 
 :func:`import_files` reads what :func:`~plaint.service.filereaders.scan_paths` found and
 stores it in batches (:data:`BATCH_ROWS` rows or :data:`BATCH_BYTES` of payload per
-transaction, whichever comes first), so a day-one import of years of mail costs one
-INSERT and one SELECT per batch instead of a transaction per message. The inbox's
+transaction, whichever comes first), so a day-one import of years of mail costs a few
+multi-row INSERTs per batch instead of a transaction per message. The inbox's
 UNIQUE(source, external_id) makes it idempotent: importing the same files again, or mail
 the IMAP poller of the same source already took in, creates nothing.
 
@@ -96,10 +96,9 @@ class _Run:
         if not self.batch:
             return
         with self.sessions.begin() as session:
-            items = store_deliveries(session, self.batch, now=self.clock())
-        created = [item.inbox_id for item in items if item.created]
+            created = store_deliveries(session, self.batch, now=self.clock())
         self.new += len(created)
-        self.already += len(items) - len(created)
+        self.already += len(self.batch) - len(created)
         self.batch, self.batch_bytes = [], 0
         self.sender.send(created)
 

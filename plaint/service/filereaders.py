@@ -162,20 +162,25 @@ def _read_mbox(path: Path, source: str, now: datetime) -> Iterator[Delivery | Un
         with path.open("rb") as head:
             first = head.read(_SNIFF_BYTES)
         modified = _mtime(path)
-        box = mailbox.mbox(path, create=False)
-        keys = box.keys()
-    except (OSError, mailbox.Error) as exc:
-        yield Unreadable(str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}")
+    except OSError as exc:
+        yield Unreadable(str(path), f"cannot read: {exc.strerror or type(exc).__name__}")
         return
     if not _looks_like_mbox(first):
         yield Unreadable(str(path), "not an mbox file (no 'From ' separator line first)")
         return
     try:
-        for number, key in enumerate(keys, 1):
+        box = mailbox.mbox(path, create=False)  # opened read-only when not writable
+    except OSError as exc:
+        yield Unreadable(str(path), f"cannot read: {exc.strerror or type(exc).__name__}")
+        return
+    try:
+        for number, key in enumerate(box.keys(), 1):
             yield email_delivery(
                 box.get_bytes(key), source=source, where=f"{path}#{number}",
                 fallback_received=modified, now=now,
             )  # fmt: skip
+    except (OSError, mailbox.Error) as exc:
+        yield Unreadable(str(path), f"cannot read: {exc}")
     finally:
         box.close()
 

@@ -72,47 +72,29 @@ def store_delivery(session: Session, delivery: Delivery, *, now: datetime) -> St
 
 def store_deliveries(
     session: Session, deliveries: Sequence[Delivery], *, now: datetime
-) -> list[StoredItem]:
-    """The batch form of :func:`store_delivery`, same contract, for deliveries of one
-    source: multi-row INSERTs (SQLAlchemy's "insertmanyvalues") and one SELECT instead of
-    two statements per delivery. Returns one item per delivery, in order; a key repeated
-    in the batch is created once (later copies have ``created`` false). Raises ValueError
-    when the deliveries do not share one source."""
-    if not deliveries:
-        return []
-    sources = {d.source for d in deliveries}
-    if len(sources) != 1:
-        raise ValueError("store_deliveries takes the deliveries of one source")
-    first: dict[str, Delivery] = {}
+) -> list[int]:
+    """The batch form of :func:`store_delivery`: write each delivery unless its (source,
+    external_id) is there already (or earlier in the batch), with multi-row INSERTs
+    (SQLAlchemy's "insertmanyvalues"), and return the ids of the rows created, ascending.
+    Rows already there are left alone and not returned. Each conflict is checked on the
+    unique index, so the cost per row does not grow with the inbox."""
+    unique: dict[tuple[str, str], Delivery] = {}
     for delivery in deliveries:
-        first.setdefault(delivery.external_id, delivery)
+        unique.setdefault((delivery.source, delivery.external_id), delivery)
+    if not unique:
+        return []
     statement = (
         _insert(session, Inbox.__table__)
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(Inbox.external_id)
+        .returning(Inbox.id)
     )
     rows = [
         {"source": d.source, "external_id": d.external_id, "channel": d.channel.value,
          "payload": d.payload, "received_at": d.received_at, "created_at": now,
          "status": InboxStatus.PENDING.value}
-        for d in first.values()
+        for d in unique.values()
     ]  # fmt: skip
-    created = set(session.scalars(statement, rows))
-    stored = {
-        row.external_id: row
-        for row in session.execute(
-            select(Inbox.id, Inbox.external_id, Inbox.status).where(
-                Inbox.source == sources.pop(), Inbox.external_id.in_(first)
-            )
-        )
-    }
-    items = []
-    for delivery in deliveries:
-        row = stored[delivery.external_id]
-        pending = row.status == InboxStatus.PENDING
-        items.append(StoredItem(row.id, row.external_id in created, pending))
-        created.discard(row.external_id)
-    return items
+    return sorted(session.scalars(statement, rows))
 
 
 def next_counter(session: Session, name: str) -> int:

@@ -284,3 +284,19 @@ def test_replay_all_quarantined_walks_every_row_once_in_batches(
     assert result.queue.enqueued == 5
     statuses = [r.status for r in _rows(sessions)]
     assert statuses == ["quarantined"] * 5 + ["done"]
+
+
+def test_files_that_are_not_what_their_name_says_are_unreadable(
+    sessions: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    (folder / "empty.eml").write_bytes(b"  \n")
+    (folder / "letter.mbox").write_text("Dear residents,\nFrom now on...\n", "utf-8")
+    (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0")
+    result = _import(sessions, folder)
+    assert sorted((Path(u.where).name, u.reason) for u in result.unreadable) == [
+        ("empty.eml", "empty file"),
+        ("letter.mbox", "not an mbox file (no 'From ' separator line first)"),
+    ]
+    assert (result.new, result.skipped) == (0, 1)
