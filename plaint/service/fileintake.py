@@ -121,7 +121,7 @@ def import_files(
     or message is reported in the result, never raised. Raises ConfigError for an empty
     or too long source name; database errors propagate (committed batches stay)."""
     if not source.strip() or len(source) > _MAX_SOURCE:
-        raise ConfigError(f"--source must be 1 to {_MAX_SOURCE} characters")
+        raise ConfigError(f"the source name must be 1 to {_MAX_SOURCE} characters")
     run = _Run(sessions=sessions, clock=clock, sender=TriageSender(enqueue))
     run.unreadable.extend(scan.missing)
     total = len(scan.files)
