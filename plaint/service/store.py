@@ -3,7 +3,7 @@ departments. Each function works inside the caller's transaction unless it says 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,7 @@ __all__ = [
     "StoredItem",
     "dialect_insert",
     "next_counter",
+    "store_deliveries",
     "store_delivery",
     "sync_departments",
 ]
@@ -72,6 +73,33 @@ def store_delivery(session: Session, delivery: Delivery, *, now: datetime) -> St
         )
     ).one()
     return StoredItem(row.id, created, row.status == InboxStatus.PENDING)
+
+
+def store_deliveries(
+    session: Session, deliveries: Sequence[Delivery], *, now: datetime
+) -> list[int]:
+    """The batch form of :func:`store_delivery`: write each delivery unless its (source,
+    external_id) is there already (or earlier in the batch), with multi-row INSERTs
+    (SQLAlchemy's "insertmanyvalues"), and return the ids of the rows created, ascending.
+    Rows already there are left alone and not returned. Each conflict is checked on the
+    unique index, so the cost per row does not grow with the inbox."""
+    unique: dict[tuple[str, str], Delivery] = {}
+    for delivery in deliveries:
+        unique.setdefault((delivery.source, delivery.external_id), delivery)
+    if not unique:
+        return []
+    statement = (
+        dialect_insert(session, Inbox.__table__)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(Inbox.id)
+    )
+    rows = [
+        {"source": d.source, "external_id": d.external_id, "channel": d.channel.value,
+         "payload": d.payload, "received_at": d.received_at, "created_at": now,
+         "enqueued_at": now, "status": InboxStatus.PENDING.value}
+        for d in unique.values()
+    ]  # fmt: skip
+    return sorted(session.scalars(statement, rows))
 
 
 def next_counter(session: Session, name: str) -> int:

@@ -16,6 +16,7 @@ import socket
 import ssl
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from email.message import Message
 from email.parser import BytesHeaderParser
 from typing import TYPE_CHECKING, Any
 
@@ -37,10 +38,12 @@ _MAX_EXTERNAL_ID = 400
 _NETWORK_ERRORS = (IMAPClientError, OSError, ssl.SSLError, socket.timeout, EOFError)
 
 
-def email_external_id(raw: bytes) -> str:
+def email_external_id(raw: bytes, *, headers: Message | None = None) -> str:
     """Return the stable id of a raw message: its Message-ID, or a digest of the bytes
-    when it has none (or one too long to index)."""
-    headers = BytesHeaderParser().parsebytes(raw)
+    when it has none (or one too long to index). ``headers`` are the message's headers if
+    the caller parsed them already (``BytesHeaderParser``), to save parsing them again."""
+    if headers is None:
+        headers = BytesHeaderParser().parsebytes(raw)
     message_id = " ".join(str(headers.get("Message-ID", "")).split())
     if message_id and len(message_id) <= _MAX_EXTERNAL_ID:
         return message_id
