@@ -11,8 +11,9 @@ a crash fires nothing twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from plaint.config import Config
 from plaint.errors import CalendarCoverageError
 from plaint.models import Notification, SlaClockEvent, SlaMark, Ticket
-from plaint.pipeline.calendar import next_working_instant
+from plaint.pipeline.calendar import WorkCalendar, next_working_instant, provisional_years_of_due
 from plaint.pipeline.sla import (
     Clock,
     ClockEvent,
@@ -34,7 +35,19 @@ from plaint.pipeline.sla import (
 from plaint.service.directory import Directory, StaffEntry, load_directory, personal_calendar
 from plaint.service.events import SYSTEM_ACTOR, record_event
 
-__all__ = ["SweepResult", "plan_for", "refresh_sla", "reselect_policy", "start_clocks", "sweep"]
+__all__ = [
+    "SweepResult",
+    "all_years",
+    "fired_marks",
+    "plan_for",
+    "provisional_clocks",
+    "record_recomputed",
+    "refresh_sla",
+    "reselect_policy",
+    "start_clocks",
+    "store_plan",
+    "sweep",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +98,7 @@ def _clock_events(ticket: Ticket) -> list[ClockEvent]:
 Fired = set[tuple[str, int, str]]
 
 
-def _fired(session: Session, ticket_ids: list[int]) -> dict[int, Fired]:
+def fired_marks(session: Session, ticket_ids: list[int]) -> dict[int, Fired]:
     """The marks already fired for each of ``ticket_ids``, in one query."""
     fired: dict[int, Fired] = {i: set() for i in ticket_ids}
     rows = session.execute(
@@ -114,7 +127,7 @@ def plan_for(
     """Plan ``ticket``'s SLA at ``now`` from its clock events and the marks already fired
     (read from the database unless ``fired`` is given)."""
     if fired is None:
-        fired = _fired(session, [ticket.id])[ticket.id] if ticket.id is not None else set()
+        fired = fired_marks(session, [ticket.id])[ticket.id] if ticket.id is not None else set()
     return plan_ticket(
         events=_clock_events(ticket),
         policy=policy_of(ticket, config),
@@ -136,7 +149,10 @@ def refresh_sla(
     """Recompute the ticket's due times and ``next_sla_at`` after a change to its clocks.
 
     A due instant in a year the calendar does not cover stops the clocks of this ticket
-    with an ``sla_error`` event naming the year (never a guess) and returns ``None``.
+    with an ``sla_error`` event naming the year (never a guess) and returns ``None``. A due
+    time computed through a provisional year marks the ticket ``sla_provisional``; when a
+    recomputation clears that mark, an ``sla_recomputed`` event records the due times
+    before and after (:func:`record_recomputed`).
     """
     if ticket.sla_policy is None:
         return None
@@ -149,10 +165,64 @@ def refresh_sla(
         )
         logger.error("ticket %s: SLA not computed: %s", ticket.id, exc)
         return None
+    was_provisional, before = bool(ticket.sla_provisional), _dues(ticket)
+    years = store_plan(ticket, plan, config=config, now=now)
+    if was_provisional and not years:
+        record_recomputed(session, ticket, before=before, years=years, now=now)
+    return plan
+
+
+Dues = tuple[datetime | None, datetime | None]
+"""A ticket's (first response, closure) due times."""
+
+
+def _dues(ticket: Ticket) -> Dues:
+    return ticket.first_response_due, ticket.closure_due
+
+
+def provisional_clocks(
+    plan: TicketPlan, *, policy: Policy, calendar: WorkCalendar
+) -> Mapping[Clock, frozenset[int]]:
+    """Return, for each clock whose due time was counted in working time through a
+    provisional calendar year, those years (clock-time budgets never touch the calendar)."""
+    years = {
+        clock: provisional_years_of_due(start=state.started_at, due=state.due,
+                                        budget=policy.budget(clock), calendar=calendar)
+        for clock, state in plan.states.items()
+        if state.started_at is not None and state.due is not None
+    }  # fmt: skip
+    return {clock: found for clock, found in years.items() if found}
+
+
+def all_years(provisional: Mapping[Clock, frozenset[int]]) -> list[int]:
+    """The provisional years of :func:`provisional_clocks`'s answer, sorted."""
+    return sorted({year for years in provisional.values() for year in years})
+
+
+def store_plan(ticket: Ticket, plan: TicketPlan, *, config: Config, now: datetime) -> list[int]:
+    """Store ``plan``'s due times, ``next_sla_at`` and provisional mark on ``ticket``;
+    return the provisional years the due times were computed through (sorted)."""
+    provisional = provisional_clocks(plan, policy=policy_of(ticket, config),
+                                     calendar=config.calendar)  # fmt: skip
     ticket.first_response_due = plan.states[Clock.FIRST_RESPONSE].due
     ticket.closure_due = plan.states[Clock.CLOSURE].due
     ticket.next_sla_at = now if plan.due_now else plan.next_at
-    return plan
+    ticket.sla_provisional = bool(provisional)
+    return all_years(provisional)
+
+
+def record_recomputed(
+    session: Session, ticket: Ticket, *, before: Dues, years: list[int], now: datetime
+) -> None:
+    """Record an ``sla_recomputed`` event: the due times ``before`` and as now stored (ISO
+    8601 in UTC), and the provisional ``years`` they still depend on (empty: final)."""
+
+    def iso(dues: Dues) -> dict[str, str | None]:
+        return {clock.value: None if due is None else due.astimezone(UTC).isoformat()
+                for clock, due in zip(Clock, dues, strict=True)}  # fmt: skip
+
+    record_event(session, ticket, "sla_recomputed", at=now, reason="calendar",
+                 before=iso(before), after=iso(_dues(ticket)), provisional_years=years)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -172,7 +242,7 @@ def sweep(
     while True:
         with sessions.begin() as session:
             rows = _due_tickets(session, now, batch)
-            fired_by_ticket = _fired(session, [t.id for t in rows])
+            fired_by_ticket = fired_marks(session, [t.id for t in rows])
             # Who is notified: the active staff, read once per batch, not once per ticket.
             directory = load_directory(session) if rows else Directory(())
             for ticket in rows:
