@@ -15,7 +15,8 @@ from plaint.config.calendars import provisional_reason
 from plaint.models import SlaMark, Ticket
 from plaint.pipeline.calendar import Budget, BudgetKind, WorkCalendar
 from plaint.pipeline.sla import Clock, ClockState, Policy, TicketPlan
-from plaint.service.sla import all_years, plan_for, policy_of, provisional_clocks
+from plaint.service.provisional import all_years, provisional_clocks
+from plaint.service.sla import plan_for, policy_of
 from plaint.service.staff import find_ticket
 
 __all__ = ["explain_lines", "explain_ticket"]

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from plaint.config import Config
 from plaint.errors import CalendarCoverageError
 from plaint.models import OPEN_STATUSES, Ticket
-from plaint.service.sla import Fired, fired_marks, plan_for, record_recomputed, store_plan
+from plaint.service.provisional import dues_of, record_recomputed
+from plaint.service.sla import Fired, fired_marks, plan_for, store_plan
 
 __all__ = ["RECOMPUTE_BATCH", "DueChange", "RecomputeResult", "recompute_provisional"]
 
@@ -126,10 +127,9 @@ def _recompute(
         plan = plan_for(session, ticket, config=config, now=now, fired=fired)
     except CalendarCoverageError:
         return None
-    was_provisional = ticket.sla_provisional
-    before = (ticket.first_response_due, ticket.closure_due)
+    was_provisional, before = ticket.sla_provisional, dues_of(ticket)
     years = store_plan(ticket, plan, config=config, now=now)
-    after = (ticket.first_response_due, ticket.closure_due)
+    after = dues_of(ticket)
     if before == after and was_provisional == bool(years):
         return None, bool(years)
     record_recomputed(session, ticket, before=before, years=years, now=now)

@@ -11,9 +11,8 @@ a crash fires nothing twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from plaint.config import Config
 from plaint.errors import CalendarCoverageError
 from plaint.models import Notification, SlaClockEvent, SlaMark, Ticket
-from plaint.pipeline.calendar import WorkCalendar, next_working_instant, provisional_years_of_due
+from plaint.pipeline.calendar import next_working_instant
 from plaint.pipeline.sla import (
     Clock,
     ClockEvent,
@@ -34,14 +33,12 @@ from plaint.pipeline.sla import (
 )
 from plaint.service.directory import Directory, StaffEntry, load_directory, personal_calendar
 from plaint.service.events import SYSTEM_ACTOR, record_event
+from plaint.service.provisional import all_years, dues_of, provisional_clocks, record_recomputed
 
 __all__ = [
     "SweepResult",
-    "all_years",
     "fired_marks",
     "plan_for",
-    "provisional_clocks",
-    "record_recomputed",
     "refresh_sla",
     "reselect_policy",
     "start_clocks",
@@ -152,7 +149,7 @@ def refresh_sla(
     with an ``sla_error`` event naming the year (never a guess) and returns ``None``. A due
     time computed through a provisional year marks the ticket ``sla_provisional``; when a
     recomputation clears that mark, an ``sla_recomputed`` event records the due times
-    before and after (:func:`record_recomputed`).
+    before and after (:mod:`plaint.service.provisional`).
     """
     if ticket.sla_policy is None:
         return None
@@ -165,64 +162,24 @@ def refresh_sla(
         )
         logger.error("ticket %s: SLA not computed: %s", ticket.id, exc)
         return None
-    was_provisional, before = bool(ticket.sla_provisional), _dues(ticket)
+    was_provisional, before = bool(ticket.sla_provisional), dues_of(ticket)
     years = store_plan(ticket, plan, config=config, now=now)
     if was_provisional and not years:
         record_recomputed(session, ticket, before=before, years=years, now=now)
     return plan
 
 
-Dues = tuple[datetime | None, datetime | None]
-"""A ticket's (first response, closure) due times."""
-
-
-def _dues(ticket: Ticket) -> Dues:
-    return ticket.first_response_due, ticket.closure_due
-
-
-def provisional_clocks(
-    plan: TicketPlan, *, policy: Policy, calendar: WorkCalendar
-) -> Mapping[Clock, frozenset[int]]:
-    """Return, for each clock whose due time was counted in working time through a
-    provisional calendar year, those years (clock-time budgets never touch the calendar)."""
-    years = {
-        clock: provisional_years_of_due(start=state.started_at, due=state.due,
-                                        budget=policy.budget(clock), calendar=calendar)
-        for clock, state in plan.states.items()
-        if state.started_at is not None and state.due is not None
-    }  # fmt: skip
-    return {clock: found for clock, found in years.items() if found}
-
-
-def all_years(provisional: Mapping[Clock, frozenset[int]]) -> list[int]:
-    """The provisional years of :func:`provisional_clocks`'s answer, sorted."""
-    return sorted({year for years in provisional.values() for year in years})
-
-
 def store_plan(ticket: Ticket, plan: TicketPlan, *, config: Config, now: datetime) -> list[int]:
     """Store ``plan``'s due times, ``next_sla_at`` and provisional mark on ``ticket``;
     return the provisional years the due times were computed through (sorted)."""
-    provisional = provisional_clocks(plan, policy=policy_of(ticket, config),
-                                     calendar=config.calendar)  # fmt: skip
+    provisional = provisional_clocks(
+        plan, policy=policy_of(ticket, config), calendar=config.calendar
+    )
     ticket.first_response_due = plan.states[Clock.FIRST_RESPONSE].due
     ticket.closure_due = plan.states[Clock.CLOSURE].due
     ticket.next_sla_at = now if plan.due_now else plan.next_at
     ticket.sla_provisional = bool(provisional)
     return all_years(provisional)
-
-
-def record_recomputed(
-    session: Session, ticket: Ticket, *, before: Dues, years: list[int], now: datetime
-) -> None:
-    """Record an ``sla_recomputed`` event: the due times ``before`` and as now stored (ISO
-    8601 in UTC), and the provisional ``years`` they still depend on (empty: final)."""
-
-    def iso(dues: Dues) -> dict[str, str | None]:
-        return {clock.value: None if due is None else due.astimezone(UTC).isoformat()
-                for clock, due in zip(Clock, dues, strict=True)}  # fmt: skip
-
-    record_event(session, ticket, "sla_recomputed", at=now, reason="calendar",
-                 before=iso(before), after=iso(_dues(ticket)), provisional_years=years)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from plaint.errors import CalendarCoverageError
 from plaint.models import SlaMark, Ticket
 from plaint.pipeline.sla import Clock, ClockState, TicketPlan
 from plaint.service.explain import explain_lines
-from plaint.service.sla import all_years, plan_for, policy_of, provisional_clocks
+from plaint.service.provisional import all_years, provisional_clocks
+from plaint.service.sla import plan_for, policy_of
 
 __all__ = [
     "ClockEventView",

@@ -20,6 +20,7 @@ from plaint.config.calendars import package_years
 from plaint.models import Ticket, TicketEvent
 from plaint.service.explain import explain_ticket
 from plaint.service.recompute import recompute_provisional
+from plaint.service.sla import sweep
 from plaint.service.store import sync_departments
 from tests.web.conftest import triage_mail
 
@@ -121,6 +122,18 @@ def test_the_published_schedule_recomputes_the_due_times_once(
             select(TicketEvent.kind).where(TicketEvent.kind == "sla_recomputed")
         )
         assert len(list(kinds)) == 2
+
+
+def test_a_sweep_with_the_published_calendar_records_the_recomputation_too(
+    sessions: sessionmaker[Session], unpublished: Config, make_config: Callable[..., Config]
+) -> None:
+    """On many machines a worker restarted with the new file may reach a ticket before
+    anyone runs ``plaint sla recompute``: the change is recorded all the same."""
+    number = triage_mail(sessions, unpublished, 1, "门口垃圾两天没人清运", sh("2027-02-04 10:00"))
+    sweep(sessions, config=make_config(SCHEDULE_2027), now=sh("2027-02-04 23:00"))
+    row = ticket(sessions, number)
+    assert (row.closure_due, row.sla_provisional) == (sh("2027-02-15 10:00"), False)
+    assert [e.kind for e in row.events][-2:] == ["sla_recomputed", "sla_warn"]
 
 
 def test_tickets_left_without_due_times_get_them(
