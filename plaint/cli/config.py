@@ -3,10 +3,10 @@ anything or opening a database.
 
 FILE defaults to ``PLAINT_CONFIG``, else the packaged defaults alone. Prints
 ``config OK: FILE`` and exits 0, or one ``plaint: error: ...`` line per problem and exits 2.
-A year the working-day calendar does not know (this year or the next) and a source's
-password variable unset here are ``plaint: warning: ...`` lines, not errors. ``--show``
-prints the effective configuration (the defaults merged in, every key filled) as JSON on
-standard output; the file holds no secrets, so this is safe to share.
+A year the working-day calendar knows only provisionally or not at all (this year or the
+next) and a source's password variable unset here are ``plaint: warning: ...`` lines, not
+errors. ``--show`` prints the effective configuration (the defaults merged in, every key
+filled) as JSON on standard output; the file holds no secrets, so this is safe to share.
 """
 
 from __future__ import annotations
@@ -59,15 +59,10 @@ def _check(args: argparse.Namespace) -> int:
 
 def _warnings(config: Config, *, year: int) -> list[str]:
     """What would stop or hamper the processes later, though the file is valid."""
-    from plaint.config.calendars import require_years
-    from plaint.errors import CalendarCoverageError
+    from plaint.config.calendars import year_notice
 
-    warnings = []
-    for needed, effect in ((year, "plaint run will not start"), (year + 1, "due times fail")):
-        try:
-            require_years(config.calendar, [needed])
-        except CalendarCoverageError as exc:
-            warnings.append(f"{effect}: {exc}")
+    notices = (year_notice(config.calendar, needed) for needed in (year, year + 1))
+    warnings = [notice for notice in notices if notice]
     warnings.extend(
         f"sources[{index}].password_env: {source.password_env} is not set in this environment"
         for index, source in enumerate(config.sources)

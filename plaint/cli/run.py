@@ -1,4 +1,11 @@
-"""``plaint run``, ``plaint worker`` and ``plaint clock``: the long-running processes."""
+"""``plaint run``, ``plaint worker`` and ``plaint clock``: the long-running processes.
+
+At start-up each loads the configuration for the current year (:func:`startup_calendar`):
+only a year no calendar data covers at all stops it; a provisional year (statutory holidays
+only, see :mod:`plaint.config.calendars`) is logged as a warning, and so is next year from
+November. The clock repeats that check daily; ``plaint run`` also recomputes provisional
+due times before starting its children (:mod:`plaint.service.recompute`).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +15,27 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from plaint.config import Config, Settings
+
+__all__ = [
+    "CALENDAR_CHECK_INTERVAL",
+    "log_calendar_notices",
+    "recompute_at_start",
+    "register",
+    "startup_calendar",
+]
+
+CALENDAR_CHECK_INTERVAL = timedelta(days=1)
+"""How often the clock logs the calendar notices (a provisional year, from November the
+next year)."""
+
+logger = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
@@ -40,18 +63,18 @@ def _logging(level: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from plaint.config import load_config, load_settings
+    from plaint.config import load_settings
     from plaint.workers.stack import open_stack
 
     settings = load_settings(os.environ)
-    # Fail here, naming the key or the uncovered year, not in every child.
-    load_config(settings.config_path, required_years=[_this_year()])
     _logging(settings.log_level)
-    _warn_if_next_year_is_missing(settings.config_path)
+    # Fail here, naming the key or the uncovered year, not in every child.
+    config = _start_up(settings.config_path)
     with open_stack(settings, os.environ, web=True) as stack:
+        recompute_at_start(settings, config, now=datetime.now(UTC))  # before the children
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stack.supervisor.stop())
-        logging.getLogger(__name__).info("plaint is running; Ctrl-C stops it")
+        logger.info("plaint is running; Ctrl-C stops it")
         stack.supervisor.run()
     return 0
 
@@ -65,6 +88,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     settings = load_settings(os.environ)
     logging.getLogger("dramatiq").setLevel(settings.log_level)
+    _start_up(settings.config_path)
     argv = [
         "plaint.workers.entry",
         "--processes", str(args.processes or settings.worker_processes),
@@ -78,7 +102,7 @@ def _worker(args: argparse.Namespace) -> int:
 def _clock(args: argparse.Namespace) -> int:
     import redis
 
-    from plaint.config import load_config, load_settings, require_redis_url
+    from plaint.config import load_settings, require_redis_url
     from plaint.pipeline.schedule import Schedule
     from plaint.queue import producer as names
     from plaint.queue.broker import build_broker
@@ -86,8 +110,8 @@ def _clock(args: argparse.Namespace) -> int:
     from plaint.workers.clock import run_clock
 
     settings = load_settings(os.environ)
-    config = load_config(settings.config_path, required_years=[_this_year()])
     _logging(settings.log_level)
+    config = _start_up(settings.config_path, notices=False)  # the daily job logs them
     redis_url = require_redis_url(settings)
     producer = names.Producer(build_broker(redis_url))
     jobs: dict[str, tuple[timedelta, Callable[[], None]]] = {
@@ -96,6 +120,7 @@ def _clock(args: argparse.Namespace) -> int:
     }
     jobs["reconcile"] = (RECONCILE_GRACE, partial(producer.send, names.RECONCILE_INBOX))
     jobs["sla_sweep"] = (SLA_SWEEP_INTERVAL, partial(producer.send, names.SLA_SWEEP))
+    jobs["calendar_check"] = (CALENDAR_CHECK_INTERVAL, partial(_daily_check, config))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -109,17 +134,63 @@ def _clock(args: argparse.Namespace) -> int:
 
 
 def _this_year() -> int:
-    from datetime import UTC, datetime
-
     return datetime.now(UTC).year
 
 
-def _warn_if_next_year_is_missing(path: Any) -> None:
-    """Due times late in the year reach into the next one: say early if it is not known."""
-    from plaint.config import load_config
-    from plaint.errors import CalendarCoverageError
+def startup_calendar(path: Path | None, *, now: datetime) -> tuple[Config, tuple[str, ...]]:
+    """Load the configuration at ``path`` as a process starting at ``now`` does; return it
+    with the calendar notices to log (:func:`plaint.config.calendars.calendar_notices`:
+    this year provisional, from November next year provisional or uncovered).
 
+    Raises ConfigError for a bad file and CalendarCoverageError only if ``now``'s year has
+    no calendar data at all; a provisional year never stops a process.
+    """
+    from plaint.config import load_config
+    from plaint.config.calendars import calendar_notices
+
+    config = load_config(path, required_years=[now.astimezone(UTC).year])
+    today = now.astimezone(config.timezone).date()
+    return config, calendar_notices(config.calendar, today=today)
+
+
+def _start_up(path: Path | None, *, notices: bool = True) -> Config:
+    config, found = startup_calendar(path, now=datetime.now(UTC))
+    for notice in found if notices else ():
+        logger.warning("%s", notice)
+    return config
+
+
+def log_calendar_notices(config: Config, *, now: datetime) -> tuple[str, ...]:
+    """The clock's daily calendar check: log (as warnings) and return the calendar notices
+    of ``now``'s local date; never raises."""
+    from plaint.config.calendars import calendar_notices
+
+    found = calendar_notices(config.calendar, today=now.astimezone(config.timezone).date())
+    for notice in found:
+        logger.warning("%s", notice)
+    return found
+
+
+def _daily_check(config: Config) -> None:
+    log_calendar_notices(config, now=datetime.now(UTC))
+
+
+def recompute_at_start(settings: Settings, config: Config, *, now: datetime) -> None:
+    """Recompute provisional due times in the database of ``settings`` with ``config``, just
+    loaded (a year may have been added since the last start), and log what changed."""
+    from plaint.models import create_db_engine, session_factory
+    from plaint.service.recompute import recompute_provisional
+
+    engine = create_db_engine(settings.database_url)
     try:
-        load_config(path, required_years=[_this_year() + 1])
-    except CalendarCoverageError as exc:
-        logging.getLogger(__name__).warning("due times in %d will fail: %s", _this_year() + 1, exc)
+        result = recompute_provisional(session_factory(engine), config=config, now=now)
+    finally:
+        engine.dispose()
+    if result.changes:
+        logger.info(
+            "recomputed due times: %d tickets changed, %d now final, %d still provisional",
+            len(result.changes), result.confirmed, result.provisional,
+        )  # fmt: skip
+    if result.failed:
+        logger.warning("%d open tickets still have no due times: a calendar year is missing",
+                       result.failed)  # fmt: skip

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 __all__ = [
     "OPEN_STATUSES",
@@ -207,6 +208,9 @@ class Ticket(Base):
     next_sla_at: Mapped[datetime | None] = mapped_column(index=True)
     # The SLA policy in force (a name from the configuration); NULL: no clocks (invalid).
     sla_policy: Mapped[str | None] = mapped_column(String(100))
+    # Whether a due time was computed through a provisional calendar year (statutory
+    # holidays only, make-up working days unpublished): recomputed when the year is added.
+    sla_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The staff member handling the ticket (a staff code from the configuration).
     assignee: Mapped[str | None] = mapped_column(String(100))
     # The MinHash signature of the complaint text (near-duplicate checks), packed.

@@ -21,6 +21,10 @@ Counting rules:
   it can be a period's end (18:00), never the next period's start.
 * Results are in the calendar's zone. Naive datetimes raise ValueError; a date in a year the
   calendar does not cover raises :class:`~plaint.errors.CalendarCoverageError`.
+* A *provisional* year is covered, but by data that may still change (for China: the
+  statutory public holidays alone, before the year's make-up working days are published).
+  Arithmetic treats it like any other year; :func:`provisional_years_between` tells the
+  caller whether a result depends on one, so that it can be marked and recomputed later.
 * Callers should compare and subtract results in UTC: Python compares two datetimes that
   share a tzinfo by wall time, which is wrong for a local time repeated at a DST change.
 """
@@ -49,6 +53,8 @@ __all__ = [
     "due_with_pauses",
     "next_working_instant",
     "parse_working_hours",
+    "provisional_years_between",
+    "provisional_years_of_due",
     "working_time_between",
 ]
 
@@ -160,7 +166,10 @@ class WorkCalendar:
     not in ``holidays`` and its weekday is not in ``weekend``. ``hours`` of ``None`` means
     the whole day counts. ``covered_years`` of ``None`` means the weekly pattern holds in
     every year (a synthetic calendar); otherwise asking about any other year raises
-    CalendarCoverageError. Raises ConfigError if a date is both a holiday and a working day.
+    CalendarCoverageError. ``provisional_years`` are covered years whose data may still
+    change (see the module docstring); they must lie in ``covered_years`` when that is set.
+    Raises ConfigError if a date is both a holiday and a working day, or a provisional year
+    is not covered.
     """
 
     zone: tzinfo
@@ -169,11 +178,16 @@ class WorkCalendar:
     weekend: frozenset[int] = _WEEKEND_SAT_SUN
     hours: WorkingHours | None = None
     covered_years: frozenset[int] | None = None
+    provisional_years: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         both = sorted(self.holidays & self.working_days)
         if both:
             raise ConfigError(f"dates both holiday and working day: {both[0].isoformat()}")
+        covered = self.provisional_years if self.covered_years is None else self.covered_years
+        stray = sorted(self.provisional_years - covered)
+        if stray:
+            raise ConfigError(f"provisional year {stray[0]} is not a covered year")
 
     def is_working_day(self, day: date) -> bool:
         """Return whether ``day`` is a working day; CalendarCoverageError outside coverage."""
@@ -187,6 +201,23 @@ class WorkCalendar:
     def standard_day(self) -> timedelta:
         """Working time of one standard working day (24 h without working hours)."""
         return DAY if self.hours is None else self.hours.standard_day
+
+
+def provisional_years_between(
+    *, start: datetime, end: datetime, calendar: WorkCalendar
+) -> frozenset[int]:
+    """Return the provisional years of ``calendar`` that a computation over [``start``,
+    ``end``) may have consulted: those of the local dates from ``start``'s to the one just
+    before ``end`` (``start``'s alone when ``end`` ≤ ``start``).
+
+    A due time computed from ``start`` depends on the working days up to it, never after:
+    an empty result means it is final as far as the calendar goes. Raises ValueError for
+    naive input.
+    """
+    low, high = _aware_utc(start, "start"), _aware_utc(end, "end")
+    first = low.astimezone(calendar.zone).year
+    last = max(low, high - _MICROSECOND).astimezone(calendar.zone).year
+    return frozenset(year for year in calendar.provisional_years if first <= year <= last)
 
 
 def _coverage_message(year: int, covered: frozenset[int]) -> str:
@@ -337,6 +368,17 @@ class Budget:
             * (calendar.standard_day // _MICROSECOND)
             // (DAY // _MICROSECOND)
         )
+
+
+def provisional_years_of_due(
+    *, start: datetime, due: datetime, budget: Budget, calendar: WorkCalendar
+) -> frozenset[int]:
+    """Return the provisional years of ``calendar`` that the ``due`` time of a clock with
+    ``budget`` started at ``start`` depends on: none for a clock budget (it never reads
+    the calendar), else as :func:`provisional_years_between`."""
+    if budget.kind is BudgetKind.CLOCK:
+        return frozenset()
+    return provisional_years_between(start=start, end=due, calendar=calendar)
 
 
 def due(*, start: datetime, budget: Budget, calendar: WorkCalendar) -> datetime:

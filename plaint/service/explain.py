@@ -1,18 +1,21 @@
 """The SLA timeline of one ticket, as text: which policy, which calendar days were skipped
-and why, pauses, the due times and how they were reached, and what fired."""
+and why, pauses, the due times and how they were reached (and whether they are provisional),
+what fired, and when the due times were recomputed after a calendar change."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plaint.config import Config
+from plaint.config.calendars import provisional_reason
 from plaint.models import SlaMark, Ticket
 from plaint.pipeline.calendar import Budget, BudgetKind, WorkCalendar
 from plaint.pipeline.sla import Clock, ClockState, Policy, TicketPlan
+from plaint.service.provisional import all_years, provisional_clocks
 from plaint.service.sla import plan_for, policy_of
 from plaint.service.staff import find_ticket
 
@@ -40,6 +43,8 @@ def _day_reason(day: date, calendar: WorkCalendar) -> str | None:
     weekend = day.weekday() in calendar.weekend
     if calendar.is_working_day(day):
         return "make-up working day (调休), counted" if weekend else None
+    if day in calendar.holidays and day.year in calendar.provisional_years:
+        return f"statutory public holiday ({day.year} provisional), skipped"
     if day in calendar.holidays:
         return "public or company holiday, skipped"
     return "weekend, skipped" if weekend else "not a working day, skipped"
@@ -59,7 +64,7 @@ def _calendar_days(start: datetime, end: datetime, calendar: WorkCalendar) -> li
 
 
 def _clock_lines(
-    state: ClockState, budget: Budget, calendar: WorkCalendar, now: datetime
+    state: ClockState, budget: Budget, calendar: WorkCalendar, now: datetime, provisional: bool
 ) -> list[str]:
     lines = [f"  {state.clock.value}: budget {_budget(budget)}, cycle {state.cycle}"]
     if state.started_at is None or state.due is None:
@@ -72,7 +77,7 @@ def _clock_lines(
         lines.append(f"    paused   since {_when(state.paused_since, calendar)} (due moves on)")
     if budget.kind is BudgetKind.WORKING:
         lines.extend(_calendar_days(state.started_at, state.due, calendar))
-    lines.append(f"    due      {_when(state.due, calendar)}")
+    lines.append(f"    due      {_when(state.due, calendar)}{' (provisional)' * provisional}")
     if state.met_at is not None:
         verdict = "in time" if state.met_at <= state.due else "late"
         lines.append(f"    met      {_when(state.met_at, calendar)} ({verdict})")
@@ -101,9 +106,12 @@ def explain_lines(
         return [*head, f"no SLA clocks: {reason}"]
     head.append(f"policy {policy.name!r}: warnings at "
                 + ", ".join(f"{f:.0%}" for f in policy.warn_at) + " of each budget")  # fmt: skip
+    provisional = provisional_clocks(plan, policy=policy, calendar=calendar)
+    head.extend(_provisional_lines(provisional))
     body = []
     for clock in Clock:
-        body.extend(_clock_lines(plan.states[clock], policy.budget(clock), calendar, now))
+        body.extend(_clock_lines(plan.states[clock], policy.budget(clock), calendar, now,
+                                 clock in provisional))  # fmt: skip
     fired = [
         f"  {_when(m.fired_at, calendar)}  {m.clock} cycle {m.cycle} {m.mark} "
         f"(due {_when(m.due_at, calendar)})"
@@ -114,7 +122,39 @@ def explain_lines(
     upcoming = overdue + [f"  {_when(m.at, calendar)}  {m.clock.value} {m.mark}"
                           for m in plan.upcoming]  # fmt: skip
     return [*head, "clocks:", *body, "fired:", *(fired or ["  nothing yet"]),
-            "next:", *(upcoming or ["  nothing scheduled"])]  # fmt: skip
+            "next:", *(upcoming or ["  nothing scheduled"]),
+            *_recomputed_lines(ticket, calendar)]  # fmt: skip
+
+
+def _provisional_lines(provisional: Mapping[Clock, frozenset[int]]) -> list[str]:
+    """One line per provisional year: which due times depend on it, and why."""
+    return [
+        "provisional: "
+        + ", ".join(f"{clock.value} due" for clock, found in provisional.items() if year in found)
+        + f" ({provisional_reason(year)})"
+        for year in all_years(provisional)
+    ]
+
+
+def _recomputed_lines(ticket: Ticket, calendar: WorkCalendar) -> list[str]:
+    """When the due times were recomputed after a calendar change, before → after."""
+    lines = []
+    for event in ticket.events:
+        if event.kind != "sla_recomputed":
+            continue
+        before, after = event.data.get("before", {}), event.data.get("after", {})
+        moved = [
+            f"{clock} {_iso(before.get(clock), calendar)} → {_iso(after.get(clock), calendar)}"
+            for clock in Clock
+            if before.get(clock) != after.get(clock)
+        ]
+        state = "still provisional" if event.data.get("provisional_years") else "final"
+        lines.append(f"  {_when(event.at, calendar)}  {'; '.join(moved) or 'unchanged'} ({state})")
+    return ["recomputed after calendar changes:", *lines] if lines else []
+
+
+def _iso(text: str | None, calendar: WorkCalendar) -> str:
+    return _when(None if text is None else datetime.fromisoformat(text), calendar)
 
 
 def explain_ticket(session: Session, number: str, *, config: Config, now: datetime) -> list[str]:

@@ -33,8 +33,18 @@ from plaint.pipeline.sla import (
 )
 from plaint.service.directory import Directory, StaffEntry, load_directory, personal_calendar
 from plaint.service.events import SYSTEM_ACTOR, record_event
+from plaint.service.provisional import all_years, dues_of, provisional_clocks, record_recomputed
 
-__all__ = ["SweepResult", "plan_for", "refresh_sla", "reselect_policy", "start_clocks", "sweep"]
+__all__ = [
+    "SweepResult",
+    "fired_marks",
+    "plan_for",
+    "refresh_sla",
+    "reselect_policy",
+    "start_clocks",
+    "store_plan",
+    "sweep",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +95,7 @@ def _clock_events(ticket: Ticket) -> list[ClockEvent]:
 Fired = set[tuple[str, int, str]]
 
 
-def _fired(session: Session, ticket_ids: list[int]) -> dict[int, Fired]:
+def fired_marks(session: Session, ticket_ids: list[int]) -> dict[int, Fired]:
     """The marks already fired for each of ``ticket_ids``, in one query."""
     fired: dict[int, Fired] = {i: set() for i in ticket_ids}
     rows = session.execute(
@@ -114,7 +124,7 @@ def plan_for(
     """Plan ``ticket``'s SLA at ``now`` from its clock events and the marks already fired
     (read from the database unless ``fired`` is given)."""
     if fired is None:
-        fired = _fired(session, [ticket.id])[ticket.id] if ticket.id is not None else set()
+        fired = fired_marks(session, [ticket.id])[ticket.id] if ticket.id is not None else set()
     return plan_ticket(
         events=_clock_events(ticket),
         policy=policy_of(ticket, config),
@@ -136,7 +146,10 @@ def refresh_sla(
     """Recompute the ticket's due times and ``next_sla_at`` after a change to its clocks.
 
     A due instant in a year the calendar does not cover stops the clocks of this ticket
-    with an ``sla_error`` event naming the year (never a guess) and returns ``None``.
+    with an ``sla_error`` event naming the year (never a guess) and returns ``None``. A due
+    time computed through a provisional year marks the ticket ``sla_provisional``; when a
+    recomputation clears that mark, an ``sla_recomputed`` event records the due times
+    before and after (:mod:`plaint.service.provisional`).
     """
     if ticket.sla_policy is None:
         return None
@@ -149,10 +162,24 @@ def refresh_sla(
         )
         logger.error("ticket %s: SLA not computed: %s", ticket.id, exc)
         return None
+    was_provisional, before = bool(ticket.sla_provisional), dues_of(ticket)
+    years = store_plan(ticket, plan, config=config, now=now)
+    if was_provisional and not years:
+        record_recomputed(session, ticket, before=before, years=years, now=now)
+    return plan
+
+
+def store_plan(ticket: Ticket, plan: TicketPlan, *, config: Config, now: datetime) -> list[int]:
+    """Store ``plan``'s due times, ``next_sla_at`` and provisional mark on ``ticket``;
+    return the provisional years the due times were computed through (sorted)."""
+    provisional = provisional_clocks(
+        plan, policy=policy_of(ticket, config), calendar=config.calendar
+    )
     ticket.first_response_due = plan.states[Clock.FIRST_RESPONSE].due
     ticket.closure_due = plan.states[Clock.CLOSURE].due
     ticket.next_sla_at = now if plan.due_now else plan.next_at
-    return plan
+    ticket.sla_provisional = bool(provisional)
+    return all_years(provisional)
 
 
 @dataclass(frozen=True)
@@ -172,7 +199,7 @@ def sweep(
     while True:
         with sessions.begin() as session:
             rows = _due_tickets(session, now, batch)
-            fired_by_ticket = _fired(session, [t.id for t in rows])
+            fired_by_ticket = fired_marks(session, [t.id for t in rows])
             # Who is notified: the active staff, read once per batch, not once per ticket.
             directory = load_directory(session) if rows else Directory(())
             for ticket in rows:

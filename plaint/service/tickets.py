@@ -75,7 +75,8 @@ class TicketFilters:
 
 @dataclass(frozen=True)
 class TicketSummary:
-    """One ticket as a list shows it."""
+    """One ticket as a list shows it; ``provisional``: a due time was computed through a
+    provisional calendar year (see :mod:`plaint.service.recompute`)."""
 
     number: str
     status: str
@@ -91,6 +92,7 @@ class TicketSummary:
     next_sla_at: datetime | None
     breached: bool
     at_risk: bool
+    provisional: bool
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,7 @@ def _summary(ticket: Ticket, *, breached: bool, at_risk: bool) -> TicketSummary:
         urgency=ticket.urgency, assignee=ticket.assignee, received_at=ticket.received_at,
         first_response_due=ticket.first_response_due, closure_due=ticket.closure_due,
         next_sla_at=ticket.next_sla_at, breached=breached, at_risk=at_risk,
+        provisional=ticket.sla_provisional,
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ explain`` (:func:`plaint.service.explain.explain_lines`). For the API and other 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,8 +16,9 @@ from sqlalchemy.orm import Session
 from plaint.config import Config
 from plaint.errors import CalendarCoverageError
 from plaint.models import SlaMark, Ticket
-from plaint.pipeline.sla import ClockState, TicketPlan
+from plaint.pipeline.sla import Clock, ClockState, TicketPlan
 from plaint.service.explain import explain_lines
+from plaint.service.provisional import all_years, provisional_clocks
 from plaint.service.sla import plan_for, policy_of
 
 __all__ = [
@@ -65,7 +67,8 @@ class MomentView:
 @dataclass(frozen=True)
 class ClockTimeline:
     """One clock as its events leave it. ``state`` is ``not_started``, ``running``,
-    ``paused``, ``met`` (in time), ``met_late`` or ``breached`` (due passed, not met)."""
+    ``paused``, ``met`` (in time), ``met_late`` or ``breached`` (due passed, not met).
+    ``provisional``: ``due`` was counted through a provisional calendar year."""
 
     clock: str
     cycle: int
@@ -78,13 +81,15 @@ class ClockTimeline:
     paused_since: datetime | None
     acknowledged_at: datetime | None
     pauses: tuple[tuple[datetime, datetime], ...]
+    provisional: bool
 
 
 @dataclass(frozen=True)
 class SlaTimeline:
     """How a ticket's due times came about: the policy, each clock, the stored clock
     events, what fired and what is to come, and the same as text lines (``plaint tickets
-    explain``). ``error`` says why there are no clocks, e.g. an uncovered calendar year."""
+    explain``). ``error`` says why there are no clocks, e.g. an uncovered calendar year;
+    ``provisional_years`` the provisional calendar years the due times depend on."""
 
     policy: str | None
     warn_at: tuple[float, ...]
@@ -94,6 +99,7 @@ class SlaTimeline:
     upcoming: tuple[MomentView, ...]
     explanation: tuple[str, ...]
     error: str | None
+    provisional_years: tuple[int, ...]
 
 
 def _clock_state_name(state: ClockState, now: datetime) -> str:
@@ -107,8 +113,9 @@ def _clock_state_name(state: ClockState, now: datetime) -> str:
 
 
 def _clock_timelines(
-    plan: TicketPlan, ticket: Ticket, config: Config, now: datetime
-) -> tuple[ClockTimeline, ...]:
+    plan: TicketPlan, ticket: Ticket, config: Config, now: datetime,
+    provisional: Mapping[Clock, frozenset[int]],
+) -> tuple[ClockTimeline, ...]:  # fmt: skip
     policy = policy_of(ticket, config)
     return tuple(
         ClockTimeline(
@@ -116,7 +123,7 @@ def _clock_timelines(
             budget_seconds=policy.budget(clock).amount.total_seconds(),
             state=_clock_state_name(s, now), started_at=s.started_at, due=s.due,
             met_at=s.met_at, paused_since=s.paused_since, acknowledged_at=s.acknowledged_at,
-            pauses=s.pauses,
+            pauses=s.pauses, provisional=clock in provisional,
         )
         for clock, s in plan.states.items()
     )  # fmt: skip
@@ -148,10 +155,12 @@ def sla_timeline(session: Session, *, ticket: Ticket, config: Config, now: datet
     policy = policy_of(ticket, config)
     lines = explain_lines(ticket, plan=plan, policy=policy, marks=marks,
                           calendar=config.calendar, now=now)  # fmt: skip
+    provisional = {} if plan is None else provisional_clocks(plan, policy=policy,
+                                                             calendar=config.calendar)  # fmt: skip
     return SlaTimeline(
         policy=ticket.sla_policy,
         warn_at=policy.warn_at if ticket.sla_policy else (),
-        clocks=() if plan is None else _clock_timelines(plan, ticket, config, now),
+        clocks=() if plan is None else _clock_timelines(plan, ticket, config, now, provisional),
         clock_events=tuple(ClockEventView(clock=e.clock, kind=e.kind, at=e.at, actor=e.actor)
                            for e in ticket.clock_events),
         marks=tuple(MarkView(clock=m.clock, cycle=m.cycle, mark=m.mark, due_at=m.due_at,
@@ -159,4 +168,5 @@ def sla_timeline(session: Session, *, ticket: Ticket, config: Config, now: datet
         upcoming=() if plan is None else _moments(plan),
         explanation=tuple(lines),
         error=error,
+        provisional_years=tuple(all_years(provisional)),
     )  # fmt: skip

@@ -16,6 +16,7 @@ from plaint.service.tickets import AT_RISK_WINDOW
 __all__ = [
     "AT_RISK",
     "BREACHED",
+    "PROVISIONAL",
     "ClockEventOut",
     "ClockOut",
     "EventOut",
@@ -43,6 +44,10 @@ AT_RISK = (
     f"{AT_RISK_WINDOW.total_seconds() / 3600:g} hours"
 )
 BREACHED = "the SLA sweep recorded a breach (either clock, any cycle)"
+PROVISIONAL = (
+    "a due time was counted through a calendar year whose make-up working days are not "
+    "published yet (statutory holidays only); recomputed when the schedule is added"
+)
 
 # An instant, always shown in UTC (due times computed in the calendar's zone included).
 Instant = Annotated[datetime, AfterValidator(_in_utc)]
@@ -82,6 +87,7 @@ class TicketItem(_Out):
     next_sla_at: Instant | None = Field(description="when the SLA sweep next acts on it")
     breached: bool = Field(description=BREACHED)
     at_risk: bool = Field(description=AT_RISK)
+    provisional: bool = Field(description=PROVISIONAL)
 
 
 class TicketList(_Out):
@@ -167,6 +173,7 @@ class ClockOut(_Out):
     paused_since: Instant | None
     acknowledged_at: Instant | None
     pauses: list[tuple[Instant, Instant]]
+    provisional: bool = Field(description=f"due is provisional: {PROVISIONAL}")
 
 
 class SlaTimelineOut(_Out):
@@ -181,6 +188,9 @@ class SlaTimelineOut(_Out):
     upcoming: list[MomentOut]
     explanation: list[str]
     error: str | None
+    provisional_years: list[int] = Field(
+        description="the provisional calendar years the due times depend on (none: final)"
+    )
 
 
 class TicketDetailOut(TicketItem):

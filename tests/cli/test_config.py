@@ -69,7 +69,7 @@ def test_each_problem_is_one_error_line_and_the_exit_code_is_2(
     [
         ("this is = not toml [", "is not valid TOML"),
         ("[calendar]\nholidays = [2025-12-31]\nworking_days = [2025-12-31]", "2025-12-31 is both"),
-        ("[calendar]\nholidays = [2031-01-01]", "no holiday data for 2031"),
+        ("[calendar]\nholidays = [2031-01-01]", "2031-01-01 lies in 2031, for which there is no"),
     ],
     ids=["not TOML", "calendar clash", "date in an unknown year"],
 )
@@ -123,10 +123,10 @@ def test_years_the_calendar_does_not_know_are_warnings(
     missing = [y for y in (year, year + 1) if y not in package_years()]
     code, _, err = check(capsys)
     assert code == 0
-    warned = [line for line in err.splitlines() if "no holiday data" in line]
+    warned = [line for line in err.splitlines() if "is provisional" in line]
     assert len(warned) == len(missing)
     for line, missing_year in zip(warned, missing, strict=True):
-        assert line.startswith("plaint: warning: ")
+        assert line.startswith(f"plaint: warning: calendar year {missing_year} is provisional")
         assert f"years = [{missing_year}]" in line
 
     declared = write(tmp_path, f"[calendar]\nyears = [{year}, {year + 1}]\n")

@@ -85,13 +85,24 @@ def test_several_starts_print_in_order(capsys: pytest.CaptureFixture[str]) -> No
             "18:00-09:00 must end after it starts",
         ),
         (["--start", "2025-09-30T10:00", "--hours", "1", "--tz", "Mars/Base"], "'Mars/Base'"),
-        (["--start", "2030-01-07T10:00", "--working-days", "1"], "no holiday data for 2030"),
+        (["--start", "2030-01-07T10:00", "--working-days", "1"], "2030's make-up working days"),
+        (["--start", "2101-01-07T10:00", "--working-days", "1"], "no holiday data for 2101"),
         (["--start", "2025-09-30T10:00", "--working-days", "-1"], "--working-days must be"),
         (["--start", "2025-09-30T10:00", "--hours", "soon"], "--hours must be a number"),
         (["--start", "2025-09-30T10:00", "--hours", "inf"], "--hours must be a finite"),
         (["--start", "2025-09-30T10:00", "--hours", "1e12"], "too large"),
     ],
-    ids=["date", "period", "zone", "year", "negative", "not a number", "infinite", "huge"],
+    ids=[
+        "date",
+        "period",
+        "zone",
+        "provisional year",
+        "uncovered year",
+        "negative",
+        "not a number",
+        "infinite",
+        "huge",
+    ],
 )
 def test_bad_input_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], args: list[str], message: str
@@ -102,6 +113,42 @@ def test_bad_input_is_one_line_and_exit_2(
     assert err.startswith("plaint: error: ")
     assert err.count("\n") == 1
     assert message in err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["--start", "2027-02-04T10:00", "--working-days", "3"],
+            "2027-02-11T10:00:00+08:00 provisional",
+        ),
+        (
+            ["--start", "2026-12-30T10:00", "--working-days", "3"],
+            "2027-01-05T10:00:00+08:00 provisional",
+        ),
+        (["--start", "2026-12-29T10:00", "--working-days", "1"], "2026-12-30T10:00:00+08:00"),
+        (["--start", "2027-02-04T10:00", "--hours", "24"], "2027-02-05T10:00:00+08:00"),
+    ],
+    ids=["spring festival 2027", "into 2027", "official year", "clock hours need no calendar"],
+)
+def test_provisional_due_times_are_printed_marked_when_asked(
+    capsys: pytest.CaptureFixture[str], args: list[str], expected: str
+) -> None:
+    assert run(capsys, *args, "--provisional") == (0, expected + "\n", "")
+
+
+def test_a_provisional_due_time_is_refused_without_the_flag(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "--start", "2027-02-04T10:00", "--working-days", "3")
+    assert (code, out) == (2, "")
+    assert err == (
+        "plaint: error: the due time of --start 2027-02-04T10:00:00+08:00 is provisional: "
+        "2027's make-up working days are not published yet; due times computed from the "
+        "statutory holidays; will be recomputed when the schedule is added; pass "
+        "--provisional to print it anyway\n"
+    )
+    assert run(capsys, "--start", "2027-02-04T10:00", "--hours", "24")[0] == 0
 
 
 def test_a_budget_is_required(capsys: pytest.CaptureFixture[str]) -> None:

@@ -101,10 +101,16 @@ def test_the_example_config_is_valid() -> None:
     assert config.sources
 
 
-def test_a_year_the_calendar_does_not_cover_stops_start_up_naming_it() -> None:
-    with pytest.raises(CalendarCoverageError, match="2031") as info:
-        load_config(None, required_years=[2031])
-    assert "years = [2031]" in str(info.value)
+def test_a_year_no_calendar_data_covers_stops_start_up_naming_it() -> None:
+    with pytest.raises(CalendarCoverageError, match="2101") as info:
+        load_config(None, required_years=[2101])
+    assert "years = [2101]" in str(info.value)
+
+
+def test_a_provisional_year_does_not_stop_start_up() -> None:
+    config = load_config(None, required_years=[2031])
+    assert 2031 in config.calendar.provisional_years
+    assert 2031 in config.staff_calendar.provisional_years
 
 
 def test_a_company_can_declare_a_year_itself(make_config: Callable[[str], Config]) -> None:

@@ -14,7 +14,13 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from plaint.config.calendars import calendar_from_table, china_calendar, load_zone, package_years
+from plaint.config.calendars import (
+    calendar_from_table,
+    china_calendar,
+    load_zone,
+    package_years,
+    statutory_days,
+)
 from plaint.errors import CalendarCoverageError, ConfigError
 from plaint.pipeline.calendar import (
     Budget,
@@ -24,6 +30,7 @@ from plaint.pipeline.calendar import (
     due,
     due_with_pauses,
     parse_working_hours,
+    provisional_years_between,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -141,15 +148,77 @@ def test_pause_spanning_a_weekend(
     assert same(result, expected)
 
 
-def test_year_beyond_the_package_raises_naming_it() -> None:
-    start = sh("2026-12-30 10:00")
-    with pytest.raises(CalendarCoverageError, match=r"2027.*\[calendar\] table"):
+# 2027 as the holidays package gives it (observed=False): the statutory days alone.
+STATUTORY_2027 = [
+    ("2027-01-01", False, "New Year's Day, a Friday"),
+    ("2027-02-04", True, "Thursday before Spring Festival"),
+    ("2027-02-05", False, "Spring Festival Eve (statutory since 2025)"),
+    ("2027-02-08", False, "third day of Spring Festival, a Monday"),
+    ("2027-02-09", True, "Tuesday: no guessed substitute day off"),
+    ("2027-02-20", False, "a Saturday: the make-up days are not known"),
+    ("2027-10-01", False, "National Day, a Friday"),
+    ("2027-10-04", True, "Monday: no guessed substitute for Oct 2-3"),
+]
+
+
+@pytest.mark.parametrize(
+    ("day", "working", "why"), STATUTORY_2027, ids=[f[2] for f in STATUTORY_2027]
+)
+def test_a_year_after_the_package_has_its_statutory_holidays(
+    day: str, working: bool, why: str
+) -> None:
+    assert CN.is_working_day(date.fromisoformat(day)) is working, why
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "expected"),
+    [
+        ("2026-12-30 10:00", 3, "2027-01-05T10:00+08:00"),
+        ("2027-02-04 10:00", 3, "2027-02-11T10:00+08:00"),
+        ("2027-09-30 10:00", 1, "2027-10-04T10:00+08:00"),
+    ],
+    ids=["across new year", "before spring festival", "national day"],
+)
+def test_due_times_through_a_provisional_year(start: str, days: int, expected: str) -> None:
+    result = due(start=sh(start), budget=Budget.working_days(days), calendar=CN)
+    assert same(result, expected)
+    years = provisional_years_between(start=sh(start), end=result, calendar=CN)
+    assert years == {2027}
+
+
+def test_years_after_the_package_are_provisional_up_to_what_holidays_knows() -> None:
+    assert {2027, 2030, 2100} <= CN.provisional_years
+    assert not CN.provisional_years & package_years()
+    assert CN.covered_years is not None
+    assert 2101 not in CN.covered_years
+
+
+def test_a_year_nothing_covers_raises_naming_it() -> None:
+    start = sh("2100-12-30 10:00")
+    with pytest.raises(CalendarCoverageError, match=r"2101.*\[calendar\] table"):
         add_working_time(start=start, amount=timedelta(days=3), calendar=CN)
+
+
+def test_a_year_the_company_declares_is_official() -> None:
+    calendar = china_calendar(extra_years=[2027], extra_holidays=[date(2027, 2, 5)])
+    assert 2027 not in calendar.provisional_years
+    assert 2028 in calendar.provisional_years
+    assert not calendar.is_working_day(date(2027, 2, 5))
+    assert calendar.is_working_day(date(2027, 2, 8)), "the company's list replaces the statute"
 
 
 def test_package_years() -> None:
     assert {2004, 2025, 2026} <= package_years()
     assert 2027 not in package_years()
+
+
+def test_statutory_days_of_a_published_year_pair_days_off_with_make_up_days() -> None:
+    known = statutory_days(2026, 2026)
+    assert known.years == {2026}
+    assert date(2026, 2, 17) in known.holidays
+    assert known.working_days == {d for d in chinese_calendar.workdays if d.year == 2026
+                                  and d.weekday() >= 5}  # fmt: skip
+    assert statutory_days(2101, 2200).years == frozenset()
 
 
 @pytest.mark.parametrize(
@@ -179,8 +248,8 @@ def test_company_overrides(overrides: dict[str, list[object]], start: str, expec
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"required_years": [2027]}, CalendarCoverageError, r"2027.*years = \[2027\]"),
-        ({"extra_holidays": [date(2027, 1, 1)]}, CalendarCoverageError, r"2027"),
+        ({"required_years": [2101]}, CalendarCoverageError, r"2101.*years = \[2101\]"),
+        ({"extra_holidays": [date(2027, 1, 1)]}, CalendarCoverageError, r"2027-01-01 lies in"),
         (
             {"extra_holidays": [date(2025, 12, 31)], "extra_working_days": [date(2025, 12, 31)]},
             ConfigError,

@@ -23,6 +23,8 @@ from plaint.pipeline.calendar import (
     due_with_pauses,
     next_working_instant,
     parse_working_hours,
+    provisional_years_between,
+    provisional_years_of_due,
     working_time_between,
 )
 
@@ -318,6 +320,65 @@ def test_uncovered_year_raises_naming_it() -> None:
     calendar = WorkCalendar(zone=SHANGHAI, covered_years=frozenset({2025}))
     with pytest.raises(CalendarCoverageError, match=r"2026.*\[calendar\]"):
         add_working_time(start=sh("2025-12-31 12:00"), amount=DAY, calendar=calendar)
+
+
+# 2025 official; 2026 and 2027 provisional (2026 with a statutory holiday on 5 January).
+PROVISIONAL = WorkCalendar(
+    zone=SHANGHAI,
+    holidays=frozenset({date(2026, 1, 5)}),
+    covered_years=frozenset({2025, 2026, 2027}),
+    provisional_years=frozenset({2026, 2027}),
+)
+PROVISIONAL_CASES = [
+    # (start, end, provisional years consulted)
+    ("2025-12-29 10:00", "2025-12-31 10:00", set()),
+    ("2025-12-30 10:00", "2026-01-01 00:00", set()),  # [start, end): 1 January not consulted
+    ("2025-12-30 10:00", "2026-01-01 00:01", {2026}),
+    ("2025-12-30 10:00", "2027-01-04 10:00", {2026, 2027}),
+    ("2026-03-02 10:00", "2026-03-02 10:00", {2026}),  # zero budget: start's own day
+    ("2026-01-01 07:59", "2025-12-31 12:00", {2026}),  # end before start: start's day
+    ("2025-12-31 23:30", "2025-12-31 23:30", set()),
+]
+
+
+@pytest.mark.parametrize(("start", "end", "years"), PROVISIONAL_CASES)
+def test_provisional_years_between(start: str, end: str, years: set[int]) -> None:
+    assert provisional_years_between(start=sh(start), end=sh(end), calendar=PROVISIONAL) == years
+
+
+def test_provisional_years_are_counted_in_the_calendars_zone() -> None:
+    start = datetime(2025, 12, 31, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
+    end = datetime(2025, 12, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 January in Shanghai
+    assert provisional_years_between(start=start, end=end, calendar=PROVISIONAL) == {2026}
+    assert provisional_years_between(start=start, end=start, calendar=PROVISIONAL) == set()
+
+
+@pytest.mark.parametrize(
+    ("start", "budget", "expected", "years"),
+    [
+        ("2025-12-31 10:00", Budget.working_days(1), "2026-01-01 10:00", {2026}),
+        ("2026-01-02 10:00", Budget.working_days(1), "2026-01-06 10:00", {2026}),
+        ("2025-12-29 10:00", Budget.working_days(1), "2025-12-30 10:00", set()),
+        ("2026-01-02 10:00", Budget.clock(timedelta(hours=24)), "2026-01-03 10:00", set()),
+    ],
+    ids=["into a provisional year", "over its statutory holiday", "official", "clock budget"],
+)
+def test_a_provisional_year_counts_like_any_other_and_is_reported(
+    start: str, budget: Budget, expected: str, years: set[int]
+) -> None:
+    result = due(start=sh(start), budget=budget, calendar=PROVISIONAL)
+    assert utc(result) == utc(sh(expected))
+    found = provisional_years_of_due(start=sh(start), due=result, budget=budget,
+                                     calendar=PROVISIONAL)  # fmt: skip
+    assert found == years
+
+
+def test_a_provisional_year_must_be_covered() -> None:
+    with pytest.raises(ConfigError, match="provisional year 2027 is not a covered year"):
+        WorkCalendar(zone=SHANGHAI, covered_years=frozenset({2026}),
+                     provisional_years=frozenset({2027}))  # fmt: skip
+    unlimited = WorkCalendar(zone=SHANGHAI, provisional_years=frozenset({2027}))
+    assert unlimited.is_working_day(date(2030, 1, 2))
 
 
 def test_calendar_without_working_time_gives_up() -> None:
