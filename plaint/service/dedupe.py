@@ -57,7 +57,8 @@ SERIES_LEVEL = 2
 # The most candidate tickets one dedupe lookup compares, newest first.
 CANDIDATE_LIMIT = 200
 
-_INSERT_KEY = insert(TicketLshKey)
+# RETURNING: one multi-row INSERT for all the keys (see plaint.service.events).
+_INSERT_KEY = insert(TicketLshKey).returning(TicketLshKey.ticket_id)
 _INSERT_NOTIFICATION = insert(Notification)
 
 
@@ -147,7 +148,6 @@ def _candidates(*columns: InstrumentedAttribute[Any], where: ColumnElement[bool]
     grow with history. Rows, not ORM objects: most candidates are only scored."""
     return (
         select(*columns)
-        .join(Resident, Ticket.resident_id == Resident.id)
         .where(Ticket.status.in_(OPEN_STATUSES), Ticket.received_at >= bindparam("since"), where)
         .order_by(Ticket.received_at.desc())
         .limit(CANDIDATE_LIMIT)
@@ -172,14 +172,19 @@ def _near_duplicate_query(unit: bool, community: bool) -> Select[Any]:
     anyone of the same unit, that share an LSH key (``:keys``)."""
     same: ColumnElement[bool] = Ticket.resident_id == bindparam("resident_id")
     if unit:
-        in_unit = and_(Resident.building == bindparam("building"),
-                       Resident.unit == bindparam("unit"), _same_community(community))  # fmt: skip
-        same = or_(same, in_unit)
+        in_unit = select(Resident.id).where(
+            Resident.building == bindparam("building"),
+            Resident.unit == bindparam("unit"),
+            _same_community(community),
+        )
+        same = or_(same, Ticket.resident_id.in_(in_unit))
+    # Subqueries, not a join: the planner reads the few tickets sharing a key (through the
+    # key index) and the unit's few residents (through the place index).
     keyed = select(TicketLshKey.ticket_id).where(
         TicketLshKey.key.in_(bindparam("keys", expanding=True))
     )
     columns = (Ticket.id, Ticket.number, Ticket.text_signature)
-    return _candidates(*columns, where=and_(same, Ticket.id.in_(keyed)))
+    return _candidates(*columns, where=and_(Ticket.id.in_(keyed), same))
 
 
 @functools.cache
@@ -194,7 +199,7 @@ def _series_query(building: bool, community: bool) -> Select[Any]:
                   Ticket.id != bindparam("ticket_id"),
                   Ticket.resident_id != bindparam("resident_id"))  # fmt: skip
     columns = (Ticket.id, Ticket.resident_id, Ticket.text_signature, Resident.building)
-    return _candidates(*columns, where=others)
+    return _candidates(*columns, where=others).join(Resident, Ticket.resident_id == Resident.id)
 
 
 def _place_values(resident: Resident) -> dict[str, Any]:

@@ -16,7 +16,9 @@ __all__ = ["SYSTEM_ACTOR", "new_event", "record_event", "write_events"]
 # The actor of events plaint records itself (triage, the SLA sweep, dedupe).
 SYSTEM_ACTOR = "plaint"
 
-_INSERT = insert(TicketEvent)
+# RETURNING makes SQLAlchemy send many rows as one multi-row INSERT ("insertmanyvalues")
+# instead of one execution per row.
+_INSERT = insert(TicketEvent).returning(TicketEvent.id)
 
 
 def new_event(

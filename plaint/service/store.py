@@ -160,7 +160,8 @@ def department_ref(session: Session, code: str) -> Department | None:
 _TICKET_COLUMNS = frozenset(c.key for c in Ticket.__table__.columns) - {"id"}
 _INSERT_TICKET = insert(Ticket).returning(Ticket.id)
 _INSERT_MESSAGE = insert(Message)
-_INSERT_CLOCK_EVENT = insert(SlaClockEvent)
+# RETURNING: one multi-row INSERT for all the rows (see plaint.service.events).
+_INSERT_CLOCK_EVENT = insert(SlaClockEvent).returning(SlaClockEvent.id)
 
 
 def write_ticket(session: Session, draft: Ticket, *, messages: list[dict[str, Any]]) -> int:
