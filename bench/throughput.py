@@ -374,6 +374,7 @@ class Result:
     latencies: list[float]
     cpu: dict[str, float]
     lock_waiting: float = 0.0
+    waits: dict[str, float] = field(default_factory=dict)
     active: float = 0.0
     sessions: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -390,19 +391,23 @@ class Probe:
         dsn = url.replace("postgresql+psycopg://", "postgresql://")
         self.conn = psycopg.connect(dsn, autocommit=True)
         self.samples: list[tuple[int, int]] = []
+        self.waits: Counter[str] = Counter()
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         row = self.conn.execute(sql, params).fetchone()  # type: ignore[arg-type]
         return None if row is None else row[0]
 
     def sample_backends(self) -> None:
-        row = self.conn.execute(
-            "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), "
-            "count(*) FILTER (WHERE state = 'active') FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchone()
-        assert row is not None
-        self.samples.append((int(row[0]), int(row[1])))
+        """Count the backends of this database that run a statement, and those waiting on
+        a lock, by what they wait for (advisory lock, row, transaction...)."""
+        rows = self.conn.execute(
+            "SELECT wait_event_type, wait_event FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND state = 'active'"
+        ).fetchall()
+        locks = [str(event) for kind, event in rows if kind == "Lock"]
+        self.waits.update(locks)
+        self.samples.append((len(locks), len(rows)))
 
     def sessions(self) -> int:
         return int(self.scalar("SELECT sessions FROM pg_stat_database "
@@ -560,6 +565,7 @@ def _triage_figures(probe: Probe, result: Result, ids: Sequence[int]) -> None:
     if probe.samples:
         result.lock_waiting = statistics.mean(s[0] for s in probe.samples)
         result.active = statistics.mean(s[1] for s in probe.samples)
+        result.waits = {k: v / len(probe.samples) for k, v in probe.waits.most_common()}
 
 
 # ------------------------------------------------------------------------------ latency
@@ -700,8 +706,12 @@ def report(results: Sequence[Result], *, processes: int, threads: int) -> None:
         print(f"ratios: {', '.join(ratios)}")
         print(f"(c) per item: worker CPU {c.cpu['workers'] / c.n * 1e3:.1f} ms, PostgreSQL CPU "
               f"{c.cpu['postgres'] / c.n * 1e3:.1f} ms; backends active {c.active:.1f}, "
-              f"waiting on locks {c.lock_waiting:.1f} (mean of probes); outcomes "
+              f"waiting on locks {c.lock_waiting:.1f} ({_waits(c)}; mean of probes); outcomes "
               f"{c.outcomes}")  # fmt: skip
+
+
+def _waits(result: Result) -> str:
+    return ", ".join(f"{k} {v:.1f}" for k, v in result.waits.items()) or "none"
 
 
 def report_statements(s: Statements) -> None:
