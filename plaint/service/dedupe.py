@@ -1,6 +1,7 @@
 """The dedupe layers of triage that need the database (the first, transport duplicates,
 is the inbox's unique key). All run inside the triage transaction.
 
+- Threads: an email replying to a message of a resident's open ticket joins it.
 - Continuations: an SMS or call from a resident who has an open ticket received within
   the window joins that ticket.
 - Near-duplicates: the same resident, or the same unit, reporting the same thing again on
@@ -11,6 +12,10 @@ is the inbox's unique key). All run inside the triage transaction.
   one problem within the window become one incident; its tickets are raised to level 2
   and routed to one department. One problem means the same sub-topic and, unless the
   reporters live in the same building, similar text.
+
+Lookups read rows, not ORM objects, through statements built once per shape with their
+values bound (building a statement costs more than running it); only an incident that
+forms loads and changes its tickets through the ORM.
 """
 
 from __future__ import annotations
@@ -30,10 +35,12 @@ from plaint.models import (
     OPEN_STATUSES,
     Department,
     Incident,
+    Message,
     Notification,
     Resident,
     Ticket,
     TicketLshKey,
+    TicketStatus,
 )
 from plaint.pipeline.similarity import estimate
 from plaint.service.events import SYSTEM_ACTOR, record_event
@@ -44,6 +51,7 @@ __all__ = [
     "TicketRef",
     "find_continuation",
     "find_near_duplicate",
+    "find_thread",
     "fingerprint",
     "group_series",
     "index_ticket",
@@ -129,6 +137,25 @@ _CONTINUATION = (
     .order_by(Ticket.received_at.desc())
     .limit(1)
 )
+
+
+def find_thread(session: Session, message: InboundMessage, resident: Resident) -> TicketRef | None:
+    """Return the open ticket an email answers (by the Message-IDs it replies to), if its
+    resident sent it."""
+    if not message.thread_ids:
+        return None
+    found = session.execute(
+        select(Ticket.id, Ticket.number)
+        .join(Message, Message.ticket_id == Ticket.id)
+        .where(
+            Message.message_id.in_(message.thread_ids),
+            Ticket.resident_id == resident.id,
+            Ticket.status.not_in((TicketStatus.CLOSED.value,)),
+        )
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    ).first()
+    return None if found is None else TicketRef(found.id, found.number)
 
 
 def find_continuation(

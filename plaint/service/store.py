@@ -82,14 +82,17 @@ def store_delivery(session: Session, delivery: Delivery, *, now: datetime) -> St
             status=InboxStatus.PENDING.value,
         )
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(Inbox.id)
     )
-    created = session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    inbox_id = session.execute(statement).scalar()
+    if inbox_id is not None:  # a new row: one statement
+        return StoredItem(inbox_id, created=True, pending=True)
     row = session.execute(
         select(Inbox.id, Inbox.status).where(
             Inbox.source == delivery.source, Inbox.external_id == delivery.external_id
         )
     ).one()
-    return StoredItem(row.id, created, row.status == InboxStatus.PENDING)
+    return StoredItem(row.id, created=False, pending=row.status == InboxStatus.PENDING)
 
 
 def next_counter(session: Session, name: str) -> int:

@@ -27,7 +27,7 @@ from plaint.channels import parse_payload
 from plaint.config import Config
 from plaint.errors import MalformedMessageError, NotFoundError
 from plaint.inbound import ChannelKind, InboundMessage
-from plaint.models import Inbox, InboxStatus, Message, Resident, Ticket, TicketStatus
+from plaint.models import Department, Inbox, InboxStatus, Message, Resident, Ticket, TicketStatus
 from plaint.pipeline.classify import Classification
 from plaint.pipeline.normalise import complaint_text
 from plaint.pipeline.numbering import ticket_number
@@ -40,6 +40,7 @@ from plaint.service.dedupe import (
     TicketRef,
     find_continuation,
     find_near_duplicate,
+    find_thread,
     fingerprint,
     group_series,
     index_ticket,
@@ -58,8 +59,6 @@ if TYPE_CHECKING:
 __all__ = ["TriageOutcome", "triage_inbox"]
 
 logger = logging.getLogger(__name__)
-
-_CLOSED = (TicketStatus.CLOSED.value,)
 
 # The inbox row as triage reads it: id, source, channel, payload, received_at, status.
 _InboxRow: TypeAlias = "Row[int, str, str, bytes, datetime, str]"
@@ -80,11 +79,8 @@ _FINISH_DONE = (
     .values(status=InboxStatus.DONE.value, processed_at=bindparam("at"))
 )
 _INSERT_MESSAGE = insert(Message)
-_RESIDENT_BY = {
-    ChannelKind.EMAIL: select(Resident).where(Resident.email == bindparam("sender")),
-    ChannelKind.SMS: select(Resident).where(Resident.phone == bindparam("sender")),
-    ChannelKind.PHONE: select(Resident).where(Resident.phone == bindparam("sender")),
-}
+_RESIDENT_BY_EMAIL = select(Resident).where(Resident.email == bindparam("sender"))
+_RESIDENT_BY_PHONE = select(Resident).where(Resident.phone == bindparam("sender"))
 
 
 class TriageOutcome(enum.StrEnum):
@@ -165,7 +161,7 @@ def _existing_ticket(
     resident ``created`` by this triage has no ticket: only the unit's are looked up."""
     ticket, reason, similarity = None, "thread", None
     if not created:
-        ticket = _thread_parent(session, message, resident)
+        ticket = find_thread(session, message, resident)
     if ticket is None and not created:
         ticket, reason = (
             find_continuation(session, message, resident, config=config),
@@ -223,14 +219,16 @@ def _resident_for(
     one new sender triaged at once meet in the unique key: the insert does nothing for the
     second, which then reads the first's row (on PostgreSQL it waits for the first to
     commit). A resident outside the directory gets the place they wrote, if any."""
-    resident = session.scalar(_RESIDENT_BY[message.channel], {"sender": message.sender})
+    by_email = message.channel is ChannelKind.EMAIL
+    query = _RESIDENT_BY_EMAIL if by_email else _RESIDENT_BY_PHONE
+    resident = session.scalar(query, {"sender": message.sender})
     if resident is not None:
         place = _written_place(message) if resident.building is None else None
         if place is not None:  # not in the directory: the place the resident wrote
             resident.building, resident.unit = place
         return resident, False
     building, unit = _written_place(message) or (None, None)
-    column = Resident.email if message.channel is ChannelKind.EMAIL else Resident.phone
+    column = Resident.email if by_email else Resident.phone
     values = {column.key: message.sender, "name": message.sender_name, "created_at": now,
               "building": building, "unit": unit}  # fmt: skip
     resident = session.scalar(
@@ -251,26 +249,6 @@ def _written_place(message: InboundMessage) -> tuple[str | None, str | None] | N
     if place is None:
         return None
     return place.building, "-".join(p for p in (place.unit, place.room) if p) or None
-
-
-def _thread_parent(
-    session: Session, message: InboundMessage, resident: Resident
-) -> TicketRef | None:
-    """Return the open ticket this message answers (by Message-ID), if its resident sent it."""
-    if not message.thread_ids:
-        return None
-    found = session.execute(
-        select(Ticket.id, Ticket.number)
-        .join(Message, Message.ticket_id == Ticket.id)
-        .where(
-            Message.message_id.in_(message.thread_ids),
-            Ticket.resident_id == resident.id,
-            Ticket.status.not_in(_CLOSED),
-        )
-        .order_by(Ticket.id.desc())
-        .limit(1)
-    ).first()
-    return None if found is None else TicketRef(found.id, found.number)
 
 
 def _message_values(row: _InboxRow, message: InboundMessage, *, now: datetime) -> dict[str, Any]:
@@ -322,9 +300,33 @@ def _open_ticket(
     department = department_ref(session, decision.department)
     if department is None:
         raise NotFoundError(f"department {decision.department!r} is not in the database")
+    ticket = _draft(session, row, message, result, department=department, resident=resident,
+                    print_=print_, config=config, now=now)  # fmt: skip
+    record_event(session, ticket, "received", at=now, inbox_id=row.id, channel=row.channel)
+    record_event(session, ticket, "classified", at=now, **_codes(result))
+    record_event(
+        session, ticket, "routed", at=now, department=decision.department, reason=decision.reason
+    )
+    assignee = choose_assignee(session, config=config, department=decision.department)
+    if assignee is not None:
+        ticket.assignee = assignee.code
+        record_event(
+            session, ticket, "assigned", at=now, to=assignee.code, mode=config.routing.assignment
+        )
+    _start_clocks(session, ticket, result, config=config, now=now)
+    write_ticket(session, ticket, messages=[_message_values(row, message, now=now)])
+    return ticket
+
+
+def _draft(
+    session: Session, row: _InboxRow, message: InboundMessage, result: Classification, *,
+    department: Department, resident: Resident, print_: Fingerprint, config: Config,
+    now: datetime,
+) -> Ticket:  # fmt: skip
+    """A new numbered ticket, outside the session, its foreign keys set."""
     year = row.received_at.astimezone(config.timezone).year
     sequence = next_counter(session, f"ticket:{year}")
-    ticket = Ticket(
+    return Ticket(
         number=ticket_number(prefix=config.ticket_prefix, year=year, sequence=sequence),
         status=TicketStatus.OPEN,
         channel=row.channel,
@@ -343,20 +345,6 @@ def _open_ticket(
         created_at=now,
         text_signature=print_.packed(),
     )
-    record_event(session, ticket, "received", at=now, inbox_id=row.id, channel=row.channel)
-    record_event(session, ticket, "classified", at=now, **_codes(result))
-    record_event(
-        session, ticket, "routed", at=now, department=decision.department, reason=decision.reason
-    )
-    assignee = choose_assignee(session, config=config, department=decision.department)
-    if assignee is not None:
-        ticket.assignee = assignee.code
-        record_event(
-            session, ticket, "assigned", at=now, to=assignee.code, mode=config.routing.assignment
-        )
-    _start_clocks(session, ticket, result, config=config, now=now)
-    write_ticket(session, ticket, messages=[_message_values(row, message, now=now)])
-    return ticket
 
 
 def _codes(result: Classification) -> dict[str, Any]:
