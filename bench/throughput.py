@@ -1,52 +1,53 @@
 """Benchmark: how many complaints per second plaint's workers triage on PostgreSQL, against
 the floor costs of the queue and of one database write, with the same workers.
 
-    python bench/throughput.py                             # N=5000, 2 processes x 8 threads
+    python bench/throughput.py                        # N=5000, 2 processes x 8 threads: a, b, c
     python bench/throughput.py --n 10000 --processes 2 --threads 8
-    python bench/throughput.py --sweep-processes 1,2,4     # (c) at 1, 2 and 4 processes
-    python bench/throughput.py --latency                   # p50/p99 at half the max rate
-    python bench/throughput.py --only c --n 2000           # one phase (a, b, c; comma list)
+    python bench/throughput.py --only c --sweep-processes 1,2,4 --statements 0
+    python bench/throughput.py --only c --latency --statements 0
+    python bench/throughput.py --only c --n 2000     # one phase (a, b, c: a comma list)
 
 It starts a throwaway PostgreSQL 15 and a redis-server (tests/servers.py), writes a TOML
-configuration with staff on duty in every department (so assignment runs), and for each
-phase starts real worker processes, warms them up, then drains ``--n`` queued items:
+configuration with three staff members on duty in every department (so assignment runs),
+and for each phase starts real worker processes on a fresh database, warms them up, then
+drains ``--n`` queued items: (a) dramatiq's no-op actor and (b) an actor doing one ORM
+insert per message, both declared in ``bench/throughput_actors.py`` and run by ``python -m
+dramatiq``, and (c) plaint's triage, run by ``python -m plaint worker`` (env
+PLAINT_DATABASE_URL, PLAINT_REDIS_URL, PLAINT_CONFIG), from the inbox row to the ticket with
+its message, events, SLA clocks, dedupe keys and incidents. Every phase uses the same
+``--processes`` x ``--threads`` and the same broker middleware. The items
+(``bench/throughput_data.py``) are diverse Chinese and English complaints by email, SMS
+and phone from ~1,200 senders per 5,000 items, so every dedupe layer runs.
 
-(a) dramatiq's no-op actor, (b) an actor doing one ORM insert per message (both declared in
-``bench/throughput_actors.py``, run by ``python -m dramatiq``), (c) plaint's triage, run by
-``python -m plaint worker``, from the inbox row to the ticket with its message, events, SLA
-clocks, dedupe keys and incidents. Every phase uses the same ``--processes`` x
-``--threads`` and the same broker middleware. The items are diverse: Chinese and English
-texts (bench/triage.py's and bench/data/property_complaints.jsonl), email, SMS and phone
-calls, ~0.24 senders per item (1,200 for 5,000) with a skewed share of repeat senders,
-70 % of them in the resident directory with community, building and unit, re-worded
-repeats, email replies and building-wide problems, so every dedupe layer runs (threads,
-continuations, near-duplicates, series incidents).
+Wall time runs from the first enqueue (from four threads of this process) to the moment a
+probe sees the last item done: the database for (b) and (c), Redis for (a); probes poll
+every 20 ms, nothing waits a fixed time. (a) usually drains as fast as it is enqueued, so
+its rate is the producer's, a lower bound of the queue's. Printed per phase: items/s, the
+ratios c/a and c/b, p50/p99 per item ((b): enqueue -> row written; (c): inbox
+``created_at`` -> ``processed_at``, the instant triage began, so queueing is included),
+CPU seconds of the worker processes, the PostgreSQL server, Redis, this process and
+everything else on the machine (/proc/<pid>/stat utime+stime of each process tree,
+children included; ``bench/throughput_cpu.py``), the PostgreSQL sessions opened, and for
+(c) the backends seen running and waiting on locks, by kind (advisory locks by scope:
+community, building, resident or unit). Then the SQL statements per triage, counted by a
+SQLAlchemy ``before_cursor_execute`` listener over an in-process run of ``--statements``
+(200) triages of the same kind of items one at a time, by outcome and kind, with the CPU
+per triage of this process and of PostgreSQL.
 
-Wall time runs from the first enqueue to the moment a probe of the database (Redis for
-(a)) sees the last item done; probes poll every 20 ms, nothing waits a fixed time. Printed
-per phase: items/s, the ratios c/a and c/b, p50/p99 per item ((b): enqueue -> row written;
-(c): inbox ``created_at`` -> ``processed_at``, which is the instant triage began, so
-queueing is included), and CPU seconds of the worker processes, of the PostgreSQL server
-processes (from /proc/<pid>/stat utime+stime, children included), of this process and of
-everything else on the machine (other users of a shared machine), with PostgreSQL backends
-seen waiting on locks. Then the SQL statements per triage, counted by a SQLAlchemy
-``before_cursor_execute`` listener over an in-process run of 200 triages of the same kind
-of items, by outcome, with the CPU time per triage in one thread.
-
-``--sweep-processes 1,2,4`` runs (c) at each process count on a fresh database and says
-whether the cores or PostgreSQL saturate. ``--latency`` enqueues items at a fixed rate,
-half the maximum rate (c) just measured, each stored in the inbox as a poller does, and
-gives p50/p99 from the inbox row to done (first seen done by the probe) and to
-``processed_at``. A default run takes about two to four minutes on two cores.
+``--sweep-processes 1,2,4`` runs (c) again at each process count and says what saturates:
+the cores (the machine at 90 % or more), the workers' GIL (a process near one core), or
+PostgreSQL's locks (half the active backends waiting). ``--latency`` stores and enqueues
+items one by one at a fixed rate, half the maximum rate of (c) just measured, as a
+poller does, and gives p50/p99 from the inbox row to done (first seen done by a probe) and
+to ``processed_at``. A default run takes about two minutes on two cores; a sweep about
+five, the latency run about three.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -56,190 +57,53 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dramatiq
 import psycopg
+from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import event, insert, select
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.triage import TEXTS  # noqa: E402
+from bench.throughput_cpu import CpuMeter, tree_cpu  # noqa: E402
+from bench.throughput_data import (  # noqa: E402
+    BENCH_QUEUE,
+    BUILDINGS,
+    COMMUNITIES,
+    INSERT,
+    NOOP,
+    ROW_PREFIX,
+    Dataset,
+    Item,
+    make_dataset,
+    write_config,
+)
+from plaint.channels.base import Delivery  # noqa: E402
 from plaint.cli.output import render_table  # noqa: E402
 from plaint.config import load_config  # noqa: E402
-from plaint.inbound import ChannelKind  # noqa: E402
 from plaint.models import Inbox, InboxStatus, create_db_engine, session_factory  # noqa: E402
 from plaint.models.migrate import upgrade  # noqa: E402
 from plaint.queue.broker import build_broker  # noqa: E402
 from plaint.queue.producer import Producer  # noqa: E402
 from plaint.service.directory import sync_directory  # noqa: E402
+from plaint.service.locks import advisory_key  # noqa: E402
 from plaint.service.residents import import_residents  # noqa: E402
+from plaint.service.store import store_delivery  # noqa: E402
 from plaint.service.triage import triage_inbox  # noqa: E402
 from tests.servers import PostgresServer, RedisServer, running_postgres, stop  # noqa: E402
 
-DATA = REPO / "bench" / "data" / "property_complaints.jsonl"
 ACTORS_MODULE = "bench.throughput_actors"
-BENCH_QUEUE, NOOP, INSERT, ROW_PREFIX = "bench", "bench_noop", "bench_insert", "b:"
 PROBE_SECONDS = 0.02  # the interval between completion probes
 ENQUEUE_THREADS = 4
 PHASE_TIMEOUT_SECONDS = 1800
 STATEMENT_ITEMS = 200
-SENDERS_PER_ITEM = 0.24  # 1,200 senders for 5,000 items
-KNOWN_SHARE = 0.7  # senders in the resident directory
-COMMUNITIES = ("翠湖苑", "锦绣园", "金桂花园")
-BUILDINGS = 25  # per community
-DEPARTMENTS = ("engineering", "cleaning", "security", "landscaping", "finance",
-               "customer_service", "developer", "external")  # fmt: skip
-BUILDING_PROBLEMS = (
-    "{b}号楼今天一直停水，没有任何通知",
-    "{b}号楼电梯坏了，停在一楼不动",
-    "{b}号楼楼道灯全坏了，晚上黑漆漆的",
-    "{b}号楼门口垃圾堆了两天没人清运",
-)
-REWORDS = ("又", "还是", "今天", "到现在")
-FOLLOW_UPS = ("还没处理，请尽快安排", "Still not fixed, please hurry.", "请问什么时候来修？")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-# ---------------------------------------------------------------------------- the items
-
-
-@dataclass(frozen=True)
-class Item:
-    """One inbound item as a channel adapter would store it in the inbox."""
-
-    channel: ChannelKind
-    external_id: str
-    payload: bytes
-    received_at: datetime
-
-
-@dataclass(frozen=True)
-class Sender:
-    key: int
-    email: str | None
-    phone: str | None
-    community: str
-    building: int
-    unit: str
-    known: bool
-
-
-@dataclass
-class Dataset:
-    items: list[Item]
-    directory: list[dict[str, str]]
-    senders: int
-
-
-def _texts() -> list[str]:
-    rows = [json.loads(line) for line in DATA.read_text("utf-8").splitlines() if line.strip()]
-    return [r["text"] for r in rows] + list(TEXTS)
-
-
-def _senders(count: int, rng: random.Random, tag: str) -> list[Sender]:
-    out = []
-    for k in range(count):
-        community = COMMUNITIES[k % len(COMMUNITIES)]
-        building = rng.randrange(1, BUILDINGS + 1)
-        unit = f"{rng.randrange(1, 4)}-{rng.randrange(1, 30)}0{rng.randrange(1, 5)}"
-        by_mail = rng.random() < 0.55
-        email = f"{tag}{k}@residents.example" if by_mail else None
-        phone = None if by_mail else f"+86139{ord(tag[0]) % 10}{k:07d}"
-        out.append(Sender(k, email, phone, community, building, unit, rng.random() < KNOWN_SHARE))
-    return out
-
-
-def _place(sender: Sender, text: str, rng: random.Random) -> str:
-    """Residents outside the directory often say where they live."""
-    if sender.known and rng.random() < 0.7:
-        return text
-    if text.isascii():
-        return f"Building {sender.building}, unit {sender.unit}: {text}"
-    return f"{sender.building}号楼{sender.unit}，{text}"
-
-
-def _payload(sender: Sender, item: int, text: str, tag: str, reply_to: str | None,
-             rng: random.Random) -> tuple[ChannelKind, str, bytes]:  # fmt: skip
-    if sender.email is not None:
-        message = EmailMessage()
-        message["From"] = f"业主{sender.key} <{sender.email}>"
-        message["Subject"] = text[:12]
-        message["Message-ID"] = f"<{tag}-{item}@residents.example>"
-        if reply_to is not None:
-            message["In-Reply-To"] = reply_to
-        message.set_content(text)
-        return ChannelKind.EMAIL, str(message["Message-ID"]), bytes(message)
-    if rng.random() < 0.85:
-        data = {"From": sender.phone, "Body": text, "MessageSid": f"SM{tag}{item}"}
-        return ChannelKind.SMS, f"SM{tag}{item}", json.dumps(data).encode()
-    data = {"caller": sender.phone, "call_id": f"CA{tag}{item}", "notes": text}
-    return ChannelKind.PHONE, f"CA{tag}{item}", json.dumps(data).encode()
-
-
-def make_dataset(n: int, *, seed: int = 7, tag: str = "r", end: datetime) -> Dataset:
-    """``n`` items over the two days before ``end``: each sender once, then repeat senders
-    drawn with a skew; repeats re-word the sender's last complaint (near-duplicates and
-    continuations), email replies thread, and some residents report their building's
-    problem of the day (series)."""
-    rng = random.Random(seed)
-    texts = _texts()
-    senders = _senders(max(10, round(n * SENDERS_PER_ITEM)), rng, tag)
-    weights = [1 / (k + 1) ** 0.7 for k in range(len(senders))]
-    order = list(senders) + rng.choices(senders, weights, k=max(0, n - len(senders)))
-    rng.shuffle(order)
-    last: dict[int, tuple[str, str | None]] = {}
-    start = end - timedelta(days=2)
-    items = []
-    for i, sender in enumerate(order[:n]):
-        text, reply_to = _text_for(sender, last.get(sender.key), texts, rng)
-        channel, external_id, payload = _payload(sender, i, text, tag, reply_to, rng)
-        last[sender.key] = (text, external_id if channel is ChannelKind.EMAIL else None)
-        items.append(Item(channel, external_id, payload, start + (end - start) * i / n))
-    directory = [
-        {"name": f"业主{s.key}", "email": s.email or "", "phone": s.phone or "",
-         "community": s.community, "building": str(s.building), "unit": s.unit}
-        for s in senders if s.known
-    ]  # fmt: skip
-    return Dataset(items, directory, len({s.key for s in order[:n]}))
-
-
-def _text_for(sender: Sender, previous: tuple[str, str | None] | None, texts: list[str],
-              rng: random.Random) -> tuple[str, str | None]:  # fmt: skip
-    roll = rng.random()
-    if previous is not None and previous[1] is not None and roll < 0.15:
-        return rng.choice(FOLLOW_UPS), previous[1]
-    if previous is not None and roll < 0.45:
-        return _reword(previous[0], rng), None
-    if sender.known and roll > 0.93:
-        problem = BUILDING_PROBLEMS[sender.building % len(BUILDING_PROBLEMS)]
-        return problem.format(b=sender.building), None
-    return _place(sender, rng.choice(texts), rng), None
-
-
-def _reword(text: str, rng: random.Random) -> str:
-    if text.isascii():
-        return f"Again: {text}"
-    cut = rng.randrange(0, max(1, len(text) // 3))
-    return text[:cut] + rng.choice(REWORDS) + text[cut:] + "，请尽快处理"
 
 
 # ---------------------------------------------------------------- servers and databases
-
-
-def write_config(directory: Path) -> Path:
-    """The packaged defaults plus three members on duty in every department."""
-    staff = "".join(
-        f'[[staff]]\ncode = "{d}.{i}"\nname = "{d} {i}"\ndepartment = "{d}"\n'
-        for d in DEPARTMENTS for i in range(3)
-    )  # fmt: skip
-    path = directory / "plaint.toml"
-    path.write_text(staff, "utf-8")
-    return path
 
 
 @dataclass
@@ -298,70 +162,6 @@ def workers(bench: Bench, argv: Sequence[str], db_url: str, name: str) -> Iterat
         stop(process)
 
 
-# ----------------------------------------------------------------------- CPU accounting
-
-
-def _stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, CPU seconds of the process and its waited-for children)."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = raw[raw.rindex(")") + 2 :].split()
-    ppid, ticks = int(fields[1]), sum(int(f) for f in fields[11:15])  # utime..cstime
-    return ppid, ticks / CLK_TCK
-
-
-def tree_cpu(root: int) -> float:
-    """CPU seconds of ``root`` and every live descendant (each with its dead children)."""
-    stats = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (s := _stat(int(entry.name))) is not None:
-            stats[int(entry.name)] = s
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _) in stats.items():
-        children.setdefault(ppid, []).append(pid)
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        if pid in stats:
-            total += stats[pid][1]
-            todo.extend(children.get(pid, []))
-    return total
-
-
-def machine_cpu() -> float:
-    """CPU seconds all cores of the machine spent busy since boot."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]  # idle, iowait
-    return (sum(values[:8]) - idle) / CLK_TCK
-
-
-@dataclass
-class CpuMeter:
-    """CPU seconds of the workers, PostgreSQL, Redis, this process and the rest."""
-
-    roots: dict[str, int]
-    start: dict[str, float] = field(default_factory=dict)
-    used: dict[str, float] = field(default_factory=dict)
-
-    def _sample(self) -> dict[str, float]:
-        sample = {name: tree_cpu(pid) for name, pid in self.roots.items()}
-        sample["bench"] = time.process_time()
-        sample["machine"] = machine_cpu()
-        return sample
-
-    def __enter__(self) -> CpuMeter:
-        self.start = self._sample()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        end = self._sample()
-        self.used = {k: end[k] - self.start[k] for k in end}
-        ours = sum(v for k, v in self.used.items() if k != "machine")
-        self.used["others"] = max(0.0, self.used.pop("machine") - ours)
-
-
 # ------------------------------------------------------------------------------ phases
 
 
@@ -384,6 +184,27 @@ class Result:
         return self.n / self.wall
 
 
+# Active backends, and for one waiting on an advisory lock the lock's 64-bit key (PostgreSQL
+# splits it into classid, the high half, and objid).
+_BACKENDS = """
+SELECT a.wait_event_type, a.wait_event, (l.classid::bigint << 32) | l.objid::bigint
+FROM pg_stat_activity AS a
+LEFT JOIN pg_locks AS l ON l.pid = a.pid AND NOT l.granted AND l.locktype = 'advisory'
+WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.state = 'active'
+"""
+# The advisory keys of the series scopes the items use (plaint.service.dedupe.series_keys).
+_SCOPES = {
+    advisory_key(f"community:{c}") & (2**64 - 1): "advisory community" for c in COMMUNITIES
+} | {advisory_key(f"building:{b}") & (2**64 - 1): "advisory building"
+     for b in range(1, BUILDINGS + 1)}  # fmt: skip
+
+
+def _wait_label(event: str, key: int | None) -> str:
+    if event != "advisory" or key is None:
+        return str(event)
+    return _SCOPES.get(key & (2**64 - 1), "advisory resident or unit")
+
+
 class Probe:
     """A connection of its own that asks PostgreSQL how far the work is."""
 
@@ -394,18 +215,15 @@ class Probe:
         self.waits: Counter[str] = Counter()
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
-        row = self.conn.execute(sql, params).fetchone()  # type: ignore[arg-type]
+        row = self.conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
     def sample_backends(self) -> None:
         """Count the backends of this database that run a statement, and those waiting on
-        a lock, by what they wait for (advisory lock, row, transaction...)."""
-        rows = self.conn.execute(
-            "SELECT wait_event_type, wait_event FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND state = 'active'"
-        ).fetchall()
-        locks = [str(event) for kind, event in rows if kind == "Lock"]
+        a lock, by what they wait for: an advisory lock by its scope (community, building,
+        resident or unit), a row, a transaction..."""
+        rows = self.conn.execute(_BACKENDS).fetchall()
+        locks = [_wait_label(event, key) for kind, event, key in rows if kind == "Lock"]
         self.waits.update(locks)
         self.samples.append((len(locks), len(rows)))
 
@@ -426,7 +244,7 @@ class Probe:
         self.conn.close()
 
 
-def enqueue_all(send: Callable[[int], None], count: int) -> float:
+def enqueue_all(send: Callable[[int], object], count: int) -> float:
     """Call ``send(i)`` for every i below ``count`` from ENQUEUE_THREADS threads; return
     the seconds taken."""
 
@@ -452,9 +270,9 @@ def _message(actor: str, n: int) -> dramatiq.Message[Any]:
 def run_floor(bench: Bench, actor: str, *, n: int, processes: int, threads: int) -> Result:
     """(a) or (b): drain ``n`` messages of a bench-only actor."""
     url = bench.fresh_database([])
-    broker = build_broker(bench.redis.url)
+    broker = cast(RedisBroker, build_broker(bench.redis.url))
     probe = Probe(url)
-    written = "SELECT count(*) FROM channel_cursors WHERE source LIKE 'b:%'"
+    written = f"SELECT count(*) FROM channel_cursors WHERE source LIKE '{ROW_PREFIX}%'"
     argv = ["-m", "dramatiq", ACTORS_MODULE, "--processes", str(processes),
             "--threads", str(threads), "--queues", BENCH_QUEUE]  # fmt: skip
     warm = 4 * processes * threads
@@ -618,9 +436,6 @@ def run_latency(bench: Bench, data: Dataset, *, rate: float, processes: int,
 
 def _feed(sessions: Any, producer: Producer, items: Sequence[Item], rate: float,
           stored: list[tuple[int, float]]) -> None:  # fmt: skip
-    from plaint.channels.base import Delivery
-    from plaint.service.store import store_delivery
-
     start = time.perf_counter()
     for i, item in enumerate(items):
         pause = start + i / rate - time.perf_counter()
@@ -732,12 +547,14 @@ def report_sweep(results: Sequence[tuple[int, Result]], threads: int) -> None:
     cores = os.cpu_count() or 1
     headers = ("processes", "threads", "items/s", "p50 ms", "p99 ms", "worker cores",
                "pg cores", "others cores", "busy of machine", "lock waiters",
-               "verdict")  # fmt: skip
+               "saturated")  # fmt: skip
     rows = []
     for processes, r in results:
         used = {k: v / r.wall for k, v in r.cpu.items()}
         busy = sum(used.values()) / cores
-        verdict = ("cores saturated" if busy >= 0.9
+        verdict = ("the cores" if busy >= 0.9
+                   else "the workers' GIL (a core per process)"
+                   if used["workers"] >= 0.85 * processes
                    else "PostgreSQL locks" if r.lock_waiting >= 0.5 * r.active > 0
                    else "neither (latency-bound)")  # fmt: skip
         rows.append([str(processes), str(threads), f"{r.rate:,.1f}", _ms(r.latencies, 50),

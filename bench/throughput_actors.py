@@ -24,16 +24,12 @@ from datetime import UTC, datetime
 import dramatiq
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.throughput_data import BENCH_QUEUE, INSERT, NOOP, ROW_PREFIX
 from plaint.config import load_settings, require_redis_url
 from plaint.models import ChannelCursor, create_db_engine, session_factory
 from plaint.queue.broker import build_broker
 
-__all__ = ["INSERT", "NOOP", "QUEUE", "ROW_PREFIX"]
-
-QUEUE = "bench"
-NOOP = "bench_noop"
-INSERT = "bench_insert"
-ROW_PREFIX = "b:"
+__all__ = ["bench_insert", "bench_noop", "broker"]
 
 _settings = load_settings(os.environ)
 broker = build_broker(require_redis_url(_settings))
@@ -51,12 +47,12 @@ def _session_factory() -> sessionmaker[Session]:
         return _sessions
 
 
-@dramatiq.actor(actor_name=NOOP, queue_name=QUEUE, broker=broker)
+@dramatiq.actor(actor_name=NOOP, queue_name=BENCH_QUEUE, broker=broker)
 def bench_noop(n: int) -> None:
     """Do nothing with message ``n``."""
 
 
-@dramatiq.actor(actor_name=INSERT, queue_name=QUEUE, broker=broker)
+@dramatiq.actor(actor_name=INSERT, queue_name=BENCH_QUEUE, broker=broker)
 def bench_insert(n: int, enqueued_at: float) -> None:
     """Insert one row for message ``n`` in a transaction of its own."""
     with _session_factory().begin() as session:
