@@ -9,7 +9,7 @@ them in turn with a counter in the database, so every worker process agrees.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from plaint.config import Config
@@ -22,18 +22,24 @@ __all__ = ["choose_assignee"]
 HANDLER_ROLE = "member"
 
 
+# Built once, the department bound at execution: building the statement costs more than
+# running it. Reads every open ticket's assignee (no index on it): linear in open tickets.
+_CANDIDATES = (
+    select(StaffRecord.code, StaffRecord.name, StaffRecord.role, StaffRecord.department,
+           func.count(Ticket.id))
+    .outerjoin(Ticket, and_(Ticket.assignee == StaffRecord.code,
+                            Ticket.status.in_(OPEN_STATUSES)))
+    .where(StaffRecord.department == bindparam("department"),
+           StaffRecord.role == HANDLER_ROLE, StaffRecord.on_duty.is_(True),
+           StaffRecord.active.is_(True))
+    .group_by(StaffRecord.code, StaffRecord.name, StaffRecord.role, StaffRecord.department)
+    .order_by(StaffRecord.code)
+)  # fmt: skip
+
+
 def _candidates(session: Session, department: str) -> list[tuple[StaffIdentity, int]]:
     """The department's on-duty members with their open-ticket counts, by code."""
-    rows = session.execute(
-        select(StaffRecord.code, StaffRecord.name, StaffRecord.role, StaffRecord.department,
-               func.count(Ticket.id))
-        .outerjoin(Ticket, and_(Ticket.assignee == StaffRecord.code,
-                                Ticket.status.in_(OPEN_STATUSES)))
-        .where(StaffRecord.department == department, StaffRecord.role == HANDLER_ROLE,
-               StaffRecord.on_duty.is_(True), StaffRecord.active.is_(True))
-        .group_by(StaffRecord.code, StaffRecord.name, StaffRecord.role, StaffRecord.department)
-        .order_by(StaffRecord.code)
-    )  # fmt: skip
+    rows = session.execute(_CANDIDATES, {"department": department})
     return [(StaffIdentity(code, name, role, dept), n) for code, name, role, dept, n in rows]
 
 

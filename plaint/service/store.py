@@ -3,32 +3,50 @@ departments. Each function works inside the caller's transaction unless it says 
 
 from __future__ import annotations
 
+import functools
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from plaint.channels.base import Delivery
-from plaint.models import ChannelCursor, Counter, Department, Inbox, InboxStatus
+from plaint.models import (
+    ChannelCursor,
+    Counter,
+    Department,
+    Inbox,
+    InboxStatus,
+    Message,
+    SlaClockEvent,
+    Ticket,
+)
+from plaint.service.events import write_events
 
 __all__ = [
     "DbCursorStore",
     "StoredItem",
+    "department_ref",
     "dialect_insert",
     "next_counter",
     "store_deliveries",
     "store_delivery",
     "sync_departments",
+    "write_ticket",
 ]
 
 
 def dialect_insert(session: Session, table: Any) -> Any:
     """An INSERT for ``table`` in the session's dialect (with ``on_conflict_*``)."""
-    dialect = session.get_bind().dialect.name
+    return _insert_in(session.get_bind().dialect.name, table)
+
+
+def _insert_in(dialect: str, table: Any) -> Any:
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":
@@ -65,14 +83,17 @@ def store_delivery(session: Session, delivery: Delivery, *, now: datetime) -> St
             status=InboxStatus.PENDING.value,
         )
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(Inbox.id)
     )
-    created = session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    inbox_id = session.execute(statement).scalar()
+    if inbox_id is not None:  # a new row: one statement
+        return StoredItem(inbox_id, created=True, pending=True)
     row = session.execute(
         select(Inbox.id, Inbox.status).where(
             Inbox.source == delivery.source, Inbox.external_id == delivery.external_id
         )
     ).one()
-    return StoredItem(row.id, created, row.status == InboxStatus.PENDING)
+    return StoredItem(row.id, created=False, pending=row.status == InboxStatus.PENDING)
 
 
 def store_deliveries(
@@ -110,18 +131,87 @@ def next_counter(session: Session, name: str) -> int:
     (it would serialise every triage); a value whose caller then rolls back is skipped, so
     values are unique and increasing, with gaps. On SQLite the caller's transaction
     already holds the write lock, and the increment is part of it (no gaps)."""
-    statement = dialect_insert(session, Counter).values(name=name, value=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=["name"], set_={"value": Counter.value + 1}
-    ).returning(Counter.value)
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        engine = bind if isinstance(bind, Engine) else bind.engine
-        with engine.begin() as connection:
-            own: int = connection.execute(statement).scalar_one()
+    dialect = session.get_bind().dialect.name
+    statement = _increment(dialect)
+    if dialect == "postgresql":
+        # One statement in autocommit: its own transaction, without BEGIN and COMMIT trips.
+        with _engine(session).connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            own: int = connection.execute(statement, {"name": name}).scalar_one()
             return own
-    value: int = session.execute(statement).scalar_one()
+    value: int = session.execute(statement, {"name": name}).scalar_one()
     return value
+
+
+@functools.cache
+def _increment(dialect: str) -> Any:
+    """The upsert that increments counter ``:name``, built once per dialect."""
+    return (
+        _insert_in(dialect, Counter)
+        .values(name=bindparam("name"), value=1)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": Counter.value + 1})
+        .returning(Counter.value)
+    )
+
+
+def _engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+# Per engine, department code -> (id, name). Departments are only ever added or renamed,
+# never deleted, so an id once read stays true; a code not yet known reloads them all.
+_departments: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+_departments_lock = threading.Lock()
+
+
+def department_ref(session: Session, code: str) -> Department | None:
+    """Return the department ``code``, detached (in no session), or ``None`` if there is no
+    such department. Reads the database only the first time this process (this engine)
+    meets an unknown code; otherwise the row comes from a per-process cache of ids, so its
+    ``name`` may lag a rename made since (only the id and code are to be relied on)."""
+    engine = _engine(session)
+    with _departments_lock:
+        entry = _departments.get(engine, {}).get(code)
+    if entry is None:
+        rows = session.execute(select(Department.code, Department.id, Department.name)).all()
+        known = {row.code: (row.id, row.name) for row in rows}
+        with _departments_lock:
+            _departments[engine] = known
+        entry = known.get(code)
+        if entry is None:
+            return None
+    department = Department(id=entry[0], code=code, name=entry[1])
+    make_transient_to_detached(department)
+    return department
+
+
+_TICKET_COLUMNS = frozenset(c.key for c in Ticket.__table__.columns) - {"id"}
+_INSERT_TICKET = insert(Ticket).returning(Ticket.id)
+_INSERT_MESSAGE = insert(Message)
+# RETURNING: one multi-row INSERT for all the rows (see plaint.service.events).
+_INSERT_CLOCK_EVENT = insert(SlaClockEvent).returning(SlaClockEvent.id)
+
+
+def write_ticket(session: Session, draft: Ticket, *, messages: list[dict[str, Any]]) -> int:
+    """Insert the new ticket ``draft`` — built outside the session, its foreign keys
+    (``department_id``, ``resident_id``) set — with its ``events`` and ``clock_events``
+    and the ``messages`` (column values, without ``ticket_id``), in one statement per
+    table of the caller's transaction; set ``draft.id`` and return it. The draft stays out
+    of the session: nothing is written twice, and no UPDATE follows."""
+    values = {k: v for k, v in inspect(draft).dict.items() if k in _TICKET_COLUMNS}
+    connection = session.connection()
+    ticket_id: int = connection.execute(_INSERT_TICKET, values).scalar_one()
+    draft.id = ticket_id
+    connection.execute(_INSERT_MESSAGE, [{**m, "ticket_id": ticket_id} for m in messages])
+    write_events(session, ticket_id, draft.events)
+    clocks = [{"ticket_id": ticket_id, "clock": e.clock, "kind": e.kind, "at": e.at,
+               "actor": e.actor} for e in draft.clock_events]  # fmt: skip
+    if clocks:
+        connection.execute(_INSERT_CLOCK_EVENT, clocks)
+    return ticket_id
 
 
 def sync_departments(session: Session, departments: Iterable[Any]) -> None:

@@ -3,6 +3,13 @@ start the clocks, and write the ticket, its message and its events together.
 
 Idempotent: a row that is no longer pending is left alone, and the row is locked for the
 transaction, so a redelivered triage message changes nothing.
+
+Every triage runs it, so it sends few statements and keeps the ORM's unit of work out of
+the common path (``tests/service/test_triage_statements.py`` holds the budget): the inbox
+row, the lookups and the writes are single Core statements; a new ticket is built as a
+draft outside the session, where the SLA clocks start and its events are recorded, then
+written in one statement per table (:func:`plaint.service.store.write_ticket`). The ORM
+handles the resident row, and the rare incident that several residents' reports form.
 """
 
 from __future__ import annotations
@@ -10,24 +17,17 @@ from __future__ import annotations
 import enum
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from plaint.channels import parse_payload
 from plaint.config import Config
 from plaint.errors import MalformedMessageError, NotFoundError
 from plaint.inbound import ChannelKind, InboundMessage
-from plaint.models import (
-    Department,
-    Inbox,
-    InboxStatus,
-    Message,
-    Resident,
-    Ticket,
-    TicketStatus,
-)
+from plaint.models import Department, Inbox, InboxStatus, Message, Resident, Ticket, TicketStatus
 from plaint.pipeline.classify import Classification
 from plaint.pipeline.normalise import complaint_text
 from plaint.pipeline.numbering import ticket_number
@@ -37,8 +37,10 @@ from plaint.service.assign import choose_assignee
 from plaint.service.classification import classify_texts
 from plaint.service.dedupe import (
     Fingerprint,
+    TicketRef,
     find_continuation,
     find_near_duplicate,
+    find_thread,
     fingerprint,
     group_series,
     index_ticket,
@@ -46,10 +48,10 @@ from plaint.service.dedupe import (
     reporter_keys,
     series_keys,
 )
-from plaint.service.events import record_event
+from plaint.service.events import new_event, record_event, write_events
 from plaint.service.locks import lock_keys
 from plaint.service.sla import start_clocks
-from plaint.service.store import dialect_insert, next_counter
+from plaint.service.store import department_ref, dialect_insert, next_counter, write_ticket
 
 if TYPE_CHECKING:
     from plaint.classifier.textmodel import TextModel
@@ -58,7 +60,27 @@ __all__ = ["TriageOutcome", "triage_inbox"]
 
 logger = logging.getLogger(__name__)
 
-_CLOSED = (TicketStatus.CLOSED.value,)
+# The inbox row as triage reads it: id, source, channel, payload, received_at, status.
+_InboxRow: TypeAlias = "Row[int, str, str, bytes, datetime, str]"
+
+_ROW = (
+    select(Inbox.id, Inbox.source, Inbox.channel, Inbox.payload, Inbox.received_at, Inbox.status)
+    .where(Inbox.id == bindparam("inbox_id"))
+    .with_for_update()
+)
+_FINISH = (
+    update(Inbox)
+    .where(Inbox.id == bindparam("inbox_id"))
+    .values(status=bindparam("status"), error=bindparam("error"), processed_at=bindparam("at"))
+)
+_FINISH_DONE = (
+    update(Inbox)
+    .where(Inbox.id == bindparam("inbox_id"))
+    .values(status=InboxStatus.DONE.value, processed_at=bindparam("at"))
+)
+_INSERT_MESSAGE = insert(Message)
+_RESIDENT_BY_EMAIL = select(Resident).where(Resident.email == bindparam("sender"))
+_RESIDENT_BY_PHONE = select(Resident).where(Resident.phone == bindparam("sender"))
 
 
 class TriageOutcome(enum.StrEnum):
@@ -80,7 +102,7 @@ def triage_inbox(
 ) -> TriageOutcome:
     """Triage inbox row ``inbox_id`` at ``now``, with the trained ``model``'s opinion if
     one is given; raise NotFoundError if there is no such row."""
-    row = session.get(Inbox, inbox_id, with_for_update=True)
+    row = session.execute(_ROW, {"inbox_id": inbox_id}).first()
     if row is None:
         raise NotFoundError(f"inbox row {inbox_id} does not exist")
     if row.status != InboxStatus.PENDING:
@@ -88,47 +110,59 @@ def triage_inbox(
     try:
         message = parse_payload(ChannelKind(row.channel), row.payload, received_at=row.received_at)
     except MalformedMessageError as exc:
-        return _quarantine(row, exc.reason, now=now)
+        return _quarantine(session, inbox_id, exc.reason, now=now)
     if message.auto_submitted:
-        return _quarantine(row, "auto_submitted", now=now)
+        return _quarantine(session, inbox_id, "auto_submitted", now=now)
     _triage_earlier_parents(session, row, message, config=config, now=now, model=model)
-    resident = _resident_for(session, message, now=now)
+    resident, created = _resident_for(session, message, now=now)
     # From here to commit, this resident's and this unit's "new problem?" decisions are ours.
     lock_keys(session, reporter_keys(resident))
     text = complaint_text(subject=message.subject, body=message.body)
     print_ = fingerprint(text, config=config)
-    ticket, outcome = _existing_ticket(
-        session, row, message, resident, print_, config=config, now=now
-    )
-    if ticket is None:
-        ticket = _open_ticket(
-            session, row, message, resident, text=text, config=config, now=now, model=model
+    found: TicketRef | None = None
+    if not created or _unit_known(resident):  # a resident created just now has no tickets
+        found = _existing_ticket(
+            session, row, message, resident, print_, config=config, now=now, created=created
         )
+    if found is not None:
+        ticket_id, outcome = found.id, TriageOutcome.APPENDED
+    else:
+        ticket = _open_ticket(
+            session, row, message, resident, text=text, print_=print_, config=config,
+            now=now, model=model,
+        )  # fmt: skip
         lock_keys(session, series_keys(resident))
         group_series(session, ticket, resident, print_, config=config, now=now)
         index_ticket(session, ticket, print_)
-    row.status = InboxStatus.DONE
-    row.processed_at = now
-    logger.info("inbox %s triaged: %s, ticket %s", inbox_id, outcome.value, ticket.id)
+        ticket_id, outcome = ticket.id, TriageOutcome.TICKET
+    session.connection().execute(_FINISH_DONE, {"inbox_id": inbox_id, "at": now})
+    logger.info("inbox %s triaged: %s, ticket %s", inbox_id, outcome.value, ticket_id)
     return outcome
+
+
+def _unit_known(resident: Resident) -> bool:
+    return resident.building is not None and resident.unit is not None
 
 
 def _existing_ticket(
     session: Session,
-    row: Inbox,
+    row: _InboxRow,
     message: InboundMessage,
     resident: Resident,
     print_: Fingerprint,
     *,
     config: Config,
     now: datetime,
-) -> tuple[Ticket | None, TriageOutcome]:
+    created: bool,
+) -> TicketRef | None:
     """Find the open ticket this message belongs to, in the order of the dedupe layers:
     an email reply, an SMS or call continuing a recent ticket, a near-duplicate report of
-    the same resident or unit. Append the message to it; ``None`` when it is new."""
-    ticket = _thread_parent(session, message, resident)
-    reason, similarity = "thread", None
-    if ticket is None:
+    the same resident or unit. Append the message to it; ``None`` when it is new. A
+    resident ``created`` by this triage has no ticket: only the unit's are looked up."""
+    ticket, reason, similarity = None, "thread", None
+    if not created:
+        ticket = find_thread(session, message, resident)
+    if ticket is None and not created:
         ticket, reason = (
             find_continuation(session, message, resident, config=config),
             "continuation",
@@ -140,15 +174,14 @@ def _existing_ticket(
         if found is not None:
             (ticket, similarity), reason = found, "near_duplicate"
             notify_already_tracked(session, ticket, resident, inbox_id=row.id, now=now)
-    if ticket is None:
-        return None, TriageOutcome.TICKET
-    _append(session, ticket, row, message, now=now, reason=reason, similarity=similarity)
-    return ticket, TriageOutcome.APPENDED
+    if ticket is not None:
+        _append(session, ticket, row, message, now=now, reason=reason, similarity=similarity)
+    return ticket
 
 
 def _triage_earlier_parents(
     session: Session,
-    row: Inbox,
+    row: _InboxRow,
     message: InboundMessage,
     *,
     config: Config,
@@ -171,104 +204,129 @@ def _triage_earlier_parents(
         triage_inbox(session, parent_id, config=config, now=now, model=model)
 
 
-def _quarantine(row: Inbox, reason: str, *, now: datetime) -> TriageOutcome:
-    row.status = InboxStatus.QUARANTINED
-    row.error = reason
-    row.processed_at = now
-    logger.warning("inbox %s quarantined: %s", row.id, reason)
+def _quarantine(session: Session, inbox_id: int, reason: str, *, now: datetime) -> TriageOutcome:
+    values = {"inbox_id": inbox_id, "status": InboxStatus.QUARANTINED.value, "error": reason,
+              "at": now}  # fmt: skip
+    session.connection().execute(_FINISH, values)
+    logger.warning("inbox %s quarantined: %s", inbox_id, reason)
     return TriageOutcome.QUARANTINED
 
 
-def _resident_for(session: Session, message: InboundMessage, *, now: datetime) -> Resident:
-    """The sender's resident row, created when unknown. Two first messages of one new
-    sender triaged at once meet in the unique key: the insert does nothing for the second,
-    which then reads the first's row (on PostgreSQL it waits for the first to commit)."""
-    column = Resident.email if message.channel is ChannelKind.EMAIL else Resident.phone
-    resident = session.scalar(select(Resident).where(column == message.sender))
-    if resident is None:
-        session.execute(
-            dialect_insert(session, Resident)
-            .values({column.key: message.sender, "name": message.sender_name, "created_at": now})
-            .on_conflict_do_nothing(index_elements=[column.key])
-        )
-        resident = session.scalars(select(Resident).where(column == message.sender)).one()
-    if resident.building is None:
-        # Not in the directory: take the place from what the resident wrote.
-        body = complaint_text(subject="", body=message.body)
-        place = extract_place(body) or extract_place(message.subject)
-        if place is not None:
-            resident.building = place.building
-            resident.unit = "-".join(p for p in (place.unit, place.room) if p) or None
-            session.flush()
-    return resident
+def _resident_for(
+    session: Session, message: InboundMessage, *, now: datetime
+) -> tuple[Resident, bool]:
+    """The sender's resident row, and whether this call created it. Two first messages of
+    one new sender triaged at once meet in the unique key: the insert does nothing for the
+    second, which then reads the first's row (on PostgreSQL it waits for the first to
+    commit). A resident outside the directory gets the place they wrote, if any."""
+    by_email = message.channel is ChannelKind.EMAIL
+    query = _RESIDENT_BY_EMAIL if by_email else _RESIDENT_BY_PHONE
+    resident = session.scalar(query, {"sender": message.sender})
+    if resident is not None:
+        place = _written_place(message) if resident.building is None else None
+        if place is not None:  # not in the directory: the place the resident wrote
+            resident.building, resident.unit = place
+        return resident, False
+    building, unit = _written_place(message) or (None, None)
+    column = Resident.email if by_email else Resident.phone
+    values = {column.key: message.sender, "name": message.sender_name, "created_at": now,
+              "building": building, "unit": unit}  # fmt: skip
+    resident = session.scalar(
+        dialect_insert(session, Resident)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[column.key])
+        .returning(Resident)
+    )
+    if resident is not None:
+        return resident, True
+    return _resident_for(session, message, now=now)[0], False
 
 
-def _thread_parent(session: Session, message: InboundMessage, resident: Resident) -> Ticket | None:
-    """Return the open ticket this message answers (by Message-ID), if its resident sent it."""
-    if not message.thread_ids:
+def _written_place(message: InboundMessage) -> tuple[str | None, str | None] | None:
+    """The building and unit the message names (the body first, then the subject)."""
+    body = complaint_text(subject="", body=message.body)
+    place = extract_place(body) or extract_place(message.subject)
+    if place is None:
         return None
-    return session.scalar(
-        select(Ticket)
-        .join(Message, Message.ticket_id == Ticket.id)
-        .where(
-            Message.message_id.in_(message.thread_ids),
-            Ticket.resident_id == resident.id,
-            Ticket.status.not_in(_CLOSED),
-        )
-        .order_by(Ticket.id.desc())
-        .limit(1)
-    )
+    return place.building, "-".join(p for p in (place.unit, place.room) if p) or None
 
 
-def _message_row(row: Inbox, message: InboundMessage, *, now: datetime) -> Message:
-    return Message(
-        inbox_id=row.id,
-        direction="in",
-        channel=row.channel,
-        sender=message.sender,
-        subject=message.subject,
-        body=message.body,
-        message_id=message.message_id or None,
-        created_at=now,
-    )
+def _message_values(row: _InboxRow, message: InboundMessage, *, now: datetime) -> dict[str, Any]:
+    return {
+        "inbox_id": row.id,
+        "direction": "in",
+        "channel": row.channel,
+        "sender": message.sender,
+        "subject": message.subject,
+        "body": message.body,
+        "message_id": message.message_id or None,
+        "created_at": now,
+    }
 
 
 def _append(
-    session: Session, ticket: Ticket, row: Inbox, message: InboundMessage, *, now: datetime,
-    reason: str, similarity: float | None,
+    session: Session, ticket: TicketRef, row: _InboxRow, message: InboundMessage, *,
+    now: datetime, reason: str, similarity: float | None,
 ) -> None:  # fmt: skip
-    # Added to the session, not to the ticket's lists: that would load its whole history.
-    reply = _message_row(row, message, now=now)
-    reply.ticket_id = ticket.id
-    session.add(reply)
+    # Written directly: nothing loads the ticket's messages or its audit trail.
+    values = {**_message_values(row, message, now=now), "ticket_id": ticket.id}
+    session.connection().execute(_INSERT_MESSAGE, values)
     data = {"inbox_id": row.id, "channel": row.channel, "reason": reason}
     if similarity is not None:
         data["similarity"] = round(similarity, 2)
-    record_event(session, ticket, "message_received", at=now, data=data)
+    write_events(session, ticket.id, [new_event("message_received", at=now, data=data)])
 
 
 def _open_ticket(
     session: Session,
-    row: Inbox,
+    row: _InboxRow,
     message: InboundMessage,
     resident: Resident,
     *,
     text: str,
+    print_: Fingerprint,
     config: Config,
     now: datetime,
     model: TextModel | None,
 ) -> Ticket:
+    """Classify, route, assign and number a new ticket and start its clocks on a draft
+    outside the session, then write it (every column set before: no UPDATE after); return
+    the draft, which has its id."""
     [classified] = classify_texts([text], taxonomy=config.taxonomy, model=model)
     result = classified.result
     decision = route(
         result, table=config.routing, community=resident.community, building=resident.building
     )
-    department = session.scalar(select(Department).where(Department.code == decision.department))
+    department = department_ref(session, decision.department)
     if department is None:
         raise NotFoundError(f"department {decision.department!r} is not in the database")
+    ticket = _draft(session, row, message, result, department=department, resident=resident,
+                    print_=print_, config=config, now=now)  # fmt: skip
+    record_event(session, ticket, "received", at=now, inbox_id=row.id, channel=row.channel)
+    record_event(session, ticket, "classified", at=now, **_codes(result))
+    record_event(
+        session, ticket, "routed", at=now, department=decision.department, reason=decision.reason
+    )
+    assignee = choose_assignee(session, config=config, department=decision.department)
+    if assignee is not None:
+        ticket.assignee = assignee.code
+        record_event(
+            session, ticket, "assigned", at=now, to=assignee.code, mode=config.routing.assignment
+        )
+    _start_clocks(session, ticket, result, config=config, now=now)
+    write_ticket(session, ticket, messages=[_message_values(row, message, now=now)])
+    return ticket
+
+
+def _draft(
+    session: Session, row: _InboxRow, message: InboundMessage, result: Classification, *,
+    department: Department, resident: Resident, print_: Fingerprint, config: Config,
+    now: datetime,
+) -> Ticket:  # fmt: skip
+    """A new numbered ticket, outside the session, its foreign keys set."""
     year = row.received_at.astimezone(config.timezone).year
     sequence = next_counter(session, f"ticket:{year}")
-    ticket = Ticket(
+    return Ticket(
         number=ticket_number(prefix=config.ticket_prefix, year=year, sequence=sequence),
         status=TicketStatus.OPEN,
         channel=row.channel,
@@ -281,26 +339,12 @@ def _open_ticket(
         validity=result.validity,
         confidence=result.confidence,
         department=department,
-        resident=resident,
+        department_id=department.id,
+        resident_id=resident.id,
         received_at=row.received_at,
         created_at=now,
+        text_signature=print_.packed(),
     )
-    ticket.messages.append(_message_row(row, message, now=now))
-    record_event(session, ticket, "received", at=now, inbox_id=row.id, channel=row.channel)
-    record_event(session, ticket, "classified", at=now, **_codes(result))
-    record_event(
-        session, ticket, "routed", at=now, department=decision.department, reason=decision.reason
-    )
-    assignee = choose_assignee(session, config=config, department=decision.department)
-    if assignee is not None:
-        ticket.assignee = assignee.code
-        record_event(
-            session, ticket, "assigned", at=now, to=assignee.code, mode=config.routing.assignment
-        )
-    session.add(ticket)
-    session.flush()
-    _start_clocks(session, ticket, result, config=config, now=now)
-    return ticket
 
 
 def _codes(result: Classification) -> dict[str, Any]:
