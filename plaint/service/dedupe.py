@@ -106,16 +106,21 @@ def reporter_keys(resident: Resident) -> list[str]:
     return keys
 
 
-def series_keys(resident: Resident) -> list[str]:
-    """The lock keys covering the series decision for ``resident``: its building and its
-    community, each when known. Two residents whose reports can group (:func:`_series_query`)
-    always share one of them."""
-    keys = []
+def series_keys(resident: Resident) -> tuple[list[str], list[str]]:
+    """The lock keys covering the series decision for ``resident``, as (exclusive, shared).
+
+    A resident whose building is known groups only with reports from that building: it
+    holds ``building:B`` exclusively and its community only *shared*, so residents of
+    different buildings of one community triage in parallel. A resident known only by
+    community groups with anyone of the community: it holds ``community:C`` exclusively,
+    which waits for, and holds off, every shared holder. Any two residents whose reports
+    can group (:func:`_series_query`) thus conflict on one key."""
     if resident.building is not None:
-        keys.append(f"building:{resident.building}")
+        shared = [] if resident.community is None else [f"community:{resident.community}"]
+        return [f"building:{resident.building}"], shared
     if resident.community is not None:
-        keys.append(f"community:{resident.community}")
-    return keys
+        return [f"community:{resident.community}"], []
+    return [], []
 
 
 @dataclass(frozen=True)

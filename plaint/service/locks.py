@@ -32,11 +32,17 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def lock_keys(session: Session, names: Iterable[str]) -> None:
-    """Block until the caller's transaction holds every lock in ``names``; they are held
-    until the transaction ends. A no-op on SQLite (see the module docstring)."""
-    keys = sorted({advisory_key(name) for name in names})
-    if not keys or session.get_bind().dialect.name != "postgresql":
+def lock_keys(session: Session, names: Iterable[str], *, shared: Iterable[str] = ()) -> None:
+    """Block until the caller's transaction holds every lock in ``names`` exclusively and
+    every lock in ``shared`` in shared mode (shared holders do not wait for each other; an
+    exclusive holder waits for them all, and they for it); all are held until the
+    transaction ends. A no-op on SQLite (see the module docstring)."""
+    if session.get_bind().dialect.name != "postgresql":
         return
-    calls = ", ".join(f"pg_advisory_xact_lock(:k{i})" for i in range(len(keys)))
-    session.execute(text(f"SELECT {calls}"), {f"k{i}": key for i, key in enumerate(keys)})
+    calls = [("pg_advisory_xact_lock", key) for key in {advisory_key(n) for n in names}]
+    calls += [("pg_advisory_xact_lock_shared", key) for key in {advisory_key(n) for n in shared}]
+    if not calls:
+        return
+    calls.sort(key=lambda call: call[1])
+    sql = ", ".join(f"{fn}(:k{i})" for i, (fn, _key) in enumerate(calls))
+    session.execute(text(f"SELECT {sql}"), {f"k{i}": key for i, (_fn, key) in enumerate(calls)})

@@ -131,7 +131,8 @@ def triage_inbox(
             session, row, message, resident, text=text, print_=print_, config=config,
             now=now, model=model,
         )  # fmt: skip
-        lock_keys(session, series_keys(resident))
+        exclusive, shared = series_keys(resident)
+        lock_keys(session, exclusive, shared=shared)
         group_series(session, ticket, resident, print_, config=config, now=now)
         index_ticket(session, ticket, print_)
         ticket_id, outcome = ticket.id, TriageOutcome.TICKET
