@@ -518,11 +518,22 @@ def report(results: Sequence[Result], *, processes: int, threads: int) -> None:
     if "c" in by:
         c = by["c"]
         ratios = [f"c/{k} = {c.rate / by[k].rate:.3f}" for k in ("a", "b") if k in by]
-        print(f"ratios: {', '.join(ratios)}")
+        # The same ratio from CPU cost per item, which other users of the machine disturb less.
+        costs = [f"{k}/c = {_cost(by[k]) / _cost(c):.3f}" for k in ("a", "b") if k in by]
+        if ratios:
+            print(f"ratios of items/s: {', '.join(ratios)}; of CPU per item (workers, "
+                  f"PostgreSQL and Redis: "
+                  f"{', '.join(f'{k} {_cost(r) * 1e3:.2f} ms' for k, r in by.items())}): "
+                  f"{', '.join(costs)}")  # fmt: skip
         print(f"(c) per item: worker CPU {c.cpu['workers'] / c.n * 1e3:.1f} ms, PostgreSQL CPU "
               f"{c.cpu['postgres'] / c.n * 1e3:.1f} ms; backends active {c.active:.1f}, "
               f"waiting on locks {c.lock_waiting:.1f} ({_waits(c)}; mean of probes); outcomes "
               f"{c.outcomes}")  # fmt: skip
+
+
+def _cost(result: Result) -> float:
+    """CPU seconds per item of the workers, PostgreSQL and Redis."""
+    return sum(result.cpu[k] for k in ("workers", "postgres", "redis")) / result.n
 
 
 def _waits(result: Result) -> str:
