@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CALENDAR_CHECK_INTERVAL",
+    "configure_logging",
     "log_calendar_notices",
     "recompute_at_start",
     "register",
     "startup_calendar",
+    "this_year",
 ]
 
 CALENDAR_CHECK_INTERVAL = timedelta(days=1)
@@ -55,7 +57,9 @@ def register(subparsers: Any) -> None:
     clock.set_defaults(handler=_clock)
 
 
-def _logging(level: str) -> None:
+def configure_logging(level: str) -> None:
+    """Log to stderr at ``level``, database error texts withheld (shared by run, worker,
+    clock and web)."""
     from plaint.workers.logfilter import install
 
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -67,7 +71,7 @@ def _run(args: argparse.Namespace) -> int:
     from plaint.workers.stack import open_stack
 
     settings = load_settings(os.environ)
-    _logging(settings.log_level)
+    configure_logging(settings.log_level)
     # Fail here, naming the key or the uncovered year, not in every child.
     config = _start_up(settings.config_path)
     with open_stack(settings, os.environ, web=True) as stack:
@@ -110,7 +114,7 @@ def _clock(args: argparse.Namespace) -> int:
     from plaint.workers.clock import run_clock
 
     settings = load_settings(os.environ)
-    _logging(settings.log_level)
+    configure_logging(settings.log_level)
     config = _start_up(settings.config_path, notices=False)  # the daily job logs them
     redis_url = require_redis_url(settings)
     producer = names.Producer(build_broker(redis_url))
@@ -133,7 +137,8 @@ def _clock(args: argparse.Namespace) -> int:
     return 0
 
 
-def _this_year() -> int:
+def this_year() -> int:
+    """The current year (UTC)."""
     return datetime.now(UTC).year
 
 

@@ -20,12 +20,12 @@ def register(subparsers: Any) -> None:
 
 
 def _web(args: argparse.Namespace) -> int:
-    from plaint.cli.run import _logging, _this_year
+    from plaint.cli.run import configure_logging, this_year
     from plaint.config import load_config, load_settings
     from plaint.web.serve import serve
 
     settings = load_settings(os.environ)
-    config = load_config(settings.config_path, required_years=[_this_year()])
-    _logging(settings.log_level)
+    config = load_config(settings.config_path, required_years=[this_year()])
+    configure_logging(settings.log_level)
     serve(settings=settings, config=config)
     return 0

@@ -116,15 +116,19 @@ def sync_staff(session: Session, staff: Iterable[StaffMember], *, now: datetime)
             row.updated_at = now
 
 
-def find_staff(session: Session, code: str) -> StaffIdentity:
-    """Return the active member of staff with ``code``; raise NotFoundError naming the
-    code when there is none (e.g. a mistyped ``--by``)."""
+def _active_row(session: Session, code: str) -> StaffRecord:
     row = session.scalar(
         select(StaffRecord).where(StaffRecord.code == code, StaffRecord.active.is_(True))
     )
     if row is None:
         raise NotFoundError(f"no active member of staff with code {code!r} (see plaint staff list)")
-    return _identity(row)
+    return row
+
+
+def find_staff(session: Session, code: str) -> StaffIdentity:
+    """Return the active member of staff with ``code``; raise NotFoundError naming the
+    code when there is none (e.g. a mistyped ``--by``)."""
+    return _identity(_active_row(session, code))
 
 
 def _hash(token: str) -> str:
@@ -134,9 +138,7 @@ def _hash(token: str) -> str:
 def issue_token(session: Session, code: str, *, now: datetime) -> str:
     """Create and return a new API token for the member of staff ``code``; only its hash
     is stored, so the caller must show it now. Raises NotFoundError for an unknown code."""
-    find_staff(session, code)
-    row = session.scalar(select(StaffRecord).where(StaffRecord.code == code))
-    assert row is not None
+    row = _active_row(session, code)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(StaffToken(staff_id=row.id, token_hash=_hash(token), created_at=now))
     return token

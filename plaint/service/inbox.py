@@ -46,7 +46,6 @@ __all__ = [
     "inbox_detail",
     "inbox_payload",
     "list_inbox",
-    "pending_inbox_ids",
     "replay",
     "replay_quarantined",
 ]
@@ -61,19 +60,6 @@ _MAX_ERROR = 200  # the width of inbox.error
 
 # Sends the triage of one inbox row; None when the process has no queue.
 Enqueue = Callable[[int], None] | None
-
-
-def pending_inbox_ids(session: Session, *, older_than: datetime, limit: int) -> list[int]:
-    """Return the ids of up to ``limit`` pending inbox rows stored before ``older_than``,
-    oldest first."""
-    return list(
-        session.scalars(
-            select(Inbox.id)
-            .where(Inbox.status == InboxStatus.PENDING, Inbox.created_at < older_than)
-            .order_by(Inbox.id)
-            .limit(limit)
-        )
-    )
 
 
 @dataclass(frozen=True)

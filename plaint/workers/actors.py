@@ -24,7 +24,6 @@ from plaint.queue.producer import (
     RECONCILE_INBOX,
     SLA_SWEEP,
     TRIAGE,
-    Producer,
 )
 from plaint.service.intake import poll_once
 from plaint.service.retry import FailureOutcome, claim_unqueued, failure_reason, record_failure
@@ -156,8 +155,3 @@ def declare_actors(broker: dramatiq.Broker) -> Actors:
             actor_name=name, queue_name=ACTOR_QUEUES[name], broker=broker, **options
         )(fn)
     return Actors(broker=broker, **declared)
-
-
-def producer_for(actors: Actors) -> Producer:
-    """A producer sending to the broker ``actors`` were declared on."""
-    return Producer(actors.broker)
