@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from plaint.config.twilio import TwilioSettings, load_twilio_settings
 from plaint.errors import ConfigError
 
 __all__ = ["Settings", "load_settings", "require_redis_url"]
@@ -23,7 +24,8 @@ class Settings:
     """Process settings; ``redis_url`` of ``None`` means "start an embedded Redis".
 
     ``web_trusted_proxies`` are the IP addresses or networks of reverse proxies whose
-    ``X-Forwarded-For``/``-Proto`` headers the web server believes; empty: nobody's."""
+    ``X-Forwarded-For``/``-Proto`` headers the web server believes; empty: nobody's.
+    ``twilio`` is ``None`` unless Twilio's account SID and token are set."""
 
     database_url: str
     redis_url: str | None
@@ -36,6 +38,7 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     web_trusted_proxies: tuple[str, ...] = ()
+    twilio: TwilioSettings | None = None
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -57,6 +60,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         web_host=environ.get("PLAINT_WEB_HOST") or "127.0.0.1",
         web_port=_env_port(environ, "PLAINT_WEB_PORT", 8000),
         web_trusted_proxies=_env_networks(environ, "PLAINT_WEB_TRUSTED_PROXIES"),
+        twilio=load_twilio_settings(environ),
     )
 
 
