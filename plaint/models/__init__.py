@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models, sessions and Alembic migrations of plaint's state."""
 
 from plaint.models.db import create_db_engine, read_session_factory, session_factory
+from plaint.models.sms import SmsOptOut, TwilioStatus
 from plaint.models.tables import (
     OPEN_STATUSES,
     Base,
@@ -37,12 +38,14 @@ __all__ = [
     "Resident",
     "SlaClockEvent",
     "SlaMark",
+    "SmsOptOut",
     "StaffRecord",
     "StaffToken",
     "Ticket",
     "TicketEvent",
     "TicketLshKey",
     "TicketStatus",
+    "TwilioStatus",
     "create_db_engine",
     "read_session_factory",
     "session_factory",

@@ -5,9 +5,9 @@ a custom :class:`~twilio.http.HttpClient`:
 
 - the base URL: requests for ``https://api.twilio.com`` go to ``PLAINT_TWILIO_API_URL``
   when it is set (tests and staging point it at a stand-in), media URLs included;
-- throttling: a 429 or 5xx answer raises :class:`TwilioBusy` carrying ``Retry-After``
+- throttling: a 429 or 5xx answer raises :class:`TwilioBusyError` carrying ``Retry-After``
   (the client's own exception drops the headers, so the delay would be lost), and a
-  network failure raises :class:`TwilioBusy` too, instead of a ``requests`` exception;
+  network failure raises :class:`TwilioBusyError` too, instead of a ``requests`` exception;
 - a timeout of :data:`TIMEOUT_SECONDS` (the client waits for ever by default).
 """
 
@@ -23,13 +23,13 @@ from twilio.rest import Client
 
 from plaint.config.twilio import DEFAULT_API_URL, TwilioSettings
 
-__all__ = ["TIMEOUT_SECONDS", "TwilioBusy", "make_client", "rewrite_url"]
+__all__ = ["TIMEOUT_SECONDS", "TwilioBusyError", "make_client", "rewrite_url"]
 
 # Seconds to wait for Twilio's answer to one request.
 TIMEOUT_SECONDS = 15.0
 
 
-class TwilioBusy(Exception):
+class TwilioBusyError(Exception):
     """Twilio (or the network to it) failed in a way a later retry may not: 429, 5xx, a
     timeout. ``retry_after`` is the delay Twilio asked for, in seconds, if any."""
 
@@ -60,7 +60,7 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
-class _HttpClient(TwilioHttpClient):
+class _HttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no types for it
     def __init__(self, api_url: str) -> None:
         super().__init__(timeout=TIMEOUT_SECONDS)
         self._api_url = api_url
@@ -71,9 +71,9 @@ class _HttpClient(TwilioHttpClient):
         try:
             response = super().request(method, rewrite_url(url, self._api_url), *args, **kwargs)
         except requests.RequestException as exc:
-            raise TwilioBusy(f"network: {type(exc).__name__}") from exc
+            raise TwilioBusyError(f"network: {type(exc).__name__}") from exc
         if response.status_code == 429 or response.status_code >= 500:
-            raise TwilioBusy(
+            raise TwilioBusyError(
                 f"HTTP {response.status_code}", retry_after=_retry_after(response.headers)
             )
         return response

@@ -1,0 +1,41 @@
+"""The tables of the SMS channel: numbers that opted out, and Twilio's delivery statuses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from plaint.models.tables import Base
+
+__all__ = ["SmsOptOut", "TwilioStatus"]
+
+
+class SmsOptOut(Base):
+    """A phone number (E.164) that asked for no more messages (STOP, 退订, TD) or that
+    Twilio refused with error 21610. While the row exists nothing is sent to the number
+    except the one notification ``confirmation_key`` (the "you will get no more
+    messages" answer); START or 订阅 deletes the row."""
+
+    __tablename__ = "sms_opt_outs"
+
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    opted_out_at: Mapped[datetime]
+    confirmation_key: Mapped[str | None] = mapped_column(String(300))
+
+
+class TwilioStatus(Base):
+    """The latest delivery status Twilio reported for a message plaint sent, by its SID;
+    ``key`` is the notification's key (from the StatusCallback URL), so the outbox row
+    can be joined on it. Callbacks can arrive out of order: the most advanced status
+    stays."""
+
+    __tablename__ = "twilio_statuses"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[str | None] = mapped_column(String(10))
+    updated_at: Mapped[datetime]
