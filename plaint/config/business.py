@@ -178,7 +178,7 @@ def _source(entry: SourceEntry) -> SourceConfig:
         port=entry.port,
         tls=entry.tls,
         username=entry.username,
-        password_env=entry.password_env,
+        password_env=entry.password_env or "",
         folder=entry.folder,
         poll_interval=timedelta(seconds=entry.poll_interval_seconds),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from plaint.config.calendars import CalendarTable
 from plaint.config.sla import EscalationTable, SlaTable, StaffEntry
@@ -64,18 +64,28 @@ class CompanyTable(Table):
 
 
 class SourceEntry(Table):
-    """One ``[[sources]]`` table: an inbound source; its password is read from the
-    environment variable ``password_env``, never written in the file."""
+    """One ``[[sources]]`` table: an inbound source; an IMAP password is read from the
+    environment variable ``password_env``, never written in the file. ``twilio-sms`` and
+    ``twilio-calls`` sources need no more than a name: the account is
+    ``PLAINT_TWILIO_*``."""
 
     name: Text
-    kind: Literal["imap"]
-    host: Text
-    port: Port
+    kind: Literal["imap", "twilio-sms", "twilio-calls"]
+    host: Text = ""
+    port: Port = 993
     tls: bool = True
-    username: Text
-    password_env: EnvName
+    username: Text = ""
+    password_env: EnvName | None = None
     folder: Text = "INBOX"
     poll_interval_seconds: PositiveNumber = 30
+
+    @model_validator(mode="after")
+    def _imap_needs_a_server(self) -> SourceEntry:
+        if self.kind == "imap":
+            for key in ("host", "username", "password_env"):
+                if not getattr(self, key):
+                    raise key_error("is required for an imap source", key)
+        return self
 
 
 class DepartmentEntry(Table):

@@ -50,6 +50,7 @@ from plaint.service.dedupe import (
 )
 from plaint.service.events import new_event, record_event, write_events
 from plaint.service.locks import lock_keys
+from plaint.service.optout import handle_keyword
 from plaint.service.sla import start_clocks
 from plaint.service.store import department_ref, dialect_insert, next_counter, write_ticket
 
@@ -90,6 +91,7 @@ class TriageOutcome(enum.StrEnum):
     APPENDED = "appended"
     QUARANTINED = "quarantined"
     ALREADY_DONE = "already_done"
+    KEYWORD = "keyword"  # an SMS opt-out or opt-in, not a complaint
 
 
 def triage_inbox(
@@ -113,6 +115,9 @@ def triage_inbox(
         return _quarantine(session, inbox_id, exc.reason, now=now)
     if message.auto_submitted:
         return _quarantine(session, inbox_id, "auto_submitted", now=now)
+    if handle_keyword(session, message, inbox_id=inbox_id, now=now):
+        session.connection().execute(_FINISH_DONE, {"inbox_id": inbox_id, "at": now})
+        return TriageOutcome.KEYWORD
     _triage_earlier_parents(session, row, message, config=config, now=now, model=model)
     resident, created = _resident_for(session, message, now=now)
     # From here to commit, this resident's and this unit's "new problem?" decisions are ours.

@@ -11,8 +11,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.config import Config
+from plaint.config.twilio import TwilioSettings
 from plaint.errors import ConflictError, NotFoundError, PermissionDeniedError, PlaintError
 from plaint.web import tickets
+from plaint.web import twilio as twilio_webhooks
 from plaint.web.deps import Context, WebContext, current_staff
 from plaint.web.probes import database_ready
 from plaint.web.schemas import Readiness, Status
@@ -65,24 +67,33 @@ def create_app(
     sessions: sessionmaker[Session],
     redis_ready: Callable[[], bool],
     clock: Callable[[], datetime],
+    writer: sessionmaker[Session] | None = None,
+    twilio: TwilioSettings | None = None,
+    enqueue: Callable[[int], None] | None = None,
 ) -> FastAPI:
     """Return the ASGI app serving ``/healthz``, ``/readyz``, ``/openapi.json`` and the
     staff API under ``/api/v1/`` (every request there needs a bearer token).
 
     ``config`` is the business configuration (SLA policies, calendars); ``sessions``
     opens a session per request; ``redis_ready`` answers whether Redis is reachable;
-    ``clock`` returns the current instant (timezone-aware)."""
+    ``clock`` returns the current instant (timezone-aware). With ``twilio`` settings the
+    Twilio webhooks are served under ``/webhooks/twilio/`` (signature-checked, no token),
+    writing through ``writer`` (default: ``sessions``) and enqueuing triage with
+    ``enqueue``."""
     app = FastAPI(
         title="plaint",
         description="Residents' complaints, routed and answered in time: the staff API.",
     )
     app.state.plaint = WebContext(
-        config=config, sessions=sessions, redis_ready=redis_ready, clock=clock
-    )
+        config=config, sessions=sessions, redis_ready=redis_ready, clock=clock,
+        writer=writer or sessions, twilio=twilio, enqueue=enqueue,
+    )  # fmt: skip
     app.include_router(probes)
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_staff)])
     api.include_router(tickets.router)
     app.include_router(api)
+    if twilio is not None:
+        app.include_router(twilio_webhooks.router)
     for error, status in _ERROR_STATUS:
         app.add_exception_handler(error, _error_handler(status))
     return app

@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.config import Config
+from plaint.config.twilio import TwilioSettings
 from plaint.models import Ticket
 from plaint.service.directory import StaffIdentity, authenticate
 from plaint.service.tickets import get_ticket
@@ -32,12 +33,17 @@ __all__ = [
 
 @dataclass(frozen=True)
 class WebContext:
-    """Everything the app was built with; kept on ``app.state.plaint``."""
+    """Everything the app was built with; kept on ``app.state.plaint``. ``writer`` opens
+    sessions that write (the webhooks); ``twilio`` is ``None`` when Twilio is not
+    configured; ``enqueue`` sends an inbox id to triage."""
 
     config: Config
     sessions: sessionmaker[Session]
     redis_ready: Callable[[], bool]
     clock: Callable[[], datetime]
+    writer: sessionmaker[Session]
+    twilio: TwilioSettings | None = None
+    enqueue: Callable[[int], None] | None = None
 
 
 def _context(request: Request) -> WebContext:

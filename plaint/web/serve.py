@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from plaint.config import Config, Settings
 from plaint.errors import ConfigError
 from plaint.models import create_db_engine, read_session_factory, session_factory
+from plaint.queue.broker import build_broker
+from plaint.queue.producer import Producer
 from plaint.service.directory import sync_directory
 from plaint.web.app import create_app
 from plaint.web.probes import RedisProbe
@@ -72,6 +74,14 @@ def _sync_directory(sessions: sessionmaker[Session], config: Config, *, now: dat
         ) from exc
 
 
+def _triage_sender(settings: Settings) -> Callable[[int], None] | None:
+    """What the Twilio webhooks enqueue triage with: a producer on ``PLAINT_REDIS_URL``;
+    ``None`` without Twilio or Redis (the inbox reconciler then sends the rows)."""
+    if settings.twilio is None or settings.redis_url is None:
+        return None
+    return Producer(build_broker(settings.redis_url)).triage
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -90,7 +100,8 @@ def serve(*, settings: Settings, config: Config, clock: Callable[[], datetime] =
         # queue behind the workers' writes.
         app = create_app(
             config=config, sessions=read_session_factory(engine), redis_ready=redis_ready,
-            clock=clock,
+            clock=clock, writer=session_factory(engine), twilio=settings.twilio,
+            enqueue=_triage_sender(settings),
         )  # fmt: skip
         server = uvicorn.Server(server_config(app, settings))
         try:
