@@ -108,7 +108,7 @@ def make_plant(
     """Build the plant with extra TOML after the mailbox source; one per test."""
     cleanup = contextlib.ExitStack()
 
-    def build(extra_toml: str = "") -> Plant:
+    def build(extra_toml: str = "", extra_env: dict[str, str] | None = None) -> Plant:
         from tests.conftest import source_toml
 
         config = make_config(source_toml(mailbox) + extra_toml)
@@ -116,6 +116,7 @@ def make_plant(
             "PLAINT_DATABASE_URL": db_url,
             "PLAINT_REDIS_URL": redis_url,
             "TEST_IMAP_PASSWORD": mailbox.password,
+            **(extra_env or {}),
         }
         engine = create_db_engine(db_url)
         cleanup.callback(engine.dispose)
