@@ -190,6 +190,18 @@ def build_app(state: State, token: str) -> FastAPI:
                 return JSONResponse(item)
         return JSONResponse({"code": 20404, "message": "not found", "status": 404}, 404)
 
+    @app.get(PREFIX + "/Messages/{sid}/Media.json")
+    def media_list(request: Request, account: str, sid: str) -> Response:
+        if (refused := guard(request, account)) is not None:
+            return refused
+        base = f"{PREFIX.format(account=account)}/Messages/{sid}/Media"
+        listed = [{"sid": key.split("/")[1], "parent_sid": sid, "account_sid": account,
+                   "content_type": value["content_type"], "uri": f"{base}/{key.split('/')[1]}.json"}
+                  for key, value in state.data["media"].items() if key.startswith(f"{sid}/")]  # fmt: skip
+        page = _paged(request, "Messages", listed)
+        page["media_list"] = page.pop("messages")
+        return JSONResponse(page)
+
     @app.get(PREFIX + "/Messages/{sid}/Media/{media}")
     def media_content(request: Request, account: str, sid: str, media: str) -> Response:
         if (refused := guard(request, account)) is not None:

@@ -36,11 +36,16 @@ def _utc(value: datetime | None) -> datetime:
     return (value or datetime.now(UTC)).astimezone(UTC)
 
 
+def _caller(call: Any) -> str:
+    """The caller of a CallInstance: twilio 9 names it ``_from`` (``from`` is a keyword)."""
+    return str(call._from)
+
+
 def caller_of_recording(client: Client, recording_sid: str) -> tuple[str, str]:
     """The (CallSid, caller's number) of a recording; raises what the client raises."""
     recording = client.recordings(recording_sid).fetch()
     call = client.calls(recording.call_sid).fetch()
-    return str(call.sid), str(call.from_)
+    return str(call.sid), _caller(call)
 
 
 class TwilioCallsChannel:
@@ -88,7 +93,7 @@ class TwilioCallsChannel:
             at = _utc(call.start_time or call.date_created)
             if str(call.direction) == "inbound" and str(call.status) in items.MISSED_STATUSES:
                 found.append(items.missed_call(
-                    call_sid=str(call.sid), caller=str(call.from_), status=str(call.status),
+                    call_sid=str(call.sid), caller=_caller(call), status=str(call.status),
                     received_at=at, position=f"{_CALLS}|{at.isoformat()}",
                 ))  # fmt: skip
         return found
