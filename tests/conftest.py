@@ -148,3 +148,6 @@ poll_interval_seconds = 1
 
 # The end-to-end plant (a dramatiq worker running plaint's actors) for every test folder.
 from tests.plant import actors, make_plant, plant  # noqa: E402, F401
+
+# The Twilio REST stand-in (a subprocess on loopback), for every test folder.
+from tests.twilio_fixture import standin, standin_server  # noqa: E402, F401

@@ -25,8 +25,8 @@ import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import uvicorn
 from fastapi import FastAPI, HTTPException, Request, Response
@@ -34,7 +34,9 @@ from fastapi.responses import JSONResponse
 
 from plaint.pipeline.smstext import segment_count
 
-EVAL_RESPONSES = Path(__file__).resolve().parents[2] / "shared" / "eval" / "twilio" / "rest-responses"
+EVAL_RESPONSES = (
+    Path(__file__).resolve().parents[2] / "shared" / "eval" / "twilio" / "rest-responses"
+)
 PREFIX = "/2010-04-01/Accounts/{account}"
 KINDS = {  # list key, canned file, id prefix
     "Messages": ("messages", "messages.json", "SM"),
@@ -56,13 +58,17 @@ def _rfc2822(at: datetime) -> str:
     return format_datetime(at.astimezone(UTC))
 
 
+def _empty() -> dict[str, Any]:
+    return {"items": {k: [] for k in KINDS}, "sent": [], "media": {}, "faults": [],
+            "die_after_accept": False}  # fmt: skip
+
+
 class State:
     """Everything the stand-in knows, saved to ``path`` after each change."""
 
     def __init__(self, path: Path, account: str) -> None:
         self.path, self.account, self.lock = path, account, threading.Lock()
-        self.data: dict[str, Any] = {"items": {k: [] for k in KINDS}, "sent": [],
-                                     "media": {}, "faults": [], "die_after_accept": False}  # fmt: skip
+        self.data = _empty()
         if path.exists():
             self.data = json.loads(path.read_text("utf-8"))
 
@@ -91,7 +97,9 @@ def _paged(request: Request, kind: str, items: list[dict[str, Any]]) -> dict[str
     page = int(request.query_params.get("Page", "0"))
     chunk = items[page * size : (page + 1) * size]
     base = request.url.path
-    query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("Page", "PageToken")]
+    query = [
+        (k, v) for k, v in request.query_params.multi_items() if k not in ("Page", "PageToken")
+    ]
 
     def uri(n: int) -> str:
         return f"{base}?{urlencode([*query, ('Page', n), ('PageToken', f'PT{n}')])}"
@@ -170,7 +178,9 @@ def build_app(state: State, token: str) -> FastAPI:
         if kind not in KINDS:
             raise HTTPException(404)
         with state.lock:
-            items = [i for i in state.data["items"][kind] if _matches(kind, i, request.query_params)]
+            items = [
+                i for i in state.data["items"][kind] if _matches(kind, i, request.query_params)
+            ]
         return JSONResponse(_paged(request, kind, items))
 
     @app.get(PREFIX + "/Recordings/{recording}/Transcriptions.json")
@@ -195,9 +205,11 @@ def build_app(state: State, token: str) -> FastAPI:
         if (refused := guard(request, account)) is not None:
             return refused
         base = f"{PREFIX.format(account=account)}/Messages/{sid}/Media"
-        listed = [{"sid": key.split("/")[1], "parent_sid": sid, "account_sid": account,
-                   "content_type": value["content_type"], "uri": f"{base}/{key.split('/')[1]}.json"}
-                  for key, value in state.data["media"].items() if key.startswith(f"{sid}/")]  # fmt: skip
+        listed = [
+            {"sid": key.split("/")[1], "parent_sid": sid, "account_sid": account,
+             "content_type": value["content_type"], "uri": f"{base}/{key.split('/')[1]}.json"}
+            for key, value in state.data["media"].items() if key.startswith(f"{sid}/")
+        ]  # fmt: skip
         page = _paged(request, "Messages", listed)
         page["media_list"] = page.pop("messages")
         return JSONResponse(page)
@@ -219,8 +231,7 @@ def _control(app: FastAPI, state: State) -> None:
     @app.post("/_control/reset")
     def reset() -> dict[str, bool]:
         with state.lock:
-            state.data = {"items": {k: [] for k in KINDS}, "sent": [], "media": {},
-                          "faults": [], "die_after_accept": False}  # fmt: skip
+            state.data = _empty()
             state.save()
         return {"ok": True}
 

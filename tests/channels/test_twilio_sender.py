@@ -11,7 +11,7 @@ from plaint.channels.outbound import Outgoing, PermanentSendError, TransientSend
 from plaint.channels.twilio.sender import TwilioSender, from_settings
 from plaint.config import load_settings
 from plaint.errors import ConfigError
-from tests.twilio_fixture import ACCOUNT, TOKEN, StandIn, standin, standin_server  # noqa: F401
+from tests.twilio_fixture import ACCOUNT, TOKEN, StandIn
 
 RESIDENT = "+8613800138000"
 # 100 Chinese characters: two UCS-2 segments, sent whole.
@@ -27,8 +27,10 @@ def test_a_long_chinese_text_is_sent_whole_in_two_segments(standin: StandIn) -> 
     assert len(ACK) == 100
     result = TwilioSender(standin.settings()).send(_outgoing())
     [sent] = standin.sent()
-    assert sent["body"] == ACK and sent["to"] == RESIDENT
-    assert result.provider_id == sent["sid"] and result.segments == 2
+    assert sent["body"] == ACK
+    assert sent["to"] == RESIDENT
+    assert result.provider_id == sent["sid"]
+    assert result.segments == 2
     callback = urlsplit(sent["status_callback"])
     assert callback.path == "/webhooks/twilio/status"
     assert parse_qs(callback.query) == {"key": ["ack:1"]}
@@ -56,7 +58,8 @@ def test_find_sent_finds_an_accepted_but_unrecorded_message(standin: StandIn) ->
     assert sender.find_sent(message) is None  # nothing there: the dispatcher sends
     first = sender.send(message)  # ...and dies before recording it
     found = sender.find_sent(message)
-    assert found is not None and found.provider_id == first.provider_id
+    assert found is not None
+    assert found.provider_id == first.provider_id
     assert sender.find_sent(_outgoing("另一条消息", key="ack:2")) is None
 
 

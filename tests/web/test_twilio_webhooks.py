@@ -93,14 +93,19 @@ def test_a_signed_sms_is_stored_enqueued_and_answered_with_empty_twiml(
     assert response.status_code == 200
     assert response.text == EMPTY_TWIML
     assert response.headers["content-type"].startswith("application/xml")
-    assert count(sessions, Inbox) == 1 and len(twilio.enqueued) == 1
+    assert count(sessions, Inbox) == 1
+    assert len(twilio.enqueued) == 1
     assert triage_all(sessions, twilio) == [TriageOutcome.TICKET]
 
 
 @pytest.mark.parametrize(
     ("signature", "tamper"),
-    [("forged+signature=", None), ("", None), (None, {"Body": "篡改后的内容"}),
-     (None, {"Extra": "added"})],
+    [
+        ("forged+signature=", None),
+        ("", None),
+        (None, {"Body": "篡改后的内容"}),
+        (None, {"Extra": "added"}),
+    ],
     ids=["forged", "unsigned", "tampered", "param-added"],
 )
 def test_a_request_twilio_did_not_sign_is_refused_and_nothing_stored(
@@ -111,7 +116,8 @@ def test_a_request_twilio_did_not_sign_is_refused_and_nothing_stored(
                  "/webhooks/twilio/status?key=ack:1"):  # fmt: skip
         response = twilio.post(path, sms("SM2", "假消息"), signature=signature, tamper=tamper)
         assert response.status_code == 403
-    assert count(sessions, Inbox) == 0 and count(sessions, TwilioStatus) == 0
+    assert count(sessions, Inbox) == 0
+    assert count(sessions, TwilioStatus) == 0
     assert twilio.enqueued == []
 
 
@@ -146,7 +152,8 @@ def test_stop_and_start_each_confirm_once(twilio: Twilio, sessions: sessionmaker
     with sessions() as session:
         assert is_opted_out(session, RESIDENT)
         [confirm] = session.scalars(select(Notification)).all()
-        assert confirm.template == "sms_opted_out" and confirm.recipient == RESIDENT
+        assert confirm.template == "sms_opted_out"
+        assert confirm.recipient == RESIDENT
         assert not is_opted_out(session, RESIDENT, key=confirm.key)  # the confirmation goes
         assert session.scalar(select(func.count()).select_from(Ticket)) == 0
     twilio.post("/webhooks/twilio/sms", sms("SM12", "订阅"))
@@ -168,7 +175,8 @@ def test_status_callbacks_keep_the_most_advanced_state(
         assert twilio.post("/webhooks/twilio/status?key=ack%3A7", status(value)).status_code == 200
     with sessions() as session:
         row = session.get(TwilioStatus, "SM20")
-        assert row is not None and (row.key, row.status) == ("ack:7", "delivered")
+        assert row is not None
+        assert (row.key, row.status) == ("ack:7", "delivered")
     twilio.post("/webhooks/twilio/status?key=ack%3A8", {**status("failed", "21610"),
                                                         "MessageSid": "SM21"})  # fmt: skip
     with sessions() as session:
@@ -181,7 +189,9 @@ def test_a_missed_call_and_a_transcription_become_tickets(
     call = {"CallSid": "CA1", "From": "+8613900139000", "To": SETTINGS.sender,
             "Direction": "inbound", "AccountSid": SETTINGS.account_sid}  # fmt: skip
     for state in ("ringing", "no-answer", "no-answer"):
-        assert twilio.post("/webhooks/twilio/voice", {**call, "CallStatus": state}).status_code == 200
+        assert (
+            twilio.post("/webhooks/twilio/voice", {**call, "CallStatus": state}).status_code == 200
+        )
     text = {"TranscriptionSid": "TR1", "TranscriptionText": "2号楼地下车库漏水很严重",
             "TranscriptionStatus": "completed", "RecordingSid": "RE1", "CallSid": "CA2",
             "From": RESIDENT, "AccountSid": SETTINGS.account_sid}  # fmt: skip

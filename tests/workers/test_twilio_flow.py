@@ -18,7 +18,7 @@ from plaint.inbound import Attachment
 from plaint.models import Inbox
 from plaint.web.app import create_app
 from tests.plant import Plant
-from tests.twilio_fixture import ACCOUNT, SENDER, TOKEN, StandIn, standin, standin_server  # noqa: F401
+from tests.twilio_fixture import ACCOUNT, SENDER, TOKEN, StandIn
 
 with warnings.catch_warnings():
     from starlette.exceptions import StarletteDeprecationWarning
@@ -53,7 +53,9 @@ def _webhook(plant: Plant) -> Callable[[dict[str, str]], Any]:
     client = TestClient(app)
 
     def post(params: dict[str, str]) -> Any:
-        signature = RequestValidator(TOKEN).compute_signature(f"{PUBLIC}/webhooks/twilio/sms", params)
+        signature = RequestValidator(TOKEN).compute_signature(
+            f"{PUBLIC}/webhooks/twilio/sms", params
+        )
         response = client.post("/webhooks/twilio/sms", data=params,
                                headers={"X-Twilio-Signature": signature})  # fmt: skip
         assert response.status_code == 200

@@ -1,9 +1,9 @@
 """Pull mode for call records: missed calls and voicemail transcriptions from Twilio.
 
-Two lists are read since their own cursor, kept together as one JSON object
-(``{"calls": iso, "transcriptions": iso}``): inbound Calls that ended no-answer or busy
-become call-back tasks, completed Transcriptions become complaints (the caller found
-through the transcription's Recording and its Call). Items are built by
+Two lists are read since their own :class:`~plaint.channels.twilio.cursor.Mark`, kept
+together as one JSON object (``{"calls": mark, "transcriptions": mark}``): inbound Calls
+that ended no-answer or busy become call-back tasks, completed Transcriptions become
+complaints (the caller found through the transcription's Recording and its Call). Items are built by
 :mod:`plaint.channels.twilio.items`, as the voice webhook builds them, so webhook and
 pull meet in the inbox's unique key.
 """
@@ -20,7 +20,8 @@ from twilio.rest import Client
 from plaint.channels.base import CursorStore, Delivery
 from plaint.channels.twilio import items
 from plaint.channels.twilio.client import make_client
-from plaint.channels.twilio.pull import PAGE_SIZE, later, require_settings, twilio_errors
+from plaint.channels.twilio.cursor import Mark, decode_position, encode_position
+from plaint.channels.twilio.pull import PAGE_SIZE, require_settings, twilio_errors
 from plaint.config.twilio import TwilioSettings
 from plaint.inbound import ChannelKind
 
@@ -68,10 +69,10 @@ class TwilioCallsChannel:
         """The adapter of a ``kind = "twilio-calls"`` source."""
         return cls(source.name, settings=require_settings(environ), cursors=cursors)
 
-    def _load(self) -> dict[str, str]:
+    def _load(self) -> dict[str, Mark | None]:
         raw = self._cursors.load(self.source)
         loaded = json.loads(raw) if raw else {}
-        return loaded if isinstance(loaded, dict) else {}
+        return {name: Mark.from_json(loaded.get(name)) for name in (_CALLS, _TRANSCRIPTIONS)}
 
     def pull(self, *, limit: int) -> list[Delivery]:
         """Up to ``limit`` missed calls and transcriptions since the cursors, oldest
@@ -84,49 +85,51 @@ class TwilioCallsChannel:
         found.sort(key=lambda d: d.received_at)
         return found[:limit]
 
-    def _missed(self, since: str | None) -> list[Delivery]:
+    def _missed(self, mark: Mark | None) -> list[Delivery]:
         filters: dict[str, Any] = {"page_size": PAGE_SIZE}
-        if since:
-            filters["start_time_after"] = datetime.fromisoformat(since)
+        if mark is not None:
+            filters["start_time_after"] = mark.at
         found = []
         for call in self._client.calls.stream(**filters):
             at = _utc(call.start_time or call.date_created)
+            if mark is not None and mark.covers(at, str(call.sid)):
+                continue
             if str(call.direction) == "inbound" and str(call.status) in items.MISSED_STATUSES:
                 found.append(items.missed_call(
                     call_sid=str(call.sid), caller=_caller(call), status=str(call.status),
-                    received_at=at, position=f"{_CALLS}|{at.isoformat()}",
+                    received_at=at, position=encode_position(at, str(call.sid), prefix=_CALLS),
                 ))  # fmt: skip
         return found
 
-    def _transcribed(self, since: str | None) -> list[Delivery]:
-        bound = datetime.fromisoformat(since) if since else None
+    def _transcribed(self, mark: Mark | None) -> list[Delivery]:
         found = []
         for text in self._client.transcriptions.stream(page_size=PAGE_SIZE):
             at = _utc(text.date_created)
-            if bound is not None and at < bound:
+            if mark is not None and at < mark.at:
                 break  # listed newest first: the rest is older still
+            if mark is not None and mark.covers(at, str(text.sid)):
+                continue
             if str(text.status) != "completed" or not text.transcription_text:
                 continue
             call_sid, caller = caller_of_recording(self._client, str(text.recording_sid))
             found.append(items.transcription(
                 sid=str(text.sid), call_sid=call_sid, caller=caller,
                 text=str(text.transcription_text), received_at=at,
-                position=f"{_TRANSCRIPTIONS}|{at.isoformat()}",
+                position=encode_position(at, str(text.sid), prefix=_TRANSCRIPTIONS),
             ))  # fmt: skip
         return found
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
         """Advance each cursor to the newest item of its list in ``deliveries``."""
         cursor = self._load()
-        changed = dict(cursor)
-        for name in (_CALLS, _TRANSCRIPTIONS):
-            positions = [d.position.partition("|")[2] for d in deliveries
-                         if d.position.startswith(f"{name}|")]  # fmt: skip
-            newest = later(cursor.get(name), positions)
-            if newest:
-                changed[name] = newest
+        decoded = [decode_position(d.position) for d in deliveries]
+        changed = {
+            name: Mark.advanced(mark, [(at, sid) for kind, at, sid in decoded if kind == name])
+            for name, mark in cursor.items()
+        }
         if changed != cursor:
-            self._cursors.save(self.source, json.dumps(changed, sort_keys=True))
+            stored = {name: mark.to_json() for name, mark in changed.items() if mark}
+            self._cursors.save(self.source, json.dumps(stored, sort_keys=True))
 
     def close(self) -> None:
         """Nothing to release."""

@@ -1,25 +1,27 @@
 """Pull mode for sites Twilio cannot call: inbound SMS listed through the REST API.
 
-The cursor is the send time of the newest acked message (ISO 8601). Each pull lists the
-messages sent since then (``DateSent>``, paged by the client), keeps the inbound ones and
-hands back the oldest ``limit``. The item at the cursor's own second is listed again on
-the next pull; the inbox's unique key absorbs it, as it absorbs a message that the
-webhook stored first (both write :func:`plaint.channels.twilio.items.sms`).
+The cursor is a :class:`~plaint.channels.twilio.cursor.Mark`: the send time of the newest
+acked message and the SIDs acked at that second. Each pull lists the messages sent since
+then (``DateSent>``, paged by the client), keeps the inbound ones not yet acked and hands
+back the oldest ``limit``. A message the webhook stored first is absorbed by the inbox's
+unique key (both paths write :func:`plaint.channels.twilio.items.sms`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from plaint.channels.base import CursorStore, Delivery
 from plaint.channels.twilio import items
 from plaint.channels.twilio.client import TwilioBusyError, make_client
+from plaint.channels.twilio.cursor import Mark, decode_position, encode_position
 from plaint.channels.twilio.media import fetch_media
 from plaint.config.twilio import TwilioSettings, load_twilio_settings
 from plaint.errors import ChannelUnavailableError, ConfigError
@@ -28,7 +30,7 @@ from plaint.inbound import ChannelKind
 if TYPE_CHECKING:
     from plaint.config import SourceConfig
 
-__all__ = ["PAGE_SIZE", "TwilioSmsChannel", "later", "require_settings", "twilio_errors"]
+__all__ = ["PAGE_SIZE", "TwilioSmsChannel", "load_mark", "require_settings", "twilio_errors"]
 
 PAGE_SIZE = 100
 
@@ -42,6 +44,8 @@ def twilio_errors() -> Iterator[None]:
         raise ChannelUnavailableError(f"twilio: {exc.reason}") from exc
     except TwilioRestException as exc:
         raise ChannelUnavailableError(f"twilio: HTTP {exc.status} code {exc.code}") from exc
+    except TwilioException as exc:  # a page of a list refused (bad credentials)
+        raise ChannelUnavailableError("twilio: a list page was refused") from exc
 
 
 def require_settings(environ: Mapping[str, str]) -> TwilioSettings:
@@ -52,14 +56,17 @@ def require_settings(environ: Mapping[str, str]) -> TwilioSettings:
     return settings
 
 
-def later(stored: str | None, positions: Sequence[str]) -> str | None:
-    """The latest of ``stored`` and ``positions`` (ISO 8601 instants), or ``None``."""
-    candidates = [p for p in (stored, *positions) if p]
-    return max(candidates, key=datetime.fromisoformat) if candidates else None
+def load_mark(raw: str | None) -> Mark | None:
+    """The mark stored as the JSON text ``raw``."""
+    return Mark.from_json(json.loads(raw)) if raw else None
 
 
 def _utc(value: datetime | None) -> datetime:
     return (value or datetime.now(UTC)).astimezone(UTC)
+
+
+def _sent(message: Any) -> datetime:
+    return _utc(message.date_sent or message.date_created)
 
 
 class TwilioSmsChannel:
@@ -86,20 +93,22 @@ class TwilioSmsChannel:
     def pull(self, *, limit: int) -> list[Delivery]:
         """Up to ``limit`` inbound messages sent since the cursor, oldest first; raises
         ChannelUnavailableError when Twilio cannot be reached or refuses."""
-        cursor = self._cursors.load(self.source)
+        mark = load_mark(self._cursors.load(self.source))
         filters: dict[str, Any] = {"page_size": PAGE_SIZE}
-        if cursor:
-            filters["date_sent_after"] = datetime.fromisoformat(cursor)
+        if mark is not None:
+            filters["date_sent_after"] = mark.at
         if self._settings.sender and not self._settings.messaging_service:
             filters["to"] = self._settings.sender
         with twilio_errors():
-            found = [m for m in self._client.messages.stream(**filters)
-                     if str(m.direction) == "inbound"]  # fmt: skip
-            found.sort(key=lambda m: _utc(m.date_sent or m.date_created))
+            found = [
+                m for m in self._client.messages.stream(**filters)
+                if str(m.direction) == "inbound" and not (mark and mark.covers(_sent(m), m.sid))
+            ]  # fmt: skip
+            found.sort(key=_sent)
             return [self._delivery(m) for m in found[:limit]]
 
     def _delivery(self, message: Any) -> Delivery:
-        sent = _utc(message.date_sent or message.date_created)
+        sent = _sent(message)
         fields = {
             "MessageSid": message.sid, "From": message.from_, "To": message.to,
             "Body": message.body or "", "NumMedia": str(message.num_media or "0"),
@@ -107,7 +116,8 @@ class TwilioSmsChannel:
         media = None
         if int(message.num_media or 0) > 0:
             media = fetch_media(self._settings, self._media_urls(message.sid))
-        return items.sms(fields, received_at=sent, position=sent.isoformat(), media=media)
+        position = encode_position(sent, str(message.sid))
+        return items.sms(fields, received_at=sent, position=position, media=media)
 
     def _media_urls(self, sid: str) -> list[tuple[str, str]]:
         base = self._client.api.base_url.rstrip("/")
@@ -115,11 +125,12 @@ class TwilioSmsChannel:
                 for m in self._client.messages(sid).media.list()]  # fmt: skip
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
-        """Advance the cursor to the newest send time of ``deliveries``; never back."""
-        stored = self._cursors.load(self.source)
-        newest = later(stored, [d.position for d in deliveries])
-        if newest and newest != stored:
-            self._cursors.save(self.source, newest)
+        """Advance the cursor past ``deliveries``; never back; idempotent."""
+        stored = load_mark(self._cursors.load(self.source))
+        acked = [decode_position(d.position)[1:] for d in deliveries]
+        mark = Mark.advanced(stored, acked)
+        if mark is not None and mark != stored:
+            self._cursors.save(self.source, json.dumps(mark.to_json()))
 
     def close(self) -> None:
         """Nothing to release: the client's connections close with it."""

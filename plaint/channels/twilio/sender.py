@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from plaint.channels.outbound import Outgoing, PermanentSendError, SendResult, TransientSendError
@@ -112,6 +112,8 @@ def _translated() -> Iterator[None]:
     except TwilioRestException as exc:
         code = None if exc.code is None else str(exc.code)
         raise PermanentSendError(f"twilio {code or exc.status}", code=code) from exc
+    except TwilioException as exc:  # a page of a list refused (bad credentials)
+        raise PermanentSendError("twilio refused a list page") from exc
 
 
 def from_settings(settings: Settings) -> TwilioSender:
