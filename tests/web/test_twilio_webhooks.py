@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -202,3 +203,15 @@ def test_a_missed_call_and_a_transcription_become_tickets(
     with sessions() as session:
         channels = session.scalars(select(Ticket.channel)).all()
     assert channels == ["phone", "phone"]
+
+
+def test_concurrent_deliveries_of_one_message_store_one_row(
+    twilio: Twilio, sessions: sessionmaker[Session]
+) -> None:
+    params = sms("SM30", "水管爆了，楼道全是水")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(lambda _: twilio.post("/webhooks/twilio/sms", params).status_code,
+                              range(16)))  # fmt: skip
+    assert codes == [200] * 16
+    assert count(sessions, Inbox) == 1
+    assert set(twilio.enqueued) == {twilio.enqueued[0]}
