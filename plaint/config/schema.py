@@ -84,7 +84,7 @@ class SourceEntry(Table):
         if self.kind == "imap":
             for key in ("host", "username", "password_env"):
                 if not getattr(self, key):
-                    raise key_error("is required for an imap source", key)
+                    raise key_error("required key is missing", key)
         return self
 
 

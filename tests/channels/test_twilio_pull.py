@@ -122,5 +122,5 @@ def test_sources_open_from_the_configuration(
         assert opened.pull(limit=1) == []
         with pytest.raises(ConfigError):
             open_channel(config.source(name), cursors=MemoryCursors(), environ={})
-    with pytest.raises(ConfigError, match="host"):
+    with pytest.raises(ConfigError, match="host: required key is missing"):
         make_config('[[sources]]\nname = "m"\nkind = "imap"\n')
