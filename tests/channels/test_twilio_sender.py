@@ -91,3 +91,16 @@ def test_the_factory_reads_the_environment() -> None:
     assert isinstance(from_settings(load_settings(env)), TwilioSender)
     with pytest.raises(ConfigError, match="PLAINT_TWILIO_AUTH_TOKEN"):
         load_settings({"PLAINT_TWILIO_ACCOUNT_SID": ACCOUNT})
+
+
+def test_an_answer_lost_with_the_server_is_found_after_its_restart(standin: StandIn) -> None:
+    sender = TwilioSender(standin.settings())
+    message = _outgoing()
+    standin.control("die_after_accept")
+    with pytest.raises(TransientSendError):
+        sender.send(message)  # accepted and recorded, but the answer never came
+    standin.process.wait(timeout=10)
+    standin.start()
+    found = sender.find_sent(message)
+    assert found is not None
+    assert [s["sid"] for s in standin.sent()] == [found.provider_id]
