@@ -11,30 +11,23 @@ pull meet in the inbox's unique key.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from twilio.rest import Client
 
-from plaint.channels.base import CursorStore, Delivery
+from plaint.channels.base import Delivery
 from plaint.channels.twilio import items
-from plaint.channels.twilio.client import make_client
 from plaint.channels.twilio.cursor import Mark, decode_position, encode_position
-from plaint.channels.twilio.pull import PAGE_SIZE, require_settings, twilio_errors
-from plaint.config.twilio import TwilioSettings
+from plaint.channels.twilio.pull import PAGE_SIZE, TwilioAdapter, twilio_errors, utc
 from plaint.inbound import ChannelKind
 
 if TYPE_CHECKING:
-    from plaint.config import SourceConfig
+    pass
 
 __all__ = ["TwilioCallsChannel", "caller_of_recording"]
 
 _CALLS, _TRANSCRIPTIONS = "calls", "transcriptions"
-
-
-def _utc(value: datetime | None) -> datetime:
-    return (value or datetime.now(UTC)).astimezone(UTC)
 
 
 def _caller(call: Any) -> str:
@@ -49,25 +42,10 @@ def caller_of_recording(client: Client, recording_sid: str) -> tuple[str, str]:
     return str(call.sid), _caller(call)
 
 
-class TwilioCallsChannel:
+class TwilioCallsChannel(TwilioAdapter):
     """Missed calls and voicemail transcriptions of one Twilio account."""
 
     kind = ChannelKind.PHONE
-
-    def __init__(
-        self, source: str, *, settings: TwilioSettings, cursors: CursorStore,
-        client: Client | None = None,
-    ) -> None:  # fmt: skip
-        self.source = source
-        self._cursors = cursors
-        self._client = client or make_client(settings)
-
-    @classmethod
-    def from_config(
-        cls, source: SourceConfig, *, cursors: CursorStore, environ: Mapping[str, str]
-    ) -> TwilioCallsChannel:
-        """The adapter of a ``kind = "twilio-calls"`` source."""
-        return cls(source.name, settings=require_settings(environ), cursors=cursors)
 
     def _load(self) -> dict[str, Mark | None]:
         raw = self._cursors.load(self.source)
@@ -91,7 +69,7 @@ class TwilioCallsChannel:
             filters["start_time_after"] = mark.at
         found = []
         for call in self._client.calls.stream(**filters):
-            at = _utc(call.start_time or call.date_created)
+            at = utc(call.start_time or call.date_created)
             if mark is not None and mark.covers(at, str(call.sid)):
                 continue
             if str(call.direction) == "inbound" and str(call.status) in items.MISSED_STATUSES:
@@ -104,7 +82,7 @@ class TwilioCallsChannel:
     def _transcribed(self, mark: Mark | None) -> list[Delivery]:
         found = []
         for text in self._client.transcriptions.stream(page_size=PAGE_SIZE):
-            at = _utc(text.date_created)
+            at = utc(text.date_created)
             if mark is not None and at < mark.at:
                 break  # listed newest first: the rest is older still
             if mark is not None and mark.covers(at, str(text.sid)):
@@ -130,6 +108,3 @@ class TwilioCallsChannel:
         if changed != cursor:
             stored = {name: mark.to_json() for name, mark in changed.items() if mark}
             self._cursors.save(self.source, json.dumps(stored, sort_keys=True))
-
-    def close(self) -> None:
-        """Nothing to release."""

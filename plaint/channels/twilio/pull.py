@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
@@ -30,7 +30,10 @@ from plaint.inbound import ChannelKind
 if TYPE_CHECKING:
     from plaint.config import SourceConfig
 
-__all__ = ["PAGE_SIZE", "TwilioSmsChannel", "load_mark", "require_settings", "twilio_errors"]
+__all__ = [
+    "PAGE_SIZE", "TwilioAdapter", "TwilioSmsChannel", "load_mark", "require_settings",
+    "twilio_errors", "utc",
+]  # fmt: skip
 
 PAGE_SIZE = 100
 
@@ -61,18 +64,18 @@ def load_mark(raw: str | None) -> Mark | None:
     return Mark.from_json(json.loads(raw)) if raw else None
 
 
-def _utc(value: datetime | None) -> datetime:
+def utc(value: datetime | None) -> datetime:
+    """A Twilio time in UTC; a missing one (not yet set by Twilio) is now."""
     return (value or datetime.now(UTC)).astimezone(UTC)
 
 
 def _sent(message: Any) -> datetime:
-    return _utc(message.date_sent or message.date_created)
+    return utc(message.date_sent or message.date_created)
 
 
-class TwilioSmsChannel:
-    """Inbound SMS of one Twilio account, listed since the stored cursor."""
-
-    kind = ChannelKind.SMS
+class TwilioAdapter:
+    """What the Twilio pull adapters share: the source name, the account's client and the
+    cursor store; built from a configured source by :meth:`from_config`."""
 
     def __init__(
         self, source: str, *, settings: TwilioSettings, cursors: CursorStore,
@@ -86,9 +89,18 @@ class TwilioSmsChannel:
     @classmethod
     def from_config(
         cls, source: SourceConfig, *, cursors: CursorStore, environ: Mapping[str, str]
-    ) -> TwilioSmsChannel:
-        """The adapter of a ``kind = "twilio-sms"`` source."""
+    ) -> Self:
+        """The adapter of a configured twilio source; ConfigError without an account."""
         return cls(source.name, settings=require_settings(environ), cursors=cursors)
+
+    def close(self) -> None:
+        """Nothing to release: the client's connections close with it."""
+
+
+class TwilioSmsChannel(TwilioAdapter):
+    """Inbound SMS of one Twilio account, listed since the stored cursor."""
+
+    kind = ChannelKind.SMS
 
     def pull(self, *, limit: int) -> list[Delivery]:
         """Up to ``limit`` inbound messages sent since the cursor, oldest first; raises
@@ -131,6 +143,3 @@ class TwilioSmsChannel:
         mark = Mark.advanced(stored, acked)
         if mark is not None and mark != stored:
             self._cursors.save(self.source, json.dumps(mark.to_json()))
-
-    def close(self) -> None:
-        """Nothing to release: the client's connections close with it."""
