@@ -69,15 +69,11 @@ def handle_keyword(
         return False
     number = message.sender
     if action is KeywordAction.STOP:
-        key = f"sms_opted_out:{inbox_id}"
+        key, template = f"sms_opted_out:{inbox_id}", "sms_opted_out"
         changed = opt_out(session, number=number, reason=KEYWORD, now=now, confirmation_key=key)
-        template = "sms_opted_out"
     else:
-        key, changed, template = (
-            f"sms_opted_in:{inbox_id}",
-            opt_in(session, number=number),
-            ("sms_opted_in"),
-        )
+        key, template = f"sms_opted_in:{inbox_id}", "sms_opted_in"
+        changed = opt_in(session, number=number)
     if changed and session.scalar(select(Notification.id).where(Notification.key == key)) is None:
         session.add(
             Notification(

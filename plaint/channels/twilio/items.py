@@ -38,8 +38,11 @@ MISSED_STATUSES = frozenset({"no-answer", "busy"})
 MISSED_CALL_NOTE = "未接来电：住户来电未接通，请回电。"
 
 
-def _payload(fields: Mapping[str, Any]) -> bytes:
-    return json.dumps(dict(fields), ensure_ascii=False, sort_keys=True).encode("utf-8")
+def _item(source: str, channel: ChannelKind, external_id: str, fields: Mapping[str, Any],
+          received_at: datetime, position: str) -> Delivery:  # fmt: skip
+    payload = json.dumps(dict(fields), ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return Delivery(source=source, channel=channel, external_id=external_id, payload=payload,
+                    received_at=received_at, position=position)  # fmt: skip
 
 
 def sms(
@@ -52,34 +55,16 @@ def sms(
     """An SMS from webhook parameters or a REST Message (``MessageSid`` or ``sid``)."""
     sid = str(fields.get("MessageSid") or fields.get("sid") or "")
     payload = {**fields, "Media": media} if media else fields
-    return Delivery(
-        source=SMS_SOURCE,
-        channel=ChannelKind.SMS,
-        external_id=sid,
-        payload=_payload(payload),
-        received_at=received_at,
-        position=position,
-    )
+    return _item(SMS_SOURCE, ChannelKind.SMS, sid, payload, received_at, position)
 
 
 def transcription(
     *, sid: str, call_sid: str, caller: str, text: str, received_at: datetime, position: str = ""
 ) -> Delivery:
     """A voicemail transcription of call ``call_sid`` from ``caller``."""
-    fields = {
-        "TranscriptionSid": sid,
-        "CallSid": call_sid,
-        "From": caller,
-        "TranscriptionText": text,
-    }
-    return Delivery(
-        source=VOICE_SOURCE,
-        channel=ChannelKind.PHONE,
-        external_id=sid,
-        payload=_payload(fields),
-        received_at=received_at,
-        position=position,
-    )
+    fields = {"TranscriptionSid": sid, "CallSid": call_sid, "From": caller,
+              "TranscriptionText": text}  # fmt: skip
+    return _item(VOICE_SOURCE, ChannelKind.PHONE, sid, fields, received_at, position)
 
 
 def missed_call(
@@ -87,11 +72,5 @@ def missed_call(
 ) -> Delivery:
     """A call from ``caller`` that ended ``status`` (no-answer, busy): a call-back task."""
     fields = {"CallSid": call_sid, "From": caller, "CallStatus": status, "notes": MISSED_CALL_NOTE}
-    return Delivery(
-        source=VOICE_SOURCE,
-        channel=ChannelKind.PHONE,
-        external_id=f"{call_sid}:missed",
-        payload=_payload(fields),
-        received_at=received_at,
-        position=position,
-    )
+    return _item(VOICE_SOURCE, ChannelKind.PHONE, f"{call_sid}:missed", fields, received_at,
+                 position)  # fmt: skip
