@@ -20,6 +20,7 @@ from plaint.models.migrate import upgrade
 from tests.servers import (
     DovecotServer,
     PostgresServer,
+    RabbitMQServer,
     RedisServer,
     running_postgres,
     service_dir,
@@ -148,3 +149,21 @@ poll_interval_seconds = 1
 
 # The end-to-end plant (a dramatiq worker running plaint's actors) for every test folder.
 from tests.plant import actors, make_plant, plant  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_server() -> Iterator[RabbitMQServer]:
+    with service_dir("rabbitmq") as directory:
+        server = RabbitMQServer(directory)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def rabbitmq_url(rabbitmq_server: RabbitMQServer) -> str:
+    """The URL of the session's throwaway RabbitMQ node (skips locally, fails in CI when
+    rabbitmq-server is not installed). Tests use their own queue names."""
+    return rabbitmq_server.url

@@ -22,7 +22,11 @@ if TYPE_CHECKING:
 __all__ = ["open_channel", "parse_payload"]
 
 # source kind -> "module:factory"; the factory takes (source, cursors=, environ=).
-_ADAPTERS = {"imap": "plaint.channels.email.imap:ImapChannel.from_config"}
+_ADAPTERS = {
+    "imap": "plaint.channels.email.imap:ImapChannel.from_config",
+    "cdr-folder": "plaint.channels.phone.folder:CdrFolderChannel.from_config",
+    "amqp": "plaint.channels.phone.amqp:AmqpChannel.from_config",
+}
 # channel kind -> "module:function"; the function takes (payload, received_at=).
 _PARSERS = {
     ChannelKind.EMAIL: "plaint.channels.email.parse:parse_email",

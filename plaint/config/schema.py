@@ -16,6 +16,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from plaint.config.calendars import CalendarTable
 from plaint.config.sla import EscalationTable, SlaTable, StaffEntry
+from plaint.config.sources import SourceEntry
 from plaint.config.validation import (
     CategoryRef,
     DepartmentRef,
@@ -48,11 +49,6 @@ __all__ = [
 TicketPrefix = Annotated[
     str, matching(r"[A-Za-z][A-Za-z0-9]{0,9}", "1-10 letters and digits, starting with a letter")
 ]
-# The name of an environment variable, e.g. PLAINT_IMAP_PASSWORD.
-EnvName = Annotated[
-    str, matching(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name like IMAP_PASSWORD")
-]
-Port = Annotated[int, Field(ge=1, le=65535)]
 Keywords = Annotated[list[Text], Field(min_length=1)]
 
 
@@ -61,21 +57,6 @@ class CompanyTable(Table):
 
     timezone: TimeZoneName
     ticket_prefix: TicketPrefix
-
-
-class SourceEntry(Table):
-    """One ``[[sources]]`` table: an inbound source; its password is read from the
-    environment variable ``password_env``, never written in the file."""
-
-    name: Text
-    kind: Literal["imap"]
-    host: Text
-    port: Port
-    tls: bool = True
-    username: Text
-    password_env: EnvName
-    folder: Text = "INBOX"
-    poll_interval_seconds: PositiveNumber = 30
 
 
 class DepartmentEntry(Table):
