@@ -26,8 +26,10 @@ def rows(text: str, layout: CdrLayout = ASTERISK) -> list[GoodRow | BadRow]:
     return list(parse_cdr(text, layout=layout))
 
 
-def asterisk_row(*, src: str = "13800138000", disposition: str = "ANSWERED",
-                 dstchannel: str = "SIP/8001-01", userfield: str = "", uniqueid: str = "1.0") -> str:  # fmt: skip
+def asterisk_row(
+    *, src: str = "13800138000", disposition: str = "ANSWERED", dstchannel: str = "SIP/8001-01",
+    userfield: str = "", uniqueid: str = "1.0",
+) -> str:  # fmt: skip
     return (f'"","{src}","8001","from-pstn","""Zhang"" <{src}>","SIP/trunk-01","{dstchannel}",'
             f'"Dial","SIP/8001","2026-11-02 09:30:00","2026-11-02 09:30:05",'
             f'"2026-11-02 09:31:00",60,55,"{disposition}","DOCUMENTATION","{uniqueid}",'
@@ -125,15 +127,17 @@ def test_a_freeswitch_row_becomes_a_missed_call() -> None:
 
 
 def test_a_column_map_reads_the_agents_notes() -> None:
-    layout = CdrLayout("columns", SHANGHAI, (("caller", "主叫"), ("started_at", "开始时间"),
-                                             ("notes", "坐席备注"), ("status", "结果")))  # fmt: skip
+    layout = CdrLayout("columns", SHANGHAI, (
+        ("caller", "主叫"), ("started_at", "开始时间"), ("notes", "坐席备注"), ("status", "结果"),
+    ))  # fmt: skip
     text = ("序号,主叫,开始时间,结果,坐席备注\n"
             "1,13800138000,2026-11-02 09:00,已接听,\"3栋电梯困人,\"\"已派工\"\"\"\n"
             "2,13800138001,2026/11/02 09:05,未接,\n"
             "3,13800138002,2026-11-02 09:07\n")  # fmt: skip
     read = rows(text, layout)
     first, second, third = read
-    assert isinstance(first, GoodRow) and isinstance(second, GoodRow)
+    assert isinstance(first, GoodRow)
+    assert isinstance(second, GoodRow)
     assert first.record["notes"] == '3栋电梯困人,"已派工"'
     assert second.record["status"] == "no-answer"
     assert isinstance(third, BadRow)

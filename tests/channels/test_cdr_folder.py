@@ -112,7 +112,8 @@ def test_a_file_dropped_again_gives_the_same_ids(drop: DropFolder) -> None:
     assert ids(again) == ids(first)
     channel.ack(again)
     processed = sorted(p.name for p in (drop.folder / "processed").iterdir())
-    assert len(processed) == 2 and "Master.csv" in processed
+    assert len(processed) == 2
+    assert "Master.csv" in processed
 
 
 def test_a_changed_file_of_the_same_name_is_read_again(drop: DropFolder) -> None:
