@@ -102,7 +102,7 @@ class SourceEntry(Table):
         given = self.model_dump(exclude_none=True).keys() - _COMMON
         allowed = {*_REQUIRED[self.kind], *_OPTIONAL[self.kind]}
         for key in sorted(given - allowed):
-            raise key_error(f"not a key of a {self.kind} source", key)
+            raise key_error(f"not a key of kind {self.kind}", key)
         for key in _REQUIRED[self.kind]:
             if key not in given:
                 raise key_error("required key is missing", key)
