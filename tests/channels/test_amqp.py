@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 from kombu import Connection, Exchange, Producer, Queue
 
+from plaint.channels import open_channel
 from plaint.channels.phone.amqp import AmqpChannel
-from plaint.errors import ChannelUnavailableError
+from plaint.config import Config
+from plaint.errors import ChannelUnavailableError, ConfigError
 from tests.channels.contract import ChannelContract, MemoryCursors, ids
 from tests.servers import free_port
 
@@ -119,3 +122,15 @@ def test_a_lost_connection_is_reconnected_and_nothing_is_lost(broker: Broker) ->
     channel.ack(again)
     assert channel.pull(limit=10) == []
     channel.close()
+
+
+def test_a_missing_optional_dependency_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, make_config: Callable[[str], Config]
+) -> None:
+    import plaint.channels
+
+    config = make_config('[[sources]]\nname = "pbx"\nkind = "amqp"\nurl_env = "U"\n'
+                         'queue = "q"\nexchange = "x"\n')  # fmt: skip
+    monkeypatch.setitem(plaint.channels._ADAPTERS, "amqp", "no_such_kombu_xyz:Channel")
+    with pytest.raises(ConfigError, match=r"pip install 'plaint\[amqp\]'"):
+        open_channel(config.source("pbx"), cursors=MemoryCursors(), environ={})
