@@ -6,7 +6,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,6 +20,7 @@ from plaint.channels.phone.folder import CdrFolderChannel
 from tests.channels.contract import ChannelContract, MemoryCursors, ids
 
 LAYOUT = CdrLayout("asterisk", ZoneInfo("Asia/Shanghai"))
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 
 
 def row(n: int, *, notes: str = "楼道灯不亮") -> str:
@@ -130,3 +134,34 @@ def test_an_empty_file_is_moved_on(drop: DropFolder) -> None:
     channel = drop.open(MemoryCursors())
     assert channel.pull(limit=10) == []
     assert (drop.folder / "processed" / "empty.csv").exists()
+
+
+def test_two_pollers_at_once_store_each_row_once(
+    db_url: str, drop: DropFolder, tmp_path: Path
+) -> None:
+    """Without the poll lock (as if it failed), two processes polling one folder still
+    make one inbox row per record: the inbox's unique key decides."""
+    from sqlalchemy import func, select
+
+    from plaint.models import Inbox, create_db_engine, session_factory
+    from plaint.service.store import DbCursorStore
+
+    for start in range(0, 60, 20):
+        drop.drop([row(n) for n in range(start, start + 20)])
+    engine = create_db_engine(db_url)
+    # The cursor row exists, as after a first poll (DbCursorStore's first save is an
+    # INSERT, which two savers at once would both attempt).
+    DbCursorStore(session_factory(engine), clock=lambda: NOW).save("desk", '{"files": {}}')
+    go = tmp_path / "go"
+    argv = [sys.executable, str(Path(__file__).with_name("cdr_poller.py")), db_url,
+            str(drop.folder), str(go)]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    processes = [subprocess.Popen(argv, env=env) for _ in range(2)]
+    go.touch()
+    assert [p.wait(timeout=120) for p in processes] == [0, 0]
+    with session_factory(engine)() as session:
+        rows = session.scalar(select(func.count()).select_from(Inbox))
+        distinct = session.scalar(select(func.count(func.distinct(Inbox.external_id))))
+    engine.dispose()
+    assert rows == distinct == 60
+    assert len(list((drop.folder / "processed").iterdir())) == 3

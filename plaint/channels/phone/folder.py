@@ -17,6 +17,7 @@ must be complete when it appears: write it elsewhere and rename it into the fold
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -143,14 +144,18 @@ class CdrFolderChannel:
             for path in self._files():
                 if len(out) >= limit:
                     break
-                data, modified = path.read_bytes(), _mtime(path)
+                try:
+                    data, modified = path.read_bytes(), _mtime(path)
+                except FileNotFoundError:  # moved on by another poller since listed
+                    continue
                 deliveries = cdr_deliveries(
                     data, name=path.name, source=self.source, layout=self._layout,
                     encoding=self._encoding, modified=modified, now=datetime.now(UTC),
                 )  # fmt: skip
                 done = acked.get(f"{path.name}|{hashlib.sha256(data).hexdigest()}", 0)
                 if done >= len(deliveries):
-                    self._finish(path)
+                    with contextlib.suppress(FileNotFoundError):
+                        self._finish(path)
                     continue
                 out.extend(deliveries[done : done + limit - len(out)])
         except OSError as exc:
@@ -180,8 +185,9 @@ class CdrFolderChannel:
         try:
             for position in finished:
                 path = self._folder / position.name
-                if path.is_file() and _digest(path) == position.digest:
-                    self._finish(path)
+                with contextlib.suppress(FileNotFoundError):  # another poller moved it
+                    if _digest(path) == position.digest:
+                        self._finish(path)
         except OSError as exc:
             raise ChannelUnavailableError(
                 f"CSV folder of source {self.source!r}: {exc.strerror or type(exc).__name__}"
@@ -200,6 +206,7 @@ class CdrFolderChannel:
         return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
     def _finish(self, path: Path) -> None:
+        """Move ``path`` to the processed folder; FileNotFoundError if it is gone."""
         self._processed.mkdir(parents=True, exist_ok=True)
         target = self._processed / path.name
         if target.exists():
