@@ -8,7 +8,8 @@ refuses a key that belongs to another kind and asks for the keys the kind requir
 - ``cdr-folder``: a drop folder of call-centre CSV exports: ``path``, ``format``
   (``asterisk`` Master.csv, ``freeswitch`` cdr-csv default template, or ``columns`` with a
   ``columns`` map from call-record fields to header names), ``processed`` (where finished
-  files go; default ``<path>/processed``), ``encoding`` (``auto``: UTF-8, else GB18030),
+  files go, relative to ``path`` unless absolute; default ``processed``), ``encoding``
+  (``auto``: UTF-8, else GB18030),
   ``timezone`` of the stamps (default the company's), ``pattern`` of file names.
 - ``amqp``: call-record events on a broker queue: ``url_env`` (the environment variable
   holding the broker URL, which carries credentials), ``queue``, ``exchange``
@@ -172,7 +173,7 @@ def build_source(entry: SourceEntry, *, company_timezone: str) -> SourceConfig:
         path = Path(entry.path)
         cdr = CdrFolderOptions(
             path=path, format=entry.format,
-            processed=Path(entry.processed) if entry.processed else path / "processed",
+            processed=path / (entry.processed or "processed"),  # relative to the folder
             timezone=entry.timezone or company_timezone,
             columns=tuple((entry.columns or {}).items()),
             encoding=entry.encoding or "auto", pattern=entry.pattern or "*.csv",

@@ -165,3 +165,10 @@ def test_two_pollers_at_once_store_each_row_once(
     engine.dispose()
     assert rows == distinct == 60
     assert len(list((drop.folder / "processed").iterdir())) == 3
+
+
+def test_file_names_match_the_pattern_in_any_case(drop: DropFolder) -> None:
+    drop.drop([row(1)], name="MASTER.CSV")
+    drop.drop([row(2)], name="notes.txt")
+    channel = drop.open(MemoryCursors())
+    assert len(channel.pull(limit=10)) == 1

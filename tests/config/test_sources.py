@@ -71,3 +71,13 @@ def test_an_amqp_source(make_config: Callable[[str], Config]) -> None:
 )  # fmt: skip
 def test_each_kind_has_its_keys(make_config: Callable[[str], Config], text: str, line: str) -> None:
     assert problems(make_config, text) == [line]
+
+
+def test_a_relative_processed_folder_lies_in_the_drop_folder(
+    make_config: Callable[[str], Config],
+) -> None:
+    source = make_config(CDR + 'format = "asterisk"\nprocessed = "done"\n').source("desk")
+    assert source.cdr is not None
+    assert source.cdr.processed == Path("/srv/cdr/done")
+    absolute = make_config(CDR + 'format = "asterisk"\nprocessed = "/var/done"\n')
+    assert absolute.source("desk").cdr.processed == Path("/var/done")  # type: ignore[union-attr]

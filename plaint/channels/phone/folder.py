@@ -18,6 +18,7 @@ must be complete when it appears: write it elsewhere and rename it into the fold
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import hashlib
 import json
 import os
@@ -202,8 +203,12 @@ class CdrFolderChannel:
     def _files(self) -> list[Path]:
         if not self._folder.is_dir():
             raise FileNotFoundError(2, "no such folder", str(self._folder))
-        files = [p for p in self._folder.glob(self._pattern) if p.is_file()]
+        files = [p for p in self._folder.iterdir() if self._matches(p.name) and p.is_file()]
         return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+    def _matches(self, name: str) -> bool:
+        """Whether ``name`` matches the pattern, ignoring case (``MASTER.CSV`` too)."""
+        return fnmatch.fnmatch(name.lower(), self._pattern.lower())
 
     def _finish(self, path: Path) -> None:
         """Move ``path`` to the processed folder; FileNotFoundError if it is gone."""
@@ -223,7 +228,7 @@ class CdrFolderChannel:
     def _present(self) -> set[str]:
         if not self._folder.is_dir():
             return set()
-        return {path.name for path in self._folder.glob(self._pattern)}
+        return {path.name for path in self._folder.iterdir() if self._matches(path.name)}
 
     def _save(self, acked: dict[str, int]) -> None:
         present = self._present()
