@@ -20,6 +20,7 @@ from plaint.models.migrate import upgrade
 from tests.servers import (
     DovecotServer,
     PostgresServer,
+    RabbitMQServer,
     RedisServer,
     running_postgres,
     service_dir,
@@ -151,3 +152,21 @@ from tests.plant import actors, make_plant, plant  # noqa: E402, F401
 
 # The Twilio REST stand-in (a subprocess on loopback), for every test folder.
 from tests.twilio_fixture import standin, standin_server  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_server() -> Iterator[RabbitMQServer]:
+    with service_dir("rabbitmq") as directory:
+        server = RabbitMQServer(directory)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def rabbitmq_url(rabbitmq_server: RabbitMQServer) -> str:
+    """The URL of the session's throwaway RabbitMQ node (skips locally, fails in CI when
+    rabbitmq-server is not installed). Tests use their own queue names."""
+    return rabbitmq_server.url

@@ -4,7 +4,7 @@ database (SQLite and PostgreSQL) and a test IMAP folder on Dovecot."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -108,7 +108,8 @@ def make_plant(
     """Build the plant with extra TOML after the mailbox source; one per test."""
     cleanup = contextlib.ExitStack()
 
-    def build(extra_toml: str = "", extra_env: dict[str, str] | None = None) -> Plant:
+    def build(extra_toml: str = "", *, environ: Mapping[str, str] | None = None) -> Plant:
+        """``environ`` adds to the plant's environment (e.g. a source's URL variable)."""
         from tests.conftest import source_toml
 
         config = make_config(source_toml(mailbox) + extra_toml)
@@ -116,7 +117,7 @@ def make_plant(
             "PLAINT_DATABASE_URL": db_url,
             "PLAINT_REDIS_URL": redis_url,
             "TEST_IMAP_PASSWORD": mailbox.password,
-            **(extra_env or {}),
+            **(environ or {}),
         }
         engine = create_db_engine(db_url)
         cleanup.callback(engine.dispose)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -37,9 +38,12 @@ def missing(what: str) -> None:
     pytest.skip(f"{what} is not installed (run `make test` to install test servers)")
 
 
-def wait_until(probe: Callable[[], bool], *, what: str, process: subprocess.Popen[bytes]) -> None:
+def wait_until(
+    probe: Callable[[], bool], *, what: str, process: subprocess.Popen[bytes],
+    timeout: float = READY_TIMEOUT_SECONDS,
+) -> None:  # fmt: skip
     """Call ``probe`` until it returns true; fail if ``process`` exits or time runs out."""
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{what} exited with {process.returncode} before it was ready")
@@ -49,7 +53,7 @@ def wait_until(probe: Callable[[], bool], *, what: str, process: subprocess.Pope
         except OSError:
             pass
         time.sleep(_PROBE_INTERVAL_SECONDS)
-    raise RuntimeError(f"{what} was not ready within {READY_TIMEOUT_SECONDS} s")
+    raise RuntimeError(f"{what} was not ready within {timeout} s")
 
 
 def tcp_open(port: int) -> bool:
@@ -292,3 +296,84 @@ def running_postgres(prefix: str = "pg") -> Iterator[PostgresServer]:
             yield server
         finally:
             server.stop()
+
+
+# An Erlang node boots in 5-30 s on a busy machine.
+_RABBITMQ_BOOT_SECONDS = 180.0
+_RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+_RABBITMQ_CONF = """\
+listeners.tcp.default = 127.0.0.1:{port}
+loopback_users = none
+log.console = false
+log.file.level = warning
+"""
+
+
+def _epmd() -> str | None:
+    return shutil.which("epmd") or next(
+        (str(p) for p in sorted(Path("/usr/lib/erlang").glob("erts-*/bin/epmd"))), None
+    )
+
+
+class RabbitMQServer:
+    """A throwaway RabbitMQ node (Debian's rabbitmq-server) in a temporary directory: its
+    own node name, AMQP, distribution and epmd ports, so it never meets another node or
+    the system's epmd. Its epmd is stopped with it."""
+
+    def __init__(self, directory: Path) -> None:
+        if not _RABBITMQ_SERVER.exists() or _epmd() is None:
+            missing("rabbitmq-server")
+        self.directory = directory
+        self.port, self.dist_port, self.epmd_port = free_port(), free_port(), free_port()
+        self.url = f"amqp://guest:guest@127.0.0.1:{self.port}//"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def _environ(self) -> dict[str, str]:
+        d = self.directory
+        return {
+            **os.environ, "HOME": str(d), "ERL_EPMD_PORT": str(self.epmd_port),
+            "RABBITMQ_NODENAME": f"plainttest{self.port}@localhost",
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1", "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port), "RABBITMQ_MNESIA_BASE": str(d / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(d / "log"), "RABBITMQ_CONFIG_FILE": str(d / "rabbitmq.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(d / "enabled_plugins"),
+            "RABBITMQ_PID_FILE": str(d / "rabbit.pid"), "RABBITMQ_CONF_ENV_FILE": str(d / "none"),
+        }  # fmt: skip
+
+    def start(self) -> None:
+        from kombu import Connection
+
+        (self.directory / "rabbitmq.conf").write_text(_RABBITMQ_CONF.format(port=self.port))
+        (self.directory / "enabled_plugins").write_text("[].\n")
+        with (self.directory / "rabbitmq.out").open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(_RABBITMQ_SERVER)], env=self._environ(), stdin=subprocess.DEVNULL,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+
+        def ready() -> bool:
+            connection = Connection(self.url, connect_timeout=1)
+            try:
+                connection.connect()
+            except Exception:  # refused while booting: probe again
+                return False
+            finally:
+                connection.release()
+            return True
+
+        wait_until(ready, what="RabbitMQ", process=self.process, timeout=_RABBITMQ_BOOT_SECONDS)
+
+    def stop(self) -> None:
+        """Stop the node's whole process group (the start script and the Erlang VM)."""
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        epmd = _epmd()
+        if epmd is not None:  # the node started an epmd on its own port: stop that one
+            subprocess.run([epmd, "-port", str(self.epmd_port), "-kill"], check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip

@@ -26,7 +26,11 @@ _ADAPTERS = {
     "imap": "plaint.channels.email.imap:ImapChannel.from_config",
     "twilio-sms": "plaint.channels.twilio.pull:TwilioSmsChannel.from_config",
     "twilio-calls": "plaint.channels.twilio.calls:TwilioCallsChannel.from_config",
+    "cdr-folder": "plaint.channels.phone.folder:CdrFolderChannel.from_config",
+    "amqp": "plaint.channels.phone.amqp:AmqpChannel.from_config",
 }
+# source kind -> the pyproject extra that installs its adapter's dependencies.
+_EXTRAS = {"amqp": "amqp"}
 # channel kind -> "module:function"; the function takes (payload, received_at=).
 _PARSERS = {
     ChannelKind.EMAIL: "plaint.channels.email.parse:parse_email",
@@ -47,11 +51,20 @@ def _load(spec: str) -> Callable[..., object]:
 def open_channel(
     source: SourceConfig, *, cursors: CursorStore, environ: Mapping[str, str]
 ) -> Channel:
-    """Return the adapter for ``source``; raise ConfigError for an unknown kind."""
+    """Return the adapter for ``source``; raise ConfigError for an unknown kind, or one
+    whose optional dependency is not installed (naming the extra to install)."""
     spec = _ADAPTERS.get(source.kind)
     if spec is None:
         raise ConfigError(f"sources: no adapter for kind {source.kind!r}")
-    return _load(spec)(source, cursors=cursors, environ=environ)  # type: ignore[return-value]
+    try:
+        factory = _load(spec)
+    except ModuleNotFoundError as exc:  # an optional dependency (kombu) is not installed
+        extra = _EXTRAS.get(source.kind, source.kind)
+        raise ConfigError(
+            f"source {source.name!r}: kind {source.kind} needs {exc.name}: "
+            f"pip install 'plaint[{extra}]'"
+        ) from exc
+    return factory(source, cursors=cursors, environ=environ)  # type: ignore[return-value]
 
 
 def parse_payload(kind: ChannelKind, payload: bytes, *, received_at: datetime) -> InboundMessage:

@@ -24,7 +24,11 @@ class Delivery:
 
     ``external_id`` is stable across re-reads of the same item (an email's Message-ID, a
     Twilio SID), so the inbox's UNIQUE(source, external_id) absorbs redeliveries.
-    ``position`` is what acking this item advances the cursor to.
+    ``position`` is what acking this item advances the cursor to. ``quarantine`` is set
+    when the adapter already knows the item cannot be understood (a malformed CSV row, an
+    AMQP message that is not a call record): a short reason safe to log (no content), with
+    which the item is stored quarantined instead of pending; acking it still moves past it
+    (an AMQP adapter dead-letters it), so it never blocks the items after it.
     """
 
     source: str
@@ -33,6 +37,7 @@ class Delivery:
     payload: bytes
     received_at: datetime
     position: str
+    quarantine: str | None = None
 
 
 class CursorStore(Protocol):

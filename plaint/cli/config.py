@@ -64,8 +64,9 @@ def _warnings(config: Config, *, year: int) -> list[str]:
     notices = (year_notice(config.calendar, needed) for needed in (year, year + 1))
     warnings = [notice for notice in notices if notice]
     warnings.extend(
-        f"sources[{index}].password_env: {source.password_env} is not set in this environment"
+        f"sources[{index}].{key}: {name} is not set in this environment"
         for index, source in enumerate(config.sources)
-        if not os.environ.get(source.password_env)
+        for key, name in source.secret_envs
+        if not os.environ.get(name)
     )
     return warnings

@@ -1,10 +1,13 @@
-"""``plaint inbox import|list|show|replay``: taking mail in from files, and the inbox as a
-dead-letter view.
+"""``plaint inbox import|list|show|replay``: taking mail and call records in from files,
+and the inbox as a dead-letter view.
 
-``import`` stores ``.eml`` files, mbox files and folders of them as a poller would
-(:mod:`plaint.service.fileintake`); ``list`` and ``show`` never print a payload's text,
-sender or subject (``show --raw`` writes the payload's bytes, and only then);
-``replay`` puts quarantined rows back to pending (rules in :mod:`plaint.service.inbox`).
+``import`` stores ``.eml`` files, mbox files, call-centre CSV exports and folders of them
+as a poller would (:mod:`plaint.service.fileintake`); a CSV's layout is recognised
+(Asterisk, FreeSWITCH), given with ``--format``, or that of the ``cdr-folder`` source named
+by ``--source`` (its column map and time zone); malformed rows are stored quarantined,
+naming their line. ``list`` and ``show`` never print a payload's text, sender or subject
+(``show --raw`` writes the payload's bytes, and only then); ``replay`` puts quarantined
+rows back to pending (rules in :mod:`plaint.service.inbox`).
 With ``PLAINT_REDIS_URL`` set, the triage of rows left pending is enqueued; otherwise, or
 if Redis cannot be reached, the rows wait in the inbox for ``plaint run``'s reconciler.
 """
@@ -25,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from plaint.cli.common import open_db
 
 if TYPE_CHECKING:
+    from plaint.channels.phone.cdr import CdrLayout
+    from plaint.config import Config
     from plaint.service.fileintake import ImportProgress, ImportResult
     from plaint.service.inbox import Enqueue, InboxRow, QueueOutcome
 
@@ -38,7 +43,9 @@ _LIST_HEADERS = ("id", "source", "channel", "status", "attempts", "received", "p
                  "reason")  # fmt: skip
 # Output that does not go to a terminal is not wrapped to 80 columns.
 _FILE_WIDTH = 200
-_PATHS_HELP = ".eml file, mbox file, or a folder of them (read recursively)"
+_PATHS_HELP = ".eml, mbox or call-record .csv file, or a folder of them (read recursively)"
+_FORMAT_HELP = ("layout of call-record CSV files (default: recognised per file, or that of "
+                "the cdr-folder source named by --source)")  # fmt: skip
 _SOURCE_HELP = ("source name (default: import); name a configured IMAP source to merge with "
                 "what it polls")  # fmt: skip
 
@@ -47,9 +54,10 @@ def register(subparsers: Any) -> None:
     """Add the ``inbox`` command group."""
     inbox = subparsers.add_parser("inbox", help="import mail files; pending and quarantined items")
     commands = inbox.add_subparsers(dest="inbox_command", required=True, metavar="COMMAND")
-    load = commands.add_parser("import", help="store .eml/mbox files or folders in the inbox")
+    load = commands.add_parser("import", help="store .eml/mbox/CSV files or folders in the inbox")
     load.add_argument("paths", nargs="+", metavar="PATH", type=Path, help=_PATHS_HELP)
     load.add_argument("--source", help=_SOURCE_HELP)
+    load.add_argument("--format", choices=("asterisk", "freeswitch"), help=_FORMAT_HELP)
     load.add_argument("--json", action="store_true", help="print the summary as JSON")
     load.set_defaults(handler=_import)
     listing = commands.add_parser("list", help="inbox rows, newest first (no content)")
@@ -140,8 +148,8 @@ def _import(args: argparse.Namespace) -> int:
     from plaint.service.filereaders import scan_paths
 
     start = time.monotonic()
-    with open_db() as (sessions, _config), _triage_queue() as enqueue:
-        scan = scan_paths(args.paths)
+    with open_db() as (sessions, config), _triage_queue() as enqueue:
+        scan = scan_paths(args.paths, cdr_layout=_cdr_layout(config, args))
         with _progress_bar(len(scan.files)) as progress:
             result = import_files(
                 sessions, scan, source=args.source or DEFAULT_SOURCE, enqueue=enqueue,
@@ -153,17 +161,34 @@ def _import(args: argparse.Namespace) -> int:
     else:
         for item in result.unreadable:
             print(f"plaint: {item.where}: unreadable: {item.reason}", file=sys.stderr)
-        print(f"imported {result.new} new, {result.already} already there, "
+        quarantined = f" ({result.quarantined} quarantined)" if result.quarantined else ""
+        print(f"imported {result.new} new{quarantined}, {result.already} already there, "
               f"{result.skipped} skipped, {len(result.unreadable)} unreadable")  # fmt: skip
         if result.new or result.queue.error:
             print(_queue_line(result.queue, what="new rows"))
     return EXIT_PARTIAL if result.unreadable else 0
 
 
+def _cdr_layout(config: Config, args: argparse.Namespace) -> CdrLayout:
+    """The layout CSV call records are read in: ``--format``, else the named cdr-folder
+    source's, else recognised per file; stamps in the source's or the company's zone."""
+    from zoneinfo import ZoneInfo
+
+    from plaint.channels.phone.cdr import CdrLayout
+
+    options = None
+    if args.source and any(s.name == args.source for s in config.sources):
+        options = config.source(args.source).cdr
+    if options is None:
+        return CdrLayout(args.format or "auto", config.timezone)
+    return CdrLayout(args.format or options.format, ZoneInfo(options.timezone), options.columns)
+
+
 def _import_json(result: ImportResult, seconds: float) -> dict[str, Any]:
     return {
         "source": result.source, "files": result.files, "messages": result.messages,
-        "new": result.new, "already_there": result.already, "skipped": result.skipped,
+        "new": result.new, "quarantined": result.quarantined, "already_there": result.already,
+        "skipped": result.skipped,
         "unreadable": len(result.unreadable),
         "unreadable_items": [{"path": u.where, "reason": u.reason} for u in result.unreadable],
         "seconds": round(seconds, 3),

@@ -24,7 +24,6 @@ from plaint.config.schema import (
     ConfigFile,
     DedupeTable,
     RoutingTableModel,
-    SourceEntry,
     TaxonomyTable,
 )
 from plaint.config.sla import (
@@ -35,6 +34,7 @@ from plaint.config.sla import (
     build_sla,
     build_staff,
 )
+from plaint.config.sources import SourceConfig, build_source
 from plaint.config.validation import load_zone, references, validate
 from plaint.errors import ConfigError
 from plaint.pipeline.calendar import WorkCalendar
@@ -50,21 +50,6 @@ __all__ = [
     "load_config",
     "load_file",
 ]
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    """One inbound source. Secrets are named by environment variable, never stored here."""
-
-    name: str
-    kind: str
-    host: str
-    port: int
-    tls: bool
-    username: str
-    password_env: str
-    folder: str
-    poll_interval: timedelta
 
 
 @dataclass(frozen=True)
@@ -157,7 +142,7 @@ def build_config(doc: ConfigFile, *, required_years: Iterable[int] = ()) -> Conf
     return Config(
         timezone=load_zone(zone),
         ticket_prefix=doc.company.ticket_prefix,
-        sources=tuple(_source(entry) for entry in doc.sources),
+        sources=tuple(build_source(e, company_timezone=zone) for e in doc.sources),
         departments=tuple(Department(code=d.code, name=d.name) for d in doc.departments),
         taxonomy=_taxonomy(doc.taxonomy),
         routing=_routing(doc.routing),
@@ -167,20 +152,6 @@ def build_config(doc: ConfigFile, *, required_years: Iterable[int] = ()) -> Conf
         escalation=escalation,
         staff=build_staff(doc.staff),
         dedupe=_dedupe(doc.dedupe),
-    )
-
-
-def _source(entry: SourceEntry) -> SourceConfig:
-    return SourceConfig(
-        name=entry.name,
-        kind=entry.kind,
-        host=entry.host,
-        port=entry.port,
-        tls=entry.tls,
-        username=entry.username,
-        password_env=entry.password_env or "",
-        folder=entry.folder,
-        poll_interval=timedelta(seconds=entry.poll_interval_seconds),
     )
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from plaint.config.calendars import CalendarTable
 from plaint.config.sla import EscalationTable, SlaTable, StaffEntry
+from plaint.config.sources import SourceEntry
 from plaint.config.validation import (
     CategoryRef,
     DepartmentRef,
@@ -48,11 +49,6 @@ __all__ = [
 TicketPrefix = Annotated[
     str, matching(r"[A-Za-z][A-Za-z0-9]{0,9}", "1-10 letters and digits, starting with a letter")
 ]
-# The name of an environment variable, e.g. PLAINT_IMAP_PASSWORD.
-EnvName = Annotated[
-    str, matching(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name like IMAP_PASSWORD")
-]
-Port = Annotated[int, Field(ge=1, le=65535)]
 Keywords = Annotated[list[Text], Field(min_length=1)]
 
 
@@ -61,31 +57,6 @@ class CompanyTable(Table):
 
     timezone: TimeZoneName
     ticket_prefix: TicketPrefix
-
-
-class SourceEntry(Table):
-    """One ``[[sources]]`` table: an inbound source; an IMAP password is read from the
-    environment variable ``password_env``, never written in the file. ``twilio-sms`` and
-    ``twilio-calls`` sources need no more than a name: the account is
-    ``PLAINT_TWILIO_*``."""
-
-    name: Text
-    kind: Literal["imap", "twilio-sms", "twilio-calls"]
-    host: Text = ""
-    port: Port = 993
-    tls: bool = True
-    username: Text = ""
-    password_env: EnvName | None = None
-    folder: Text = "INBOX"
-    poll_interval_seconds: PositiveNumber = 30
-
-    @model_validator(mode="after")
-    def _imap_needs_a_server(self) -> SourceEntry:
-        if self.kind == "imap":
-            for key in ("host", "username", "password_env"):
-                if not getattr(self, key):
-                    raise key_error("required key is missing", key)
-        return self
 
 
 class DepartmentEntry(Table):

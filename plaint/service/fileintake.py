@@ -25,7 +25,7 @@ from plaint.channels.base import Delivery
 from plaint.errors import ConfigError
 from plaint.service.filereaders import FileScan, Unreadable, read_file
 from plaint.service.inbox import Enqueue, QueueOutcome, TriageSender
-from plaint.service.store import store_deliveries
+from plaint.service.store import store_deliveries, store_delivery
 
 __all__ = [
     "BATCH_BYTES",
@@ -60,8 +60,9 @@ class ImportProgress:
 class ImportResult:
     """What an import did: files read, messages found in them, rows ``new`` to the inbox,
     messages ``already`` there, files ``skipped`` as of no known kind, the files or
-    messages that were ``unreadable`` (by path, with a reason), and the triage queue's
-    outcome for the new rows."""
+    messages that were ``unreadable`` (by path, with a reason), the triage queue's
+    outcome for the new rows, and how many new rows were stored ``quarantined`` (malformed
+    call-record rows: ``plaint inbox list --status quarantined`` names their lines)."""
 
     source: str
     files: int
@@ -71,6 +72,7 @@ class ImportResult:
     skipped: int
     unreadable: tuple[Unreadable, ...]
     queue: QueueOutcome
+    quarantined: int = 0
 
 
 @dataclass
@@ -79,27 +81,32 @@ class _Run:
     clock: Callable[[], datetime]
     sender: TriageSender
     batch: list[Delivery] = field(default_factory=list)
+    malformed: list[Delivery] = field(default_factory=list)
     batch_bytes: int = 0
     messages: int = 0
     new: int = 0
     already: int = 0
+    quarantined: int = 0
     unreadable: list[Unreadable] = field(default_factory=list)
 
     def add(self, delivery: Delivery, *, max_rows: int, max_bytes: int) -> None:
-        self.batch.append(delivery)
+        (self.batch if delivery.quarantine is None else self.malformed).append(delivery)
         self.batch_bytes += len(delivery.payload)
         self.messages += 1
         if len(self.batch) >= max_rows or self.batch_bytes >= max_bytes:
             self.flush()
 
     def flush(self) -> None:
-        if not self.batch:
+        if not self.batch and not self.malformed:
             return
         with self.sessions.begin() as session:
             created = store_deliveries(session, self.batch, now=self.clock())
-        self.new += len(created)
-        self.already += len(self.batch) - len(created)
-        self.batch, self.batch_bytes = [], 0
+            stored = [store_delivery(session, d, now=self.clock()) for d in self.malformed]
+        quarantined = sum(item.created for item in stored)
+        self.new += len(created) + quarantined
+        self.quarantined += quarantined
+        self.already += len(self.batch) + len(self.malformed) - len(created) - quarantined
+        self.batch, self.malformed, self.batch_bytes = [], [], 0
         self.sender.send(created)
 
 
@@ -136,7 +143,7 @@ def import_files(
                 run.unreadable.append(item)
             else:
                 run.add(item, max_rows=batch_rows, max_bytes=batch_bytes)
-                if not run.batch:  # a batch was just committed: a big mbox shows progress
+                if not run.batch and not run.malformed:  # a batch was just committed
                     report(done - 1)
         report(done)
     run.flush()
@@ -145,4 +152,5 @@ def import_files(
     return ImportResult(
         source=source, files=total, messages=run.messages, new=run.new, already=run.already,
         skipped=scan.skipped, unreadable=tuple(run.unreadable), queue=run.sender.outcome(),
+        quarantined=run.quarantined,
     )  # fmt: skip

@@ -1,16 +1,21 @@
 """Reading complaint files from disk into inbox deliveries, the values a poller pulls.
 
 A small registry maps a file *kind* to how it is recognised (its suffixes, or a look at
-its first line for a file without one) and how it is read. Two kinds exist, both email:
+its first line for a file without one) and how it is read. Two kinds are email, one phone:
 
 - ``eml``: one RFC 5322 message per file (``.eml``; a file without a known suffix whose
   first line is a mail header, as in a Maildir folder);
 - ``mbox``: many messages in one file, read with the standard library's
   :class:`mailbox.mbox` (``.mbox``/``.mbx``, or a first line such as
-  ``From MAILER-DAEMON Fri Jul  8 12:08:34 2011``).
+  ``From MAILER-DAEMON Fri Jul  8 12:08:34 2011``);
+- ``cdr``: a call-centre CSV export (``.csv``, or a first line of Asterisk's or
+  FreeSWITCH's width), read as the ``cdr-folder`` channel reads it
+  (:func:`~plaint.channels.phone.folder.cdr_deliveries`: the same external ids, malformed
+  rows as deliveries to quarantine naming their line), in the layout :func:`scan_paths`
+  is given; a layout of format ``auto`` recognises Asterisk or FreeSWITCH per file.
 
-Adding a kind (later: the JSON payloads of the SMS and phone channels) is one more
-:class:`FileReader` in ``_READERS``. Files of no kind are skipped, not read.
+Adding a kind is one more :class:`FileReader` in ``_READERS``. Files of no kind are
+skipped, not read.
 
 An email read from a file becomes the delivery the IMAP poller would make of the same mail:
 line endings in the canonical CRLF form, the same external id
@@ -33,12 +38,16 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.parser import BytesHeaderParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from plaint.channels.base import Delivery
 from plaint.channels.email.imap import email_external_id
+from plaint.channels.phone.cdr import CdrLayout, decode_cdr, sniff_format
+from plaint.channels.phone.folder import cdr_deliveries
 from plaint.inbound import ChannelKind
 
 __all__ = [
+    "AUTO_CDR",
     "FileReader",
     "FileScan",
     "FoundFile",
@@ -74,10 +83,11 @@ class Unreadable:
 
 @dataclass(frozen=True)
 class FoundFile:
-    """A file to read and the kind it was recognised as."""
+    """A file to read, the kind it was recognised as, and for a ``cdr`` file its layout."""
 
     path: Path
     kind: str
+    layout: CdrLayout | None = None
 
 
 @dataclass(frozen=True)
@@ -93,14 +103,14 @@ class FileScan:
 @dataclass(frozen=True)
 class FileReader:
     """One kind of file: the channel its items belong to, its suffixes, how to recognise
-    one without a known suffix from its first bytes, and ``read(path, source, now)``, which
+    one without a known suffix from its first bytes, and ``read(found, source, now)``, which
     yields a delivery or an :class:`Unreadable` per item and never raises for a bad file."""
 
     kind: str
     channel: ChannelKind
     suffixes: frozenset[str]
     sniff: Callable[[bytes], bool]
-    read: Callable[[Path, str, datetime], Iterator[Delivery | Unreadable]]
+    read: Callable[[FoundFile, str, datetime], Iterator[Delivery | Unreadable]]
 
 
 def email_delivery(
@@ -144,7 +154,8 @@ def _mtime(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
 
 
-def _read_eml(path: Path, source: str, now: datetime) -> Iterator[Delivery | Unreadable]:
+def _read_eml(found: FoundFile, source: str, now: datetime) -> Iterator[Delivery | Unreadable]:
+    path = found.path
     try:
         raw = path.read_bytes()
         modified = _mtime(path)
@@ -157,7 +168,8 @@ def _read_eml(path: Path, source: str, now: datetime) -> Iterator[Delivery | Unr
     yield email_delivery(raw, source=source, where=str(path), fallback_received=modified, now=now)
 
 
-def _read_mbox(path: Path, source: str, now: datetime) -> Iterator[Delivery | Unreadable]:
+def _read_mbox(found: FoundFile, source: str, now: datetime) -> Iterator[Delivery | Unreadable]:
+    path = found.path
     try:
         with path.open("rb") as head:
             first = head.read(_SNIFF_BYTES)
@@ -185,6 +197,36 @@ def _read_mbox(path: Path, source: str, now: datetime) -> Iterator[Delivery | Un
         box.close()
 
 
+def _read_cdr(found: FoundFile, source: str, now: datetime) -> Iterator[Delivery | Unreadable]:
+    path, layout = found.path, found.layout
+    assert layout is not None
+    try:
+        data, modified = path.read_bytes(), _mtime(path)
+    except OSError as exc:
+        yield Unreadable(str(path), f"cannot read: {exc.strerror or type(exc).__name__}")
+        return
+    if layout.format == "auto":
+        detected = sniff_format(decode_cdr(data))
+        if detected is None:
+            yield Unreadable(str(path), _NOT_A_CDR)
+            return
+        layout = CdrLayout(detected, layout.timezone)
+    yield from cdr_deliveries(data, name=path.name, source=source, layout=layout,
+                              modified=modified, now=now)  # fmt: skip
+
+
+_NOT_A_CDR = ("not an Asterisk or FreeSWITCH call-record CSV; give --format, or --source "
+              "naming a cdr-folder source with a column map")  # fmt: skip
+
+
+def _looks_like_cdr(head: bytes) -> bool:
+    line = head.split(b"\n", 1)[0]
+    try:
+        return sniff_format(line.decode("utf-8")) is not None
+    except UnicodeDecodeError:
+        return False
+
+
 def _looks_like_mbox(head: bytes) -> bool:
     return _MBOX_FROM_LINE.match(head) is not None
 
@@ -198,7 +240,11 @@ _READERS = (
     FileReader("mbox", ChannelKind.EMAIL, frozenset({".mbox", ".mbx"}), _looks_like_mbox,
                _read_mbox),
     FileReader("eml", ChannelKind.EMAIL, frozenset({".eml"}), _looks_like_mail, _read_eml),
+    FileReader("cdr", ChannelKind.PHONE, frozenset({".csv"}), _looks_like_cdr, _read_cdr),
 )  # fmt: skip
+# How CSV call records are read unless scan_paths is told otherwise: Asterisk or
+# FreeSWITCH recognised per file, stamps in UTC.
+AUTO_CDR = CdrLayout("auto", ZoneInfo("UTC"))
 _BY_KIND = {reader.kind: reader for reader in _READERS}
 
 
@@ -215,10 +261,11 @@ def _kind_of(path: Path) -> str | None:
     return next((r.kind for r in _READERS if r.sniff(head)), None)
 
 
-def scan_paths(paths: Iterable[Path]) -> FileScan:
+def scan_paths(paths: Iterable[Path], *, cdr_layout: CdrLayout = AUTO_CDR) -> FileScan:
     """Find the files to read under ``paths`` (files, or folders walked recursively
     without following symbolic links), each with its kind; count the others as skipped.
-    Never raises for a missing or unlistable path: it is reported in ``missing``."""
+    CSV call-record files are read in ``cdr_layout``. Never raises for a missing or
+    unlistable path: it is reported in ``missing``."""
     found: list[FoundFile] = []
     missing: list[Unreadable] = []
     skipped = 0
@@ -231,7 +278,7 @@ def scan_paths(paths: Iterable[Path]) -> FileScan:
             if kind is None:
                 skipped += 1
             else:
-                found.append(FoundFile(file, kind))
+                found.append(FoundFile(file, kind, cdr_layout if kind == "cdr" else None))
     return FileScan(files=tuple(found), skipped=skipped, missing=tuple(missing))
 
 
@@ -252,4 +299,4 @@ def _walk(path: Path, missing: list[Unreadable]) -> Iterator[Path]:
 def read_file(found: FoundFile, *, source: str, now: datetime) -> Iterator[Delivery | Unreadable]:
     """Yield a delivery for ``source`` per item of ``found``, or an :class:`Unreadable`
     for an item (or the whole file) that cannot be taken in; never raises for a bad file."""
-    return _BY_KIND[found.kind].read(found.path, source, now)
+    return _BY_KIND[found.kind].read(found, source, now)

@@ -67,8 +67,9 @@ class StoredItem:
 
 def store_delivery(session: Session, delivery: Delivery, *, now: datetime) -> StoredItem:
     """Write ``delivery`` to the inbox unless (source, external_id) is there already; never
-    creates a second row. A new row counts as enqueued at ``now``: the caller sends its
-    triage message right after the commit (and calls
+    creates a second row. A delivery with a ``quarantine`` reason is stored quarantined
+    (not pending: nothing to enqueue). A new pending row counts as enqueued at ``now``: the
+    caller sends its triage message right after the commit (and calls
     :func:`plaint.service.retry.mark_unqueued` if that fails)."""
     statement = (
         dialect_insert(session, Inbox)
@@ -79,15 +80,14 @@ def store_delivery(session: Session, delivery: Delivery, *, now: datetime) -> St
             payload=delivery.payload,
             received_at=delivery.received_at,
             created_at=now,
-            enqueued_at=now,
-            status=InboxStatus.PENDING.value,
+            **_state(delivery, now=now),
         )
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
         .returning(Inbox.id)
     )
     inbox_id = session.execute(statement).scalar()
     if inbox_id is not None:  # a new row: one statement
-        return StoredItem(inbox_id, created=True, pending=True)
+        return StoredItem(inbox_id, created=True, pending=delivery.quarantine is None)
     row = session.execute(
         select(Inbox.id, Inbox.status).where(
             Inbox.source == delivery.source, Inbox.external_id == delivery.external_id
@@ -102,10 +102,13 @@ def store_deliveries(
     """The batch form of :func:`store_delivery`: write each delivery unless its (source,
     external_id) is there already (or earlier in the batch), with multi-row INSERTs
     (SQLAlchemy's "insertmanyvalues"), and return the ids of the rows created, ascending.
+    For deliveries without a ``quarantine`` reason (store those with :func:`store_delivery`).
     Rows already there are left alone and not returned. Each conflict is checked on the
     unique index, so the cost per row does not grow with the inbox."""
     unique: dict[tuple[str, str], Delivery] = {}
     for delivery in deliveries:
+        if delivery.quarantine is not None:
+            raise ValueError("store a delivery to quarantine with store_delivery")
         unique.setdefault((delivery.source, delivery.external_id), delivery)
     if not unique:
         return []
@@ -117,10 +120,24 @@ def store_deliveries(
     rows = [
         {"source": d.source, "external_id": d.external_id, "channel": d.channel.value,
          "payload": d.payload, "received_at": d.received_at, "created_at": now,
-         "enqueued_at": now, "status": InboxStatus.PENDING.value}
+         **_state(d, now=now)}
         for d in unique.values()
     ]  # fmt: skip
     return sorted(session.scalars(statement, rows))
+
+
+# The widest reason inbox.error holds.
+_MAX_REASON = 200
+
+
+def _state(delivery: Delivery, *, now: datetime) -> dict[str, Any]:
+    """A new row's status columns: pending (counted as enqueued at ``now``), or quarantined
+    with the adapter's reason (see :class:`Delivery`), never to be triaged."""
+    if delivery.quarantine is None:
+        return {"status": InboxStatus.PENDING.value, "enqueued_at": now, "error": None,
+                "processed_at": None}  # fmt: skip
+    return {"status": InboxStatus.QUARANTINED.value, "enqueued_at": None,
+            "error": delivery.quarantine[:_MAX_REASON], "processed_at": now}  # fmt: skip
 
 
 def next_counter(session: Session, name: str) -> int:

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pytest
 
-from plaint.channels.base import Delivery
 from plaint.channels.email.imap import ImapChannel
 from plaint.config import SourceConfig
 from plaint.errors import ChannelUnavailableError, ConfigError
+from tests.channels.contract import ChannelContract, MemoryCursors, ids
 from tests.conftest import Mailbox
 from tests.servers import free_port
-
-
-class MemoryCursors:
-    """A CursorStore in a dict; the database-backed one is tested with the workers."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-        self.saves = 0
-
-    def load(self, source: str) -> str | None:
-        return self.values.get(source)
-
-    def save(self, source: str, position: str) -> None:
-        self.values[source] = position
-        self.saves += 1
 
 
 def mail(n: int, *, body: str = "电梯坏了") -> bytes:
@@ -44,80 +30,60 @@ def channel_for(mailbox: Mailbox, cursors: MemoryCursors, folder: str | None = N
     )  # fmt: skip
 
 
-def ids(deliveries: list[Delivery]) -> list[str]:
-    return [d.external_id for d in deliveries]
+@dataclass
+class ImapSource:
+    """The contract's source: a fresh folder of the test Dovecot."""
+
+    mailbox: Mailbox
+    appended: int = 0
+
+    def add(self, count: int) -> list[str]:
+        numbers = range(self.appended, self.appended + count)
+        self.appended += count
+        for n in numbers:
+            self.mailbox.append(mail(n))
+        return [f"<m{n}@example.com>" for n in numbers]
+
+    def add_malformed(self) -> None:
+        self.mailbox.append(b"this is not a mail at all\r\n\r\n\xff\xfe")
+
+    def open(self, cursors: MemoryCursors) -> ImapChannel:
+        return channel_for(self.mailbox, cursors)
+
+    def open_unreachable(self, cursors: MemoryCursors) -> ImapChannel:
+        dead = Mailbox(self.mailbox.host, free_port(), self.mailbox.username,
+                       self.mailbox.password, self.mailbox.folder)  # fmt: skip
+        return channel_for(dead, cursors)
 
 
-class TestImapContract:
-    def test_empty_pull_returns_nothing(self, mailbox: Mailbox) -> None:
-        channel = channel_for(mailbox, MemoryCursors())
-        assert channel.pull(limit=10) == []
-        channel.close()
+class TestImapContract(ChannelContract):
+    @pytest.fixture
+    def contract_source(self, mailbox: Mailbox) -> ImapSource:
+        return ImapSource(mailbox)
 
-    def test_unacked_items_come_back_and_acked_ones_do_not(self, mailbox: Mailbox) -> None:
-        cursors = MemoryCursors()
-        for n in range(3):
-            mailbox.append(mail(n))
-        channel = channel_for(mailbox, cursors)
-        first = channel.pull(limit=10)
-        assert ids(first) == ["<m0@example.com>", "<m1@example.com>", "<m2@example.com>"]
-        assert ids(channel.pull(limit=10)) == ids(first)  # not acked: comes back
-        channel.ack(first[:2])
-        assert ids(channel.pull(limit=10)) == ["<m2@example.com>"]
-        channel.ack(first)
-        assert channel.pull(limit=10) == []
-        channel.close()
 
-    def test_ack_is_idempotent_and_never_moves_back(self, mailbox: Mailbox) -> None:
-        cursors = MemoryCursors()
-        mailbox.append(mail(1))
-        mailbox.append(mail(2))
-        channel = channel_for(mailbox, cursors)
-        items = channel.pull(limit=10)
-        channel.ack(items)
-        stored = cursors.values["mail"]
-        channel.ack(items)
-        channel.ack(items[:1])
-        assert cursors.values["mail"] == stored
-        assert cursors.saves == 1
-        channel.close()
+def test_a_malformed_mail_gets_a_digest_for_id(mailbox: Mailbox) -> None:
+    mailbox.append(b"this is not a mail at all\r\n\r\n\xff\xfe")
+    channel = channel_for(mailbox, MemoryCursors())
+    assert channel.pull(limit=10)[0].external_id.startswith("sha256:")
+    channel.close()
 
-    def test_limit_takes_the_oldest_first(self, mailbox: Mailbox) -> None:
-        for n in range(5):
-            mailbox.append(mail(n))
-        channel = channel_for(mailbox, MemoryCursors())
-        assert ids(channel.pull(limit=2)) == ["<m0@example.com>", "<m1@example.com>"]
-        channel.close()
 
-    def test_a_malformed_item_does_not_block_the_next(self, mailbox: Mailbox) -> None:
-        mailbox.append(b"this is not a mail at all\r\n\r\n\xff\xfe")
-        mailbox.append(mail(7))
-        channel = channel_for(mailbox, MemoryCursors())
-        items = channel.pull(limit=10)
-        assert len(items) == 2
-        assert items[0].external_id.startswith("sha256:")
-        assert items[1].external_id == "<m7@example.com>"
-        channel.close()
+def test_reading_does_not_mark_mail_seen(mailbox: Mailbox) -> None:
+    mailbox.append(mail(1))
+    channel = channel_for(mailbox, MemoryCursors())
+    channel.ack(channel.pull(limit=10))
+    channel.close()
+    client = mailbox.client()
+    client.select_folder(mailbox.folder, readonly=True)
+    assert client.search(["UNSEEN"]) != []
+    client.logout()
 
-    def test_reading_does_not_mark_mail_seen(self, mailbox: Mailbox) -> None:
-        mailbox.append(mail(1))
-        channel = channel_for(mailbox, MemoryCursors())
-        channel.ack(channel.pull(limit=10))
-        channel.close()
-        client = mailbox.client()
-        client.select_folder(mailbox.folder, readonly=True)
-        assert client.search(["UNSEEN"]) != []
-        client.logout()
 
-    def test_a_dead_server_raises_channel_unavailable(self, mailbox: Mailbox) -> None:
-        mailbox.port = free_port()  # nothing listens there
-        with pytest.raises(ChannelUnavailableError):
-            channel_for(mailbox, MemoryCursors()).pull(limit=10)
-
-    def test_wrong_password_raises_channel_unavailable(self, mailbox: Mailbox) -> None:
-        mailbox.password = "wrong"
-        with pytest.raises(ChannelUnavailableError):
-            channel_for(mailbox, MemoryCursors()).pull(limit=10)
+def test_wrong_password_raises_channel_unavailable(mailbox: Mailbox) -> None:
+    mailbox.password = "wrong"
+    with pytest.raises(ChannelUnavailableError):
+        channel_for(mailbox, MemoryCursors()).pull(limit=10)
 
 
 def test_uidvalidity_change_rereads_the_folder(mailbox: Mailbox) -> None:

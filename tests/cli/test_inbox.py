@@ -244,3 +244,24 @@ def _run_on_a_terminal(args: list[str]) -> tuple[str, str]:
     os.close(master)
     assert process.returncode == 0
     return process.stdout.decode(), b"".join(chunks).decode(errors="replace")
+
+
+def test_call_record_csv_files_are_imported_with_bad_rows_quarantined_by_line(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.channels.test_cdr_folder import row
+
+    export = tmp_path / "Master.csv"
+    export.write_text("\n".join([row(1), '"broken","row', row(2)]) + "\n", "utf-8")
+    assert main(["inbox", "import", str(export), "--format", "asterisk", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["new"], summary["quarantined"]) == (3, 1)
+
+    assert main(["inbox", "list", "--status", "quarantined", "--json"]) == 0
+    [quarantined] = json.loads(capsys.readouterr().out)["rows"]
+    assert quarantined["channel"] == "phone"
+    assert quarantined["reason"].startswith("bad_cdr_row: Master.csv line 2: ")
+
+    assert main(["inbox", "import", str(tmp_path)]) == 0  # recognised as Asterisk; again
+    assert capsys.readouterr().out.startswith("imported 0 new, 3 already there")
+    assert _count(env, Inbox.status == InboxStatus.PENDING) == 2

@@ -93,7 +93,8 @@ WRONG_VALUES = [
     ("missing key", SOURCE.replace('password_env = "IMAP_PASSWORD"', ""),
      "sources[0].password_env: required key is missing"),
     ("not a choice", SOURCE.replace('"imap"', '"fax"'),
-     "sources[0].kind: must be 'imap', 'twilio-sms' or 'twilio-calls', got 'fax'"),
+     "sources[0].kind: must be 'imap', 'twilio-sms', 'twilio-calls', 'cdr-folder' or 'amqp', "
+     "got 'fax'"),
     ("port range", SOURCE.replace("port = 993", "port = 70000"),
      "sources[0].port: must be less than or equal to 65535, got 70000"),
     ("zero budget", SLA.replace("{ hours = 24 }", "{ hours = 0 }"),
