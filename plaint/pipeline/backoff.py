@@ -26,7 +26,7 @@ def compute_backoff(
         raise ValueError(f"attempts must be at least 1, got {attempts}")
     if not 0 <= jitter < 1:
         raise ValueError(f"jitter must be in [0, 1), got {jitter}")
-    exponential = min(base * 2 ** min(attempts - 1, 30), cap)
+    exponential = min(base * (1 << min(attempts - 1, 30)), cap)
     wait = exponential * (0.5 + jitter / 2)
     if retry_after is not None and retry_after > wait:
         return retry_after

@@ -32,29 +32,35 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "{filed_as}. {promise}To add anything, simply reply to this message."),
     },
     "already_tracked": {
-        "zh": ("[{ticket}] 问题已在处理中", "您好，您反映的问题已在处理中，编号 {ticket}，无需重复反映。"),
+        "zh": ("[{ticket}] 问题已在处理中",
+               "您好，您反映的问题已在处理中，编号 {ticket}，无需重复反映。"),
         "en": ("[{ticket}] Already being handled",
                "The problem you reported is already being handled under number {ticket}."),
     },
     "incident_resolved": {
-        "zh": ("[{ticket}] 问题已处理", "您好，您反映的问题（编号 {ticket}）已处理完毕，感谢您的反馈。"),
+        "zh": ("[{ticket}] 问题已处理",
+               "您好，您反映的问题（编号 {ticket}）已处理完毕，感谢您的反馈。"),
         "en": ("[{ticket}] Resolved",
                "The problem you reported (number {ticket}) has been resolved. Thank you."),
     },
     "sla.warn": {
-        "zh": ("[{ticket}] 时限预警", "工单 {ticket}（{department}）的{clock}时限将于 {due} 到期。"),
+        "zh": ("[{ticket}] 时限预警",
+               "工单 {ticket}（{department}）的{clock}时限将于 {due} 到期。"),
         "en": ("[{ticket}] Deadline warning",
                "Ticket {ticket} ({department}): the {clock} deadline is {due}."),
     },
     "sla.breach": {
-        "zh": ("[{ticket}] 已超时", "工单 {ticket}（{department}）的{clock}时限已于 {due} 超时。"),
+        "zh": ("[{ticket}] 已超时",
+               "工单 {ticket}（{department}）的{clock}时限已于 {due} 超时。"),
         "en": ("[{ticket}] Deadline missed",
                "Ticket {ticket} ({department}): the {clock} deadline passed at {due}."),
     },
     "sla.escalate": {
-        "zh": ("[{ticket}] 升级处理", "工单 {ticket}（{department}）的{clock}时限已超时，已升级给您处理。"),
+        "zh": ("[{ticket}] 升级处理",
+               "工单 {ticket}（{department}）的{clock}时限已超时，已升级给您处理。"),
         "en": ("[{ticket}] Escalated to you",
-               "Ticket {ticket} ({department}) missed its {clock} deadline and is escalated to you."),
+               "Ticket {ticket} ({department}) missed its {clock} deadline and is "
+               "escalated to you."),
     },
 }  # fmt: skip
 _PROMISE = {"zh": "我们将在 {due} 前首次答复您。", "en": "We will first respond by {due}. "}

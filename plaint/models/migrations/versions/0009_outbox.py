@@ -13,7 +13,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0009"
 down_revision = "0007"
 branch_labels = None
@@ -23,10 +22,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("channel", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("attempts", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(
-            sa.Column("attempts", sa.Integer(), server_default="0", nullable=False)
+            sa.Column("first_attempt_at", sa.DateTime(timezone=True), nullable=True)
         )
-        batch_op.add_column(sa.Column("first_attempt_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("last_error", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("provider_id", sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column("provider_status", sa.String(length=30), nullable=True))
