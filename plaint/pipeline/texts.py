@@ -125,8 +125,11 @@ def render(template: str, data: Mapping[str, Any], *, language: str, zone: tzinf
     fields: dict[str, Any] = {"ticket": "-", "department": "-", **data}
     fields["clock"] = _CLOCKS[lang].get(str(data.get("clock")), str(data.get("clock", "")))
     fields["due"] = _due(data.get("due_at") or data.get("first_response_due"), zone)
-    fields["filed_as"] = filed_as(category=str(data.get("category", "-")),
-                                  sub_topic=str(data.get("sub_topic", "-")), language=lang)  # fmt: skip
+    fields["filed_as"] = filed_as(
+        category=str(data.get("category", "-")),
+        sub_topic=str(data.get("sub_topic", "-")),
+        language=lang,
+    )
     due = _due(data.get("first_response_due"), zone)
     fields["promise"] = _PROMISE[lang].format(due=due) if due else ""
     subject, body = (text.format_map(_Missing(fields)) for text in texts[lang])

@@ -37,8 +37,10 @@ def acknowledge_ticket(session: Session, ticket: Ticket, *, now: datetime) -> bo
     if ticket.resident_id is None or ticket.validity != "valid":
         return False
     due = ticket.first_response_due
-    data = {"ticket": ticket.number, "category": ticket.category, "sub_topic": ticket.sub_topic,
-            "first_response_due": None if due is None else due.astimezone(UTC).isoformat()}  # fmt: skip
+    data = {
+        "ticket": ticket.number, "category": ticket.category, "sub_topic": ticket.sub_topic,
+        "first_response_due": None if due is None else due.astimezone(UTC).isoformat(),
+    }  # fmt: skip
     session.connection().execute(_INSERT, {
         "key": ack_key(ticket.id), "ticket_id": ticket.id, "recipient_kind": "resident",
         "recipient": str(ticket.resident_id), "template": ACK_TEMPLATE, "data": data,
