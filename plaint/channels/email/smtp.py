@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
 
 from plaint.channels.email.msgid import make_message_id
@@ -53,6 +54,10 @@ __all__ = ["SmtpSender", "SmtpSettings"]
 # smtplib's default is to wait for ever.
 TIMEOUT_SECONDS = 30.0
 _DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+# RFC 5322's hard line limit instead of the policy's 78: at 78 a signed Message-ID (over 70
+# characters) is folded onto a line of its own, and some parsers then keep the folding
+# space in the id, which would break threading and the resend's identity.
+_POLICY = SMTP_POLICY.clone(max_line_length=998)
 # References kept on a reply: the newest ones, so a long thread does not make a huge header.
 MAX_REFERENCES = 20
 
@@ -130,7 +135,7 @@ class SmtpSender:
 
     def build(self, message: Outgoing) -> EmailMessage:
         """The mail for ``message``: headers, text part and, if given, the HTML alternative."""
-        mail = EmailMessage()
+        mail = EmailMessage(policy=_POLICY)
         mail["From"] = self._settings.sender
         mail["To"] = message.recipient
         mail["Subject"] = message.subject
