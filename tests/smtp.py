@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import importlib.util
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -14,12 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers import free_port
-
-try:
-    from aiosmtpd.controller import Controller
-except ImportError:  # pragma: no cover - the test extra installs it
-    Controller = None
+from tests.servers import free_port, missing
 
 
 @dataclass(frozen=True)
@@ -45,7 +41,7 @@ class Sink:
         self.refused = 0
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook name)
         with self._lock:
             if self.replies:
                 self.refused += 1
@@ -81,8 +77,10 @@ class SmtpServer:
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     """A fresh SMTP server on a free loopback port (the controller probes it until ready)."""
-    if Controller is None:
-        pytest.skip("aiosmtpd is not installed (pip install plaint[test])")
+    if importlib.util.find_spec("aiosmtpd") is None:
+        missing("aiosmtpd (the test extra)")
+    from aiosmtpd.controller import Controller
+
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()

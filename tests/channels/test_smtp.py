@@ -57,7 +57,8 @@ def test_a_reply_is_threaded_signed_automatic_and_has_text_and_html(
     assert mail.get_content_type() == "multipart/alternative"
     body = mail.get_body(("plain",))
     html = mail.get_body(("html",))
-    assert body is not None and html is not None
+    assert body is not None
+    assert html is not None
     assert body.get_content().strip() == "您好，您的投诉已受理，编号 TS-2026-000123。"
     assert "<p>您好" in html.get_content()
 
@@ -139,9 +140,7 @@ def test_a_connection_the_server_closed_is_reopened(smtp_server: SmtpServer) -> 
         ({"PLAINT_SECRET_KEY": ""}, "PLAINT_SECRET_KEY must be set"),
     ],
 )
-def test_a_half_configured_sender_is_a_config_error(
-    environ: dict[str, str], message: str
-) -> None:
+def test_a_half_configured_sender_is_a_config_error(environ: dict[str, str], message: str) -> None:
     base = {"PLAINT_SMTP_HOST": "mail.example", "PLAINT_SMTP_FROM": "s@plaint.example",
             "PLAINT_SECRET_KEY": "k"}  # fmt: skip
     with pytest.raises(ConfigError, match=message):
