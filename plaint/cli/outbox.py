@@ -13,7 +13,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from plaint.cli.common import open_db
-from plaint.cli.output import print_json, print_table
+from plaint.cli.output import local_time, print_json, print_table, utc_iso
 
 if TYPE_CHECKING:
     from plaint.service.outbox_view import OutboxRow
@@ -41,27 +41,19 @@ def register(subparsers: Any) -> None:
     again.set_defaults(handler=_retry)
 
 
-def _when(value: datetime | None, tz: tzinfo) -> str:
-    return "-" if value is None else value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat()
-
-
 def _json(row: OutboxRow) -> dict[str, Any]:
     return {"id": row.id, "key": row.key, "status": row.status, "channel": row.channel,
             "template": row.template, "ticket": row.ticket, "recipient": row.recipient,
-            "attempts": row.attempts, "next_attempt_at": _iso(row.next_attempt_at),
-            "sent_at": _iso(row.sent_at), "provider_id": row.provider_id,
+            "attempts": row.attempts, "next_attempt_at": utc_iso(row.next_attempt_at),
+            "sent_at": utc_iso(row.sent_at), "provider_id": row.provider_id,
             "provider_status": row.provider_status, "reason": row.last_error}  # fmt: skip
 
 
 def _cells(row: OutboxRow, tz: tzinfo) -> list[str]:
     when = row.sent_at if row.status == "sent" else row.next_attempt_at
     return [str(row.id), row.status, row.channel or "-", row.template, row.ticket or "-",
-            row.recipient, str(row.attempts), _when(when, tz), row.provider_status or "-",
-            row.last_error or "-"]  # fmt: skip
+            row.recipient, str(row.attempts), local_time(when, tz, seconds=True),
+            row.provider_status or "-", row.last_error or "-"]  # fmt: skip
 
 
 def _list(args: argparse.Namespace) -> int:
