@@ -160,6 +160,9 @@ def startup_calendar(path: Path | None, *, now: datetime) -> tuple[Config, tuple
 
 
 def _start_up(path: Path | None, *, notices: bool = True) -> Config:
+    from plaint.channels import open_senders
+
+    open_senders(os.environ)  # a half-configured sender (SMTP without a secret) stops here
     config, found = startup_calendar(path, now=datetime.now(UTC))
     for notice in found if notices else ():
         logger.warning("%s", notice)
