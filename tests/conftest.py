@@ -148,4 +148,6 @@ poll_interval_seconds = 1
 
 # The end-to-end plant (a dramatiq worker running plaint's actors) for every test folder.
 from tests.plant import actors, make_plant, plant  # noqa: E402, F401
-from tests.smtp import smtp_server  # noqa: E402, F401
+
+# A real SMTP server on loopback (aiosmtpd), plain or with STARTTLS and AUTH.
+from tests.smtp import secure_smtp_server, smtp_server  # noqa: E402, F401

@@ -88,3 +88,56 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield SmtpServer("127.0.0.1", controller.port, sink)
     finally:
         controller.stop()
+
+
+@dataclass
+class SecureSmtpServer(SmtpServer):
+    """An SMTP server that offers STARTTLS with a self-signed certificate for 127.0.0.1
+    and requires AUTH; ``cafile`` is the certificate a client must trust."""
+
+    cafile: str = ""
+    user: str = "plaint"
+    password: str = "smtp-test-password"
+
+
+@pytest.fixture
+def secure_smtp_server(tmp_path: Any) -> Iterator[SecureSmtpServer]:
+    """STARTTLS (a certificate made by ``openssl`` for this test) and AUTH LOGIN/PLAIN."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if importlib.util.find_spec("aiosmtpd") is None:
+        missing("aiosmtpd (the test extra)")
+    if shutil.which("openssl") is None:
+        missing("openssl")
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key))
+    sink = Sink()
+    server = SecureSmtpServer("127.0.0.1", free_port(), sink, cafile=str(cert))
+
+    def authenticate(_server: Any, _session: Any, _envelope: Any, _mechanism: str,
+                     data: Any) -> AuthResult:  # fmt: skip
+        ok = (data.login, data.password) == (server.user.encode(), server.password.encode())
+        return AuthResult(success=ok)
+
+    controller = Controller(
+        sink, hostname="127.0.0.1", port=server.port, tls_context=context,
+        require_starttls=True, authenticator=authenticate, auth_require_tls=True,
+        server_hostname="127.0.0.1",
+    )  # fmt: skip
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()

@@ -3,17 +3,19 @@ receives, and how the server's refusals become transient or permanent failures."
 
 from __future__ import annotations
 
+import dataclasses
+import ssl
 from datetime import UTC, datetime
 
 import pytest
 
 from plaint.channels import open_senders
 from plaint.channels.email.msgid import is_our_message_id, make_message_id
-from plaint.channels.email.smtp import SmtpSender
+from plaint.channels.email.smtp import SmtpSender, settings_from_environ
 from plaint.channels.outbound import Outgoing, PermanentSendError, TransientSendError
 from plaint.errors import ConfigError
 from tests.servers import free_port
-from tests.smtp import SmtpServer
+from tests.smtp import SecureSmtpServer, SmtpServer
 
 RESIDENT = "zhang.san@example.com"
 
@@ -152,3 +154,35 @@ def test_no_smtp_host_means_no_email_sender() -> None:
     assert "email" in open_senders({"PLAINT_SMTP_HOST": "mail.example",
                                     "PLAINT_SMTP_FROM": "s@plaint.example",
                                     "PLAINT_SECRET_KEY": "k"})  # fmt: skip
+
+
+def test_starttls_and_login(secure_smtp_server: SecureSmtpServer) -> None:
+    server = secure_smtp_server
+    environ = server.environ(PLAINT_SMTP_TLS="starttls", PLAINT_SMTP_USER=server.user,
+                             PLAINT_SMTP_PASSWORD=server.password)  # fmt: skip
+    settings = settings_from_environ(environ)
+    assert settings is not None
+    assert server.password not in repr(settings)
+    sender = SmtpSender(settings, context=ssl.create_default_context(cafile=server.cafile))
+    sender.send(outgoing())
+    sender.close()
+    assert len(server.sink.messages) == 1
+
+
+def test_a_wrong_password_or_an_untrusted_certificate_is_transient(
+    secure_smtp_server: SecureSmtpServer,
+) -> None:
+    server = secure_smtp_server
+    wrong = settings_from_environ(server.environ(
+        PLAINT_SMTP_TLS="starttls", PLAINT_SMTP_USER=server.user, PLAINT_SMTP_PASSWORD="nope",
+    ))  # fmt: skip
+    assert wrong is not None
+    trusted = ssl.create_default_context(cafile=server.cafile)
+    with pytest.raises(TransientSendError, match=r"^smtp "):  # 535, or the server hangs up
+        # A short timeout: after a refused login some servers wait instead of answering.
+        SmtpSender(dataclasses.replace(wrong, timeout=2), context=trusted).send(outgoing())
+    untrusting = SmtpSender.from_environ(server.environ(PLAINT_SMTP_TLS="starttls"))
+    assert untrusting is not None
+    with pytest.raises(TransientSendError, match="smtp unavailable"):
+        untrusting.send(outgoing())
+    assert server.sink.messages == []

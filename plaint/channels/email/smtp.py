@@ -48,7 +48,7 @@ from plaint.channels.outbound import (
 )
 from plaint.errors import ConfigError
 
-__all__ = ["SmtpSender", "SmtpSettings"]
+__all__ = ["SmtpSender", "SmtpSettings", "settings_from_environ"]
 
 # Seconds a connection, a reply or a send may take before it is a transient failure;
 # smtplib's default is to wait for ever.
