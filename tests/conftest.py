@@ -170,3 +170,7 @@ def rabbitmq_url(rabbitmq_server: RabbitMQServer) -> str:
     """The URL of the session's throwaway RabbitMQ node (skips locally, fails in CI when
     rabbitmq-server is not installed). Tests use their own queue names."""
     return rabbitmq_server.url
+
+
+# A real SMTP server on loopback (aiosmtpd), plain or with STARTTLS and AUTH.
+from tests.smtp import secure_smtp_server, smtp_server  # noqa: E402, F401

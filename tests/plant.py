@@ -65,7 +65,7 @@ class Plant:
 
     def drain(self) -> None:
         broker = self.actors.broker
-        for queue in ("intake", "triage", "maintenance", "triage"):
+        for queue in ("intake", "triage", "maintenance", "triage", "outbox"):
             broker.join(queue, timeout=60_000)
 
     def count(self, model: Any) -> int:

@@ -2,7 +2,8 @@
 
 ``open_channel`` builds the adapter of a configured source; ``parse_payload`` turns a raw
 inbox payload into an :class:`~plaint.inbound.InboundMessage` with the parser of the
-channel kind that produced it.
+channel kind that produced it; ``open_senders`` builds the outbound senders the
+environment configures (the outbox dispatcher's, one per channel).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from plaint.inbound import ChannelKind, InboundMessage
 
 if TYPE_CHECKING:
     from plaint.channels.base import Channel, CursorStore
+    from plaint.channels.outbound import Sender
     from plaint.config import SourceConfig
 
-__all__ = ["open_channel", "parse_payload"]
+__all__ = ["SENDERS", "open_channel", "open_senders", "parse_payload"]
 
 # source kind -> "module:factory"; the factory takes (source, cursors=, environ=).
 _ADAPTERS = {
@@ -31,6 +33,11 @@ _ADAPTERS = {
 }
 # source kind -> the pyproject extra that installs its adapter's dependencies.
 _EXTRAS = {"amqp": "amqp"}
+# outbound channel -> "module:factory"; the factory takes (environ) and returns a Sender,
+# or None when the environment does not configure that channel (its notifications wait).
+SENDERS = {
+    "email": "plaint.channels.email.smtp:SmtpSender.from_environ",
+}
 # channel kind -> "module:function"; the function takes (payload, received_at=).
 _PARSERS = {
     ChannelKind.EMAIL: "plaint.channels.email.parse:parse_email",
@@ -72,3 +79,14 @@ def parse_payload(kind: ChannelKind, payload: bytes, *, received_at: datetime) -
     result = _load(_PARSERS[kind])(payload, received_at=received_at)
     assert isinstance(result, InboundMessage)
     return result
+
+
+def open_senders(environ: Mapping[str, str]) -> dict[str, Sender]:
+    """Return the senders ``environ`` configures, by channel; raise ConfigError when one is
+    configured only in part (e.g. an SMTP host without ``PLAINT_SECRET_KEY``)."""
+    senders: dict[str, Sender] = {}
+    for channel, spec in SENDERS.items():
+        sender = _load(spec)(environ)
+        if sender is not None:
+            senders[channel] = sender  # type: ignore[assignment]
+    return senders

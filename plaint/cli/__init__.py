@@ -33,6 +33,7 @@ _COMMAND_MODULES = (
     "plaint.cli.config",
     "plaint.cli.staff",
     "plaint.cli.inbox",
+    "plaint.cli.outbox",
     "plaint.cli.web",
 )
 

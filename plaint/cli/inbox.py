@@ -21,11 +21,13 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from plaint.cli.common import open_db
+from plaint.cli.output import local_time as _when
+from plaint.cli.output import utc_iso as _iso
 
 if TYPE_CHECKING:
     from plaint.channels.phone.cdr import CdrLayout
@@ -200,14 +202,6 @@ def _import_json(result: ImportResult, seconds: float) -> dict[str, Any]:
 def _queue_json(queue: QueueOutcome) -> dict[str, Any]:
     return {"queue": "redis" if queue.configured else None, "enqueued": queue.enqueued,
             "waiting": queue.waiting, "error": queue.error}  # fmt: skip
-
-
-def _when(value: datetime | None, tz: tzinfo) -> str:
-    return "-" if value is None else value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat()
 
 
 def _row_json(row: InboxRow) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from rich import box
@@ -28,7 +29,15 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["print_json", "print_table", "render_table", "row_progress", "steps"]
+__all__ = [
+    "local_time",
+    "print_json",
+    "print_table",
+    "render_table",
+    "row_progress",
+    "steps",
+    "utc_iso",
+]
 
 # A header underlined with "-" and nothing else: what a piped table looks like.
 _PLAIN = box.Box("    \n    \n -  \n    \n    \n    \n    \n    \n", ascii=True)
@@ -136,3 +145,15 @@ def row_progress(what: str, *, total: Callable[[], int | None]) -> Iterator[Call
     with progress:
         task = progress.add_task(what, total=total())
         yield lambda rows: progress.advance(task, rows)
+
+
+def local_time(value: datetime | None, zone: tzinfo, *, seconds: bool = False) -> str:
+    """``value`` as a wall time in ``zone`` for a table cell ("2026-11-30 10:00"), or ``-``."""
+    if value is None:
+        return "-"
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def utc_iso(value: datetime | None) -> str | None:
+    """``value`` as an ISO 8601 string in UTC for JSON output, or ``None``."""
+    return None if value is None else value.astimezone(UTC).isoformat()

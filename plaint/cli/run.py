@@ -110,7 +110,7 @@ def _clock(args: argparse.Namespace) -> int:
     from plaint.pipeline.schedule import Schedule
     from plaint.queue import producer as names
     from plaint.queue.broker import build_broker
-    from plaint.workers.actors import RECONCILE_GRACE, SLA_SWEEP_INTERVAL
+    from plaint.workers.actors import OUTBOX_INTERVAL, RECONCILE_GRACE, SLA_SWEEP_INTERVAL
     from plaint.workers.clock import run_clock
 
     settings = load_settings(os.environ)
@@ -124,6 +124,7 @@ def _clock(args: argparse.Namespace) -> int:
     }
     jobs["reconcile"] = (RECONCILE_GRACE, partial(producer.send, names.RECONCILE_INBOX))
     jobs["sla_sweep"] = (SLA_SWEEP_INTERVAL, partial(producer.send, names.SLA_SWEEP))
+    jobs["outbox"] = (OUTBOX_INTERVAL, producer.dispatch_outbox)
     jobs["calendar_check"] = (CALENDAR_CHECK_INTERVAL, partial(_daily_check, config))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -159,6 +160,9 @@ def startup_calendar(path: Path | None, *, now: datetime) -> tuple[Config, tuple
 
 
 def _start_up(path: Path | None, *, notices: bool = True) -> Config:
+    from plaint.channels import open_senders
+
+    open_senders(os.environ)  # a half-configured sender (SMTP without a secret) stops here
     config, found = startup_calendar(path, now=datetime.now(UTC))
     for notice in found if notices else ():
         logger.warning("%s", notice)

@@ -42,6 +42,7 @@ __all__ = [
     "Incident",
     "Message",
     "Notification",
+    "NotificationStatus",
     "Resident",
     "SlaClockEvent",
     "SlaMark",
@@ -297,9 +298,21 @@ class SlaMark(Base):
     fired_at: Mapped[datetime]
 
 
+class NotificationStatus(enum.StrEnum):
+    """Where an outbox row is. ``sending``: an attempt was recorded and its result was not
+    (yet): a row found ``sending`` after its lease is asked about before any resend."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class Notification(Base):
     """The outbox: one message to send to staff or a resident. ``key`` makes it exactly
-    once; ``not_before`` holds it until the recipient's working hours (unless urgent)."""
+    once; ``not_before`` is when the dispatcher may next try it: held until the
+    recipient's working hours (unless urgent), then moved on by each retry's backoff and
+    each attempt's lease. Due rows are claimed through ``(status, not_before)``."""
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_status_not_before", "status", "not_before"),)
@@ -316,6 +329,19 @@ class Notification(Base):
     created_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default="pending")
     sent_at: Mapped[datetime | None]
+    # The channel it goes out on ("sms", "email"); NULL until the dispatcher chooses one.
+    channel: Mapped[str | None] = mapped_column(String(20))
+    # Send attempts recorded (each before its send), when the first was, and the last
+    # failure's reason (a code or short phrase, never personal data).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    # The provider's id for the message (a Twilio SID, the Message-ID) and its last status.
+    provider_id: Mapped[str | None] = mapped_column(String(500))
+    provider_status: Mapped[str | None] = mapped_column(String(30))
+    # SMS segments the message took (GSM-7 160/153, UCS-2 70/67), when the provider says.
+    segments: Mapped[int | None]
+    updated_at: Mapped[datetime | None]
 
 
 class TicketLshKey(Base):

@@ -48,7 +48,7 @@ HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 MAINTENANCE_CHANCE = 50_000
 
 # One queue per stage, so a bulk job never starves intake.
-QUEUES = ("intake", "triage", "maintenance")
+QUEUES = ("intake", "triage", "maintenance", "outbox")
 
 
 def _ms(delta: timedelta) -> int:

@@ -11,12 +11,21 @@ from typing import Any
 
 import dramatiq
 
-__all__ = ["ACTOR_QUEUES", "POLL_SOURCE", "RECONCILE_INBOX", "SLA_SWEEP", "TRIAGE", "Producer"]
+__all__ = [
+    "ACTOR_QUEUES",
+    "DISPATCH_OUTBOX",
+    "POLL_SOURCE",
+    "RECONCILE_INBOX",
+    "SLA_SWEEP",
+    "TRIAGE",
+    "Producer",
+]
 
 POLL_SOURCE = "poll_source"
 TRIAGE = "triage"
 RECONCILE_INBOX = "reconcile_inbox"
 SLA_SWEEP = "sla_sweep"
+DISPATCH_OUTBOX = "dispatch_outbox"
 
 # Which queue each actor consumes: one queue per stage, so a bulk job never starves intake.
 ACTOR_QUEUES = {
@@ -24,6 +33,8 @@ ACTOR_QUEUES = {
     TRIAGE: "triage",
     RECONCILE_INBOX: "maintenance",
     SLA_SWEEP: "maintenance",
+    # Its own queue: a slow provider never holds up triage, nor a triage backlog the mail.
+    DISPATCH_OUTBOX: "outbox",
 }
 
 
@@ -53,6 +64,10 @@ class Producer:
             options={},
         )
         self._broker.enqueue(message)
+
+    def dispatch_outbox(self) -> None:
+        """Enqueue a run of the outbox dispatcher."""
+        self.send(DISPATCH_OUTBOX)
 
     def triage(self, inbox_id: int) -> None:
         """Enqueue the triage of inbox row ``inbox_id``."""

@@ -33,6 +33,7 @@ from plaint.pipeline.normalise import complaint_text
 from plaint.pipeline.numbering import ticket_number
 from plaint.pipeline.places import extract_place
 from plaint.pipeline.route import route
+from plaint.service.acknowledge import acknowledge_ticket
 from plaint.service.assign import choose_assignee
 from plaint.service.classification import classify_texts
 from plaint.service.dedupe import (
@@ -140,6 +141,7 @@ def triage_inbox(
         lock_keys(session, exclusive, shared=shared)
         group_series(session, ticket, resident, print_, config=config, now=now)
         index_ticket(session, ticket, print_)
+        acknowledge_ticket(session, ticket, now=now)
         ticket_id, outcome = ticket.id, TriageOutcome.TICKET
     session.connection().execute(_FINISH_DONE, {"inbox_id": inbox_id, "at": now})
     logger.info("inbox %s triaged: %s, ticket %s", inbox_id, outcome.value, ticket_id)

@@ -15,25 +15,35 @@ from datetime import timedelta
 from typing import Any
 
 import dramatiq
+import redis
 
 from plaint.channels import open_channel
 from plaint.errors import ChannelUnavailableError, TransientError
 from plaint.queue.producer import (
     ACTOR_QUEUES,
+    DISPATCH_OUTBOX,
     POLL_SOURCE,
     RECONCILE_INBOX,
     SLA_SWEEP,
     TRIAGE,
 )
 from plaint.service.intake import poll_once
+from plaint.service.outbox import DispatchResult, dispatch_due
 from plaint.service.retry import FailureOutcome, claim_unqueued, failure_reason, record_failure
 from plaint.service.sla import sweep
 from plaint.service.store import DbCursorStore
-from plaint.service.triage import triage_inbox
+from plaint.service.triage import TriageOutcome, triage_inbox
 from plaint.workers import runtime
 from plaint.workers.locks import held
 
-__all__ = ["RECONCILE_GRACE", "SLA_SWEEP_INTERVAL", "Actors", "declare_actors"]
+__all__ = [
+    "OUTBOX_INTERVAL",
+    "RECONCILE_GRACE",
+    "SLA_SWEEP_INTERVAL",
+    "Actors",
+    "declare_actors",
+    "kick_outbox",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +56,11 @@ RECONCILE_BATCH = 1000
 # Attempts a triage may take on transient failures before its row is quarantined.
 TRIAGE_ATTEMPTS = 6
 SLA_SWEEP_INTERVAL = timedelta(seconds=15)
+# The clock runs the outbox dispatcher this often; triage also kicks it at once, at most
+# once per KICK_DEBOUNCE (a burst of new tickets is one run, not one run each).
+OUTBOX_INTERVAL = timedelta(seconds=5)
+KICK_DEBOUNCE = timedelta(seconds=1)
+_KICK_KEY = "plaint:outbox:kick"
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,7 @@ class Actors:
     triage: dramatiq.Actor[..., None]
     reconcile_inbox: dramatiq.Actor[..., None]
     sla_sweep: dramatiq.Actor[..., None]
+    dispatch_outbox: dramatiq.Actor[..., None]
 
 
 def poll_source(source_name: str) -> None:
@@ -94,9 +110,11 @@ def triage(inbox_id: int) -> None:
     rt = runtime.current()
     try:
         with rt.sessions.begin() as session:
-            triage_inbox(
+            triaged = triage_inbox(
                 session, inbox_id, config=rt.config, now=rt.clock(), model=rt.model.current()
             )
+        if triaged in (TriageOutcome.TICKET, TriageOutcome.APPENDED):
+            kick_outbox(rt)  # an acknowledgement or notice may wait in the outbox
     except Exception as exc:  # every failure ends in retry or quarantine, never a loop
         with rt.sessions.begin() as session:
             outcome = record_failure(session, inbox_id, exc, now=rt.clock(), budget=TRIAGE_ATTEMPTS)
@@ -133,13 +151,35 @@ def sla_sweep() -> None:
             sweep(rt.sessions, config=rt.config, now=rt.clock())
 
 
+def kick_outbox(rt: runtime.Runtime) -> None:
+    """Enqueue a dispatcher run now, unless one was enqueued within KICK_DEBOUNCE; a Redis
+    failure is logged only (the clock runs the dispatcher every OUTBOX_INTERVAL)."""
+    try:
+        if rt.redis.set(_KICK_KEY, 1, nx=True, px=int(KICK_DEBOUNCE.total_seconds() * 1000)):
+            rt.producer.dispatch_outbox()
+    except redis.RedisError as exc:
+        logger.warning("could not kick the outbox dispatcher: %s", type(exc).__name__)
+
+
+def dispatch_outbox() -> None:
+    """Send the due outbox rows (:func:`plaint.service.outbox.dispatch_due`). Runs may
+    overlap: each claims its rows with SKIP LOCKED, so no row is sent twice. Not retried
+    by dramatiq: the rows keep their own retry state and the clock runs it again."""
+    rt = runtime.current()
+    result = dispatch_due(rt.sessions, senders=rt.senders, zone=rt.config.timezone, clock=rt.clock)
+    if result != DispatchResult():
+        logger.info("outbox: %d sent, %d to retry, %d failed, %d held", result.sent,
+                    result.retrying, result.failed, result.held)  # fmt: skip
+
+
 # Polls are not retried (the clock polls again on its interval), nor are maintenance jobs.
-_NO_RETRIES = {POLL_SOURCE: 0, RECONCILE_INBOX: 0, SLA_SWEEP: 0}
+_NO_RETRIES = {POLL_SOURCE: 0, RECONCILE_INBOX: 0, SLA_SWEEP: 0, DISPATCH_OUTBOX: 0}
 _FUNCTIONS: dict[str, Callable[..., None]] = {
     POLL_SOURCE: poll_source,
     TRIAGE: triage,
     RECONCILE_INBOX: reconcile_inbox,
     SLA_SWEEP: sla_sweep,
+    DISPATCH_OUTBOX: dispatch_outbox,
 }
 
 

@@ -11,24 +11,30 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import dramatiq
 import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from plaint.channels import open_senders
 from plaint.classifier.cache import ModelCache
 from plaint.config import Config, Settings, load_config, load_settings, require_redis_url
 from plaint.models import create_db_engine, session_factory
 from plaint.queue.producer import Producer
 from plaint.service.directory import sync_directory
 
+if TYPE_CHECKING:
+    from plaint.channels.outbound import Sender
+
 __all__ = ["Runtime", "build_runtime", "current", "install"]
 
 
 @dataclass(frozen=True)
 class Runtime:
-    """The wired-up resources of one process."""
+    """The wired-up resources of one process; ``senders`` are the outbox's, by channel
+    (those the environment configures)."""
 
     settings: Settings
     config: Config
@@ -39,6 +45,7 @@ class Runtime:
     producer: Producer
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     model: ModelCache = field(default_factory=lambda: ModelCache(None))
+    senders: Mapping[str, Sender] = field(default_factory=dict)
 
 
 def build_runtime(environ: Mapping[str, str], *, broker: dramatiq.Broker) -> Runtime:
@@ -61,6 +68,7 @@ def build_runtime(environ: Mapping[str, str], *, broker: dramatiq.Broker) -> Run
         environ=environ,
         producer=Producer(broker),
         model=ModelCache(settings.model_dir),
+        senders=open_senders(environ),
     )
 
 

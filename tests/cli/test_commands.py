@@ -50,7 +50,7 @@ def one_error_line(err: str) -> str:
 
 def test_the_tree_has_every_command_group() -> None:
     groups = {path[0] for path in COMMANDS if path}
-    assert {"run", "db", "tickets", "classify", "report", "residents", "sla"} <= groups
+    assert {"run", "db", "tickets", "classify", "report", "residents", "sla", "outbox"} <= groups
     assert ("tickets", "reclassify") in COMMANDS
 
 
@@ -91,6 +91,9 @@ def _database_commands(tmp: Path) -> list[list[str | Path]]:
         ["sla", "sweep"],
         ["residents", "show", "13800000000"],
         ["residents", "import", residents],
+        ["outbox", "list"],
+        ["outbox", "list", "--status", "failed", "--json"],
+        ["outbox", "retry", "1"],
         ["train", "--corrections", "--label-field", "sub_topic", "--out", tmp / "model"],
     ]
 
@@ -206,6 +209,8 @@ def test_a_database_failure_in_a_command_is_one_line_without_sql(
         (["report", "sla", "--month", "2026-11", "--as-of", "soon"], "--as-of 'soon' is not"),
         (["sla", "sweep", "--now", "noon"], "--now 'noon' is not an ISO 8601"),
         (["residents", "show", "nobody@example.com"], "no resident with that phone number"),
+        (["outbox", "retry", "999"], "no notification 999"),
+        (["outbox", "list", "--limit", "0"], "--limit must be at least 1"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else None,
 )

@@ -1,0 +1,120 @@
+"""Who an outbox row goes to and what it says: the channel, the address, the language, the
+email thread and the rendered text of a :class:`~plaint.models.Notification`.
+
+A notification names its recipient by id (``recipient_kind`` "resident": a resident id;
+"staff": a staff code), never by phone number or address: the address is read here, at
+send time, from the one place it is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plaint.channels.outbound import Outgoing
+from plaint.errors import NotFoundError
+from plaint.models import Message, Notification, Resident, StaffRecord, Ticket
+from plaint.pipeline.texts import render
+
+__all__ = ["Addressed", "NoAddressError", "address", "answer_channel", "outgoing", "thread"]
+
+# The email thread a reply refers to: the resident's newest messages of the ticket.
+THREAD_LIMIT = 20
+# The channel a ticket came in on -> the channel its resident is answered on.
+_ANSWER_ON = {"email": "email", "sms": "sms", "phone": "sms"}
+
+
+def answer_channel(came_in: str) -> str | None:
+    """The channel a resident who wrote on ``came_in`` is answered on (a call: by SMS)."""
+    return _ANSWER_ON.get(came_in)
+
+
+class NoAddressError(NotFoundError):
+    """The recipient has no address on any channel plaint can send on (or is unknown)."""
+
+
+@dataclass(frozen=True)
+class Addressed:
+    """Where a notification goes: ``channel`` has a configured sender unless ``held``."""
+
+    channel: str
+    address: str
+    language: str
+    held: bool = False
+
+
+def address(session: Session, row: Notification, *, channels: Collection[str]) -> Addressed:
+    """Choose the channel and address of ``row``: its own channel if set; otherwise, for a
+    resident, the channel their ticket came in on, then SMS, then email; for staff, SMS,
+    then email. A channel with a sender in ``channels`` is preferred; when none has one,
+    the result is ``held`` (the row waits for a sender). Raise NoAddressError when the
+    recipient has no usable address."""
+    options, language = _options(session, row)
+    if row.channel is not None:
+        options = [(c, a) for c, a in options if c == row.channel]
+    usable = [(c, a) for c, a in options if a]
+    if not usable:
+        raise NoAddressError(f"{row.recipient_kind} has no address for {row.channel or 'any'}")
+    for channel, where in usable:
+        if channel in channels:
+            return Addressed(channel, where, language)
+    channel, where = usable[0]
+    return Addressed(channel, where, language, held=True)
+
+
+def _options(session: Session, row: Notification) -> tuple[list[tuple[str, str | None]], str]:
+    if row.recipient_kind == "staff":
+        staff = session.scalar(select(StaffRecord).where(StaffRecord.code == row.recipient))
+        if staff is None:
+            raise NoAddressError("no such member of staff")
+        return [("sms", staff.phone), ("email", staff.email)], "zh"
+    resident = session.get(Resident, int(row.recipient)) if row.recipient.isdigit() else None
+    if resident is None:
+        raise NoAddressError("no such resident")
+    options = {"sms": resident.phone, "email": resident.email}
+    first = None
+    if row.ticket_id is not None:
+        came_in = session.scalar(select(Ticket.channel).where(Ticket.id == row.ticket_id))
+        first = _ANSWER_ON.get(came_in or "")
+    order = [first] if first else []
+    order += [c for c in ("sms", "email") if c not in order]
+    return [(c, options[c]) for c in order], resident.language or "zh"
+
+
+def thread(session: Session, ticket_id: int | None) -> tuple[str, ...]:
+    """The Message-IDs (in angle brackets, oldest first) of the ticket's inbound mail."""
+    if ticket_id is None:
+        return ()
+    ids = session.scalars(
+        select(Message.message_id)
+        .where(Message.ticket_id == ticket_id, Message.direction == "in",
+               Message.channel == "email", Message.message_id.is_not(None))
+        .order_by(Message.id.desc())
+        .limit(THREAD_LIMIT)
+    ).all()  # fmt: skip
+    return tuple(f"<{mid.strip('<>')}>" for mid in reversed(ids) if mid)
+
+
+def outgoing(
+    session: Session, row: Notification, where: Addressed, *, zone: tzinfo,
+    first_attempt_at: datetime,
+) -> Outgoing:  # fmt: skip
+    """The rendered message of ``row`` for ``where``; raise NotFoundError for a template
+    with no text."""
+    text = render(row.template, row.data or {}, language=where.language, zone=zone)
+    email = where.channel == "email"
+    return Outgoing(
+        key=row.key,
+        channel=where.channel,
+        recipient=where.address,
+        body=text.body,
+        first_attempt_at=first_attempt_at,
+        subject=text.subject if email else "",
+        html=text.html if email else None,
+        thread=thread(session, row.ticket_id) if email else (),
+        automatic=True,
+    )
