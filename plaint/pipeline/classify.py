@@ -30,10 +30,10 @@ _CONFIDENCE_ONE_HIT = 0.6
 _CONFIDENCE_PER_EXTRA_HIT = 0.1
 _CONFIDENCE_MAX = 0.95
 _CONFIDENCE_CONTESTED_PENALTY = 0.2
-_CONFIDENCE_UNRELATED = 0.4
+_CONFIDENCE_UNRELATED = 0.4  # unrelated keywords outweigh the anchors by one hit
 # An unrelated text this sure is nobody's emergency; below it an emergency keeps the text.
 _CONFIDENT_UNRELATED = 0.6
-_SUBJECT_EXTRA = 2  # a subject line's keywords count this many times more  # one unrelated keyword more than the anchors
+_SUBJECT_EXTRA = 2  # a subject line's keywords count this many times more
 # A message this long (CJK characters, two per other word) that names no home, estate or
 # party of the property world is about something else, whatever topic words it contains.
 _LONG_TEXT = 80
