@@ -22,9 +22,13 @@ _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ENGLISH = frozenset(
-    "the a an is are was were be been my our your i we you it this that there here and or "
-    "but not no of in on at to for from with by please can could would will has have had "
-    "do does did since again still".split()
+    {
+        "the", "a", "an", "is", "are", "was", "were", "be", "been", "my", "our", "your", "i", "we",
+        "you", "it", "this", "that", "there", "here", "and", "or", "but", "not", "no", "of", "in",
+        "on", "at", "to", "for", "from", "with", "by", "please", "can", "could", "would", "will",
+        "has", "have", "had", "do", "does", "did", "since", "again", "still",
+    }
+)
 )
 
 
