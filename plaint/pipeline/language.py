@@ -28,8 +28,7 @@ _ENGLISH = frozenset(
         "on", "at", "to", "for", "from", "with", "by", "please", "can", "could", "would", "will",
         "has", "have", "had", "do", "does", "did", "since", "again", "still",
     }
-)
-)
+)  # fmt: skip
 
 
 def detect_language(text: str) -> str:
