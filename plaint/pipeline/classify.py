@@ -3,14 +3,25 @@
 Rules decide and explain themselves: a result names every rule that fired. A rule fires
 when any of its keywords occurs in the case-folded text and none of its ``unless`` keywords
 does: Chinese keywords are substrings (no word segmentation needed); ASCII keywords match
-whole words only, so "bin" does not fire inside "cabinet". Topic rules compete on the weight
-of their distinct matched keywords (characters for Chinese, two per English word), so a
-specific keyword (消防通道, "fire lane") outweighs a general one it contains (消防, "fire");
-ties go to the topic mentioned first. Urgency, validity and level rules add to the result;
-a rule may also set ``department`` and ``scope`` (work for an outside authority, 三类),
-overriding the sub-topic's. Validity: a text with fewer than two distinct letters is
-invalid; the winning topic rule's own ``validity`` decides next (advertising that mentions a
-topic); a rule with no sub-topic marks a text invalid only when no topic rule fired.
+whole words only, so "bin" does not fire inside "cabinet". A rule's weight is that of its
+distinct matched keywords (characters for Chinese, two per English word); in a text of
+several lines the first line is the subject and its keywords count three times.
+
+- Topic rules (with a sub-topic) compete on weight, so a specific keyword (消防通道, "fire
+  lane") outweighs a general one it contains (消防, "fire"); ties go to the topic mentioned
+  first. The sub-topic brings its category, department and scope.
+- Remit rules (a ``scope`` and/or ``department``, no sub-topic) compete on weight too: the
+  heaviest places the work: scope 1 (property service) keeps the topic's department, 2
+  goes to the developer, 3 to an outside authority (三类).
+- Relevance: anchor rules (``validity = "valid"``, no sub-topic: a home, an estate, its
+  management, its developer) against unrelated rules (``validity = "invalid"``, no
+  sub-topic: wages, schools, hospitals, tests, abuse), see :func:`_relevance`. An unrelated
+  text is ``invalid``, sub-topic fallback, with the confidence of that judgement, which
+  is below the review threshold when the evidence is thin: the desk decides.
+- Urgency: emergency rules against calming rules (``urgency = "normal"``: a pattern, a
+  hypothetical, a past incident), the heavier side wins; a confidently unrelated text is
+  never an emergency, and an emergency keeps a doubtfully unrelated text valid.
+- Level rules add: the highest level of the rules that fired.
 """
 
 from __future__ import annotations
