@@ -187,12 +187,15 @@ def _fire(folded: str, taxonomy: Taxonomy) -> list[tuple[Rule, tuple[int, int]]]
     """The rules that fire on ``folded``, in table order, with their (weight, first position).
 
     In a text of several lines the first line is the subject: its keywords count three
-    times, so the topic it names usually stands out of a long letter.
+    times, so the topic it names usually stands out of a long letter; unless the body
+    begins with it (a subject a mail client cut from the body says nothing more).
     """
     grams = set(folded)
     grams.update(map(operator.add, folded, folded[1:]))
     grams.update(_WORD.findall(folded))
-    subject = folded.partition("\n")[0] if "\n" in folded.strip() else ""
+    subject, _, rest = folded.partition("\n")
+    if not rest.strip() or rest.lstrip().startswith(subject.strip()):
+        subject = ""  # one line, or a subject cut from the body: nothing to weigh twice
     fired = []
     for compiled in taxonomy._compiled:
         if compiled.prefixes.isdisjoint(grams) or not compiled.pattern.search(folded):

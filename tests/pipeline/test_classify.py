@@ -313,3 +313,9 @@ def test_emergencies_are_weighed_against_calming_words(text: str, urgency: str) 
 def test_the_subject_line_outweighs_passing_mentions_in_the_body() -> None:
     letter = "物业乱收停车费\n我们小区电梯、绿化、保洁、垃圾都有问题，但今天只说收费。"
     assert classify(letter, taxonomy=TAXONOMY).sub_topic == "utility_fee"
+
+
+def test_a_subject_cut_from_the_body_weighs_nothing_more() -> None:
+    assert (
+        classify("地下车库消防\n地下车库消防通道被占用", taxonomy=TAXONOMY).sub_topic == "parking"
+    )
