@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Evaluation", "LabelScore", "evaluate"]
+__all__ = ["Evaluation", "LabelScore", "evaluate", "triage_scores"]
 
 _DIGITS = 4  # decimals kept by Evaluation.as_dict
 
@@ -80,3 +80,36 @@ def _label_score(label: str, gold: Sequence[str], predicted: Sequence[str]) -> L
     recall = true_pos / support if support else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return LabelScore(precision=precision, recall=recall, f1=f1, support=support)
+
+
+def triage_scores(
+    gold: Sequence[Mapping[str, Any]], predicted: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Score triage decisions field by field, as the real-text floors are stated.
+
+    Each row maps ``department``, ``scope``, ``validity`` and ``urgency`` to its code.
+    Returns ``n``; ``department_accuracy``, ``department_macro_f1``, ``scope_macro_f1``;
+    ``invalid_recall`` and ``invalid_precision`` (of ``validity == "invalid"``);
+    ``emergencies`` (gold), ``emergencies_caught`` and ``false_emergencies``. Raises
+    ValueError if the lengths differ.
+    """
+    if len(gold) != len(predicted):
+        raise ValueError(f"{len(gold)} gold rows but {len(predicted)} predictions")
+    department = evaluate([str(g["department"]) for g in gold],
+                          [str(p["department"]) for p in predicted])  # fmt: skip
+    scope = evaluate([str(g["scope"]) for g in gold], [str(p["scope"]) for p in predicted])
+    validity = evaluate([str(g["validity"]) for g in gold],
+                        [str(p["validity"]) for p in predicted])  # fmt: skip
+    invalid = validity.per_label.get("invalid", LabelScore(0.0, 0.0, 0.0, 0))
+    pairs = list(zip(gold, predicted, strict=True))
+    return {
+        "n": len(gold),
+        "department_accuracy": round(department.accuracy, _DIGITS),
+        "department_macro_f1": round(department.macro_f1, _DIGITS),
+        "scope_macro_f1": round(scope.macro_f1, _DIGITS),
+        "invalid_recall": round(invalid.recall, _DIGITS),
+        "invalid_precision": round(invalid.precision, _DIGITS),
+        "emergencies": sum(g["urgency"] == "emergency" for g in gold),
+        "emergencies_caught": sum(g["urgency"] == "emergency" == p["urgency"] for g, p in pairs),
+        "false_emergencies": sum(p["urgency"] == "emergency" != g["urgency"] for g, p in pairs),
+    }

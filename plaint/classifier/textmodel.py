@@ -1,11 +1,14 @@
-"""A trainable text classifier: TF-IDF n-grams, a linear SVM and calibrated probabilities.
+"""A trainable text classifier: TF-IDF n-grams and a linear model chosen by cross-validation.
 
 Chinese, Japanese and Korean need no word segmentation: when most of the training text is
 in those scripts the model reads character 1–2-grams (profile ``cjk``); otherwise it reads
 word 1–2-grams together with character 1–4-grams inside word boundaries (profile
-``latin``). Both use sublinear term frequency. A ``LinearSVC`` with balanced class weights
-decides; its scores become probabilities by sigmoid calibration on seeded cross-validation
-folds of the training rows, so ``Prediction.confidence`` is a probability in 0..1.
+``latin``). The family (a linear SVM or logistic regression), its regularisation and the
+features (the profile's, or a plain TF-IDF baseline's) are chosen by macro-F1 over seeded
+cross-validation folds of the training rows (:mod:`plaint.classifier.selection`), so a set
+on which plain logistic regression wins gets logistic regression. An SVM's scores become
+probabilities by sigmoid calibration on the same folds; logistic regression gives them
+directly; either way ``Prediction.confidence`` is a probability in 0..1.
 
 On disk a model directory holds versions side by side and a pointer to the one in use::
 
@@ -39,10 +42,10 @@ from typing import Any
 import joblib  # type: ignore[import-untyped]
 from sklearn.calibration import CalibratedClassifierCV  # type: ignore[import-untyped]
 from sklearn.exceptions import InconsistentVersionWarning  # type: ignore[import-untyped]
-from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
-from sklearn.pipeline import FeatureUnion, Pipeline  # type: ignore[import-untyped]
-from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
+from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from plaint.classifier.selection import Candidate, features, select, untrained
 from plaint.errors import ConfigError
 
 __all__ = [
@@ -63,8 +66,6 @@ _METADATA_FILE = "metadata.json"
 _VERSION_NAME = re.compile(r"v([0-9]+)")
 _CJK_SHARE_FOR_CHARACTERS = 0.3  # share of non-space characters in CJK scripts
 _CALIBRATION_FOLDS = 3
-_SVM_C = 0.5
-_SVM_MAX_ITER = 10_000
 _LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib")
 _CJK_RANGES = (
     (0x3040, 0x30FF),  # kana
@@ -94,6 +95,8 @@ class ModelInfo:
     seed: int
     version: str | None = None
     created: str | None = None
+    family: str = "svm"  # the chosen candidate (selection.CANDIDATES); older models: svm
+    cv_macro_f1: Mapping[str, float] | None = None  # each candidate's score at training
 
 
 class TextModel:
@@ -137,6 +140,8 @@ class TextModel:
             "n_rows": self.info.n_rows,
             "profile": self.info.profile,
             "seed": self.info.seed,
+            "family": self.info.family,
+            "cv_macro_f1": dict(self.info.cv_macro_f1 or {}),
             "model_file": _MODEL_FILE,
             "model_sha256": _sha256(model_path),
             "libraries": _library_versions(),
@@ -171,31 +176,58 @@ def fit(
     step = on_step or (lambda _name: None)
     folds = _calibration_folds(y, seed=seed)
     profile = _profile(texts)
-    features, classifier = _features(profile), _classifier(folds, seed=seed)
-    step(f"reading {profile} n-grams of {len(y)} texts")
-    try:
-        matrix = features.fit_transform(list(texts))
-    except ValueError as exc:
-        if "empty vocabulary" not in str(exc):
-            raise
-        raise ConfigError("no training text has a usable character") from exc
-    step(f"fitting {len(set(y))} labels and calibrating on {_CALIBRATION_FOLDS} folds")
-    with warnings.catch_warnings():
-        # A label with a single row is missing from the training part of one fold; its
-        # calibration then rests on the other folds, which is what we want.
-        warnings.filterwarnings(
-            "ignore", message="Number of classes in training fold", category=RuntimeWarning
-        )
-        classifier.fit(matrix, y)
-    pipeline = Pipeline([("features", features), ("classifier", classifier)])
+    if not any(ch.isalnum() for text in texts for ch in text):
+        raise ConfigError("no training text has a usable character")
+    step(f"choosing a model for {len(set(y))} labels on {_CALIBRATION_FOLDS} folds")
+    # One native thread: the matrices are sparse, and BLAS threads on a shared machine
+    # oversubscribe its cores (measured several times slower under load).
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
+        _quiet_single_row_labels()
+        selection = select(list(texts), y, folds=folds, profile=profile, seed=seed)
+        step(f"fitting {selection.chosen.name} on {len(y)} texts")
+        pipeline = _fit_pipeline(list(texts), y, selection.chosen, profile, folds, seed=seed)
     info = ModelInfo(
         label_field=label_field,
         labels=tuple(str(c) for c in pipeline.classes_),
         n_rows=len(y),
         profile=profile,
         seed=seed,
+        family=selection.chosen.name,
+        cv_macro_f1=selection.scores,
     )
     return TextModel(pipeline, info)
+
+
+def _quiet_single_row_labels() -> None:
+    """A label with a single row is missing from the training part of one fold; its
+    calibration then rests on the other folds, which is what we want."""
+    warnings.filterwarnings(
+        "ignore", message="Number of classes in training fold", category=RuntimeWarning
+    )
+
+
+def _fit_pipeline(
+    texts: list[str],
+    y: list[str],
+    chosen: Candidate,
+    profile: str,
+    folds: list[tuple[list[int], list[int]]],
+    *,
+    seed: int,
+) -> Any:
+    """Fit the chosen candidate on every row; raise ConfigError on an empty vocabulary."""
+    vectoriser = features(chosen.features, profile)
+    try:
+        matrix = vectoriser.fit_transform(texts)
+    except ValueError as exc:
+        if "empty vocabulary" not in str(exc):
+            raise
+        raise ConfigError("no training text has a usable character") from exc
+    classifier = untrained(chosen, seed=seed)
+    if chosen.family == "svm":
+        classifier = CalibratedClassifierCV(classifier, method="sigmoid", cv=folds, ensemble=False)
+    classifier.fit(matrix, y)
+    return Pipeline([("features", vectoriser), ("classifier", classifier)])
 
 
 def load_model(directory: Path, *, version: str | None = None) -> TextModel:
@@ -226,6 +258,8 @@ def load_model(directory: Path, *, version: str | None = None) -> TextModel:
         seed=int(meta["seed"]),
         version=version,
         created=str(meta["created"]),
+        family=str(meta.get("family", "svm")),
+        cv_macro_f1=meta.get("cv_macro_f1") or None,
     )
     if tuple(str(c) for c in getattr(pipeline, "classes_", ())) != info.labels:
         raise ConfigError(f"{model_path} does not match its metadata's labels")
@@ -243,25 +277,6 @@ def _profile(texts: Sequence[str]) -> str:
             code = ord(ch)
             cjk += any(lo <= code <= hi for lo, hi in _CJK_RANGES)
     return "cjk" if total and cjk / total >= _CJK_SHARE_FOR_CHARACTERS else "latin"
-
-
-def _features(profile: str) -> Any:
-    if profile == "cjk":
-        return TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
-    return FeatureUnion(
-        [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
-            (
-                "chars",
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True),
-            ),
-        ]
-    )
-
-
-def _classifier(folds: list[tuple[list[int], list[int]]], *, seed: int) -> Any:
-    svm = LinearSVC(C=_SVM_C, class_weight="balanced", max_iter=_SVM_MAX_ITER, random_state=seed)
-    return CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False)
 
 
 def _calibration_folds(labels: Sequence[str], *, seed: int) -> list[tuple[list[int], list[int]]]:

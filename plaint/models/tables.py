@@ -197,6 +197,9 @@ class Ticket(Base):
     urgency: Mapped[str] = mapped_column(String(20))
     validity: Mapped[str] = mapped_column(String(20))
     confidence: Mapped[float] = mapped_column(Float)
+    # The resident's language (ISO 639-1, "und" when undetermined) of the first message;
+    # NULL for tickets opened before it was recorded.
+    language: Mapped[str | None] = mapped_column(String(8))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
     received_at: Mapped[datetime]
@@ -246,6 +249,9 @@ class Message(Base):
     subject: Mapped[str] = mapped_column(String(500), default="")
     body: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(500), index=True)
+    # The language it is written in (ISO 639-1 or "und"); NULL for outbound messages and
+    # messages stored before it was recorded.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")

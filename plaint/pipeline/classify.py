@@ -3,21 +3,32 @@
 Rules decide and explain themselves: a result names every rule that fired. A rule fires
 when any of its keywords occurs in the case-folded text and none of its ``unless`` keywords
 does: Chinese keywords are substrings (no word segmentation needed); ASCII keywords match
-whole words only, so "bin" does not fire inside "cabinet". Topic rules compete on the weight
-of their distinct matched keywords (characters for Chinese, two per English word), so a
-specific keyword (消防通道, "fire lane") outweighs a general one it contains (消防, "fire");
-ties go to the topic mentioned first. Urgency, validity and level rules add to the result;
-a rule may also set ``department`` and ``scope`` (work for an outside authority, 三类),
-overriding the sub-topic's. Validity: a text with fewer than two distinct letters is
-invalid; the winning topic rule's own ``validity`` decides next (advertising that mentions a
-topic); a rule with no sub-topic marks a text invalid only when no topic rule fired.
+whole words only, so "bin" does not fire inside "cabinet". A rule's weight is that of its
+distinct matched keywords (characters for Chinese, two per English word); in a text of
+several lines the first line is the subject and its keywords count three times.
+
+- Topic rules (with a sub-topic) compete on weight, so a specific keyword (消防通道, "fire
+  lane") outweighs a general one it contains (消防, "fire"); ties go to the topic mentioned
+  first. The sub-topic brings its category, department and scope.
+- Remit rules (a ``scope`` and/or ``department``, no sub-topic) compete on weight too: the
+  heaviest places the work: scope 1 (property service) keeps the topic's department, 2
+  goes to the developer, 3 to an outside authority (三类).
+- Relevance: anchor rules (``validity = "valid"``, no sub-topic: a home, an estate, its
+  management, its developer) against unrelated rules (``validity = "invalid"``, no
+  sub-topic: wages, schools, hospitals, tests, abuse), see :func:`_relevance`. An unrelated
+  text is ``invalid``, sub-topic fallback, with the confidence of that judgement, which
+  is below the review threshold when the evidence is thin: the desk decides.
+- Urgency: emergency rules against calming rules (``urgency = "normal"``: a pattern, a
+  hypothetical, a past incident), the heavier side wins; a confidently unrelated text is
+  never an emergency, and an emergency keeps a doubtfully unrelated text valid.
+- Level rules add: the highest level of the rules that fired.
 """
 
 from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = ["Classification", "Rule", "Taxonomy", "classify"]
@@ -30,6 +41,15 @@ _CONFIDENCE_ONE_HIT = 0.6
 _CONFIDENCE_PER_EXTRA_HIT = 0.1
 _CONFIDENCE_MAX = 0.95
 _CONFIDENCE_CONTESTED_PENALTY = 0.2
+_CONFIDENCE_UNRELATED = 0.4  # unrelated keywords outweigh the anchors by one hit
+# An unrelated text this sure is nobody's emergency; below it an emergency keeps the text.
+_CONFIDENT_UNRELATED = 0.6
+_SUBJECT_EXTRA = 2  # a subject line's keywords count this many times more
+# A message this long (CJK characters, two per other word) that names no home, estate or
+# party of the property world is about something else, whatever topic words it contains.
+_LONG_TEXT = 80
+_NON_CJK_WORD = re.compile(r"[^\W\u2e80-\u9fff\uac00-\ud7af]+")
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af]")
 _MIN_VALID_LETTERS = 2  # distinct letters (Chinese characters included)
 # An ASCII word as the keyword matcher sees it: a run that its boundaries cannot split.
 _WORD = re.compile(r"[a-z0-9]+")
@@ -75,9 +95,12 @@ class Taxonomy:
     rules: tuple[Rule, ...]
     fallback_sub_topic: str
     _compiled: tuple[_CompiledRule, ...] = field(init=False, repr=False, compare=False)
+    _anchored: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_compiled", tuple(_compile(rule) for rule in self.rules))
+        anchored = any(r.validity == "valid" and r.sub_topic is None for r in self.rules)
+        object.__setattr__(self, "_anchored", anchored)
 
 
 @dataclass(frozen=True)
@@ -99,44 +122,89 @@ def classify(text: str, *, taxonomy: Taxonomy) -> Classification:
     """Classify ``text``; never raises for any string, empty included."""
     folded = text.casefold()
     fired = _fire(folded, taxonomy)
-    topic_rules = sorted(
-        ((rule, hits) for rule, hits in fired if rule.sub_topic is not None),
-        key=lambda item: (-item[1][0], item[1][1]),
-    )
+    topic_rules = _ranked(fired, lambda rule: rule.sub_topic is not None)
     if topic_rules:
         best, (count, _) = topic_rules[0]
         sub_topic = best.sub_topic or taxonomy.fallback_sub_topic
-        confidence = _topic_confidence(count, topic_rules)
+        confidence = _topic_confidence(count, topic_rules, key=lambda r: r.sub_topic)
     else:
         best = None
         sub_topic = taxonomy.fallback_sub_topic
         confidence = _CONFIDENCE_NO_RULE
+    validity, relevance = _relevance(text, fired, best, anchored=taxonomy._anchored)
+    confidently_unrelated = relevance is not None and relevance >= _CONFIDENT_UNRELATED
+    urgency = _urgency(fired, confidently_unrelated=confidently_unrelated)
+    if urgency == "emergency" and relevance is not None:
+        validity, relevance = "valid", None  # a danger under way is nobody's to dismiss
+    if relevance is not None:
+        sub_topic = taxonomy.fallback_sub_topic  # unrelated: nobody's topic, the desk's
     category, department, scope = taxonomy.sub_topics[sub_topic]
+    place = _ranked(fired, _is_scope_rule) if validity == "valid" else []
+    if place and place[0][0].scope != 1:
+        winner, (weight, _) = place[0]
+        department = winner.department or department
+        scope = winner.scope or scope
+        confidence = max(confidence, _topic_confidence(weight, place, key=lambda r: r.scope))
     rules = [rule for rule, _ in fired]
     return Classification(
         category=category,
         sub_topic=sub_topic,
-        department=next((r.department for r in rules if r.department is not None), department),
-        scope=next((r.scope for r in rules if r.scope is not None), scope),
+        department=department,
+        scope=scope,
         level=max([rule.level for rule in rules if rule.level is not None], default=1),
-        urgency="emergency" if any(r.urgency == "emergency" for r in rules) else "normal",
-        validity=_validity(text, rules, best),
-        confidence=round(confidence, 2),
+        urgency=urgency,
+        validity=validity,
+        confidence=round(relevance if relevance is not None else confidence, 2),
         rules=tuple(rule.name for rule in rules),
     )
 
 
+def _urgency(fired: list[tuple[Rule, tuple[int, int]]], *, confidently_unrelated: bool) -> str:
+    """``emergency`` when the emergency rules' keywords outweigh the calming ones (rules
+    with urgency ``normal``: a pattern, a hypothetical, a past incident), unless the text
+    was judged unrelated with confidence."""
+    urgent = sum(hits[0] for rule, hits in fired if rule.urgency == "emergency")
+    calm = sum(hits[0] for rule, hits in fired if rule.urgency == "normal")
+    return "emergency" if urgent > calm and not confidently_unrelated else "normal"
+
+
+def _is_scope_rule(rule: Rule) -> bool:
+    """A rule that says whose remit a text is in (department or scope, no sub-topic)."""
+    return rule.sub_topic is None and (rule.scope is not None or rule.department is not None)
+
+
+def _ranked(
+    fired: list[tuple[Rule, tuple[int, int]]], keep: Callable[[Rule], bool]
+) -> list[tuple[Rule, tuple[int, int]]]:
+    """The fired rules ``keep`` accepts, heaviest first, ties to the first mentioned."""
+    return sorted(
+        ((rule, hits) for rule, hits in fired if keep(rule)),
+        key=lambda item: (-item[1][0], item[1][1]),
+    )
+
+
 def _fire(folded: str, taxonomy: Taxonomy) -> list[tuple[Rule, tuple[int, int]]]:
-    """The rules that fire on ``folded``, in table order, with their (weight, first position)."""
+    """The rules that fire on ``folded``, in table order, with their (weight, first position).
+
+    In a text of several lines the first line is the subject: its keywords count three
+    times, so the topic it names usually stands out of a long letter; unless the body
+    begins with it (a subject a mail client cut from the body says nothing more).
+    """
     grams = set(folded)
     grams.update(map(operator.add, folded, folded[1:]))
     grams.update(_WORD.findall(folded))
+    subject, _, rest = folded.partition("\n")
+    if not rest.strip() or rest.lstrip().startswith(subject.strip()):
+        subject = ""  # one line, or a subject cut from the body: nothing to weigh twice
     fired = []
     for compiled in taxonomy._compiled:
         if compiled.prefixes.isdisjoint(grams) or not compiled.pattern.search(folded):
             continue
         if not (compiled.unless and compiled.unless.search(folded)):
-            fired.append((compiled.rule, _hits(compiled.pattern, folded)))
+            weight, first = _hits(compiled.pattern, folded)
+            if subject:
+                weight += _SUBJECT_EXTRA * _hits(compiled.pattern, subject)[0]
+            fired.append((compiled.rule, (weight, first)))
     return fired
 
 
@@ -189,18 +257,52 @@ def _hits(pattern: re.Pattern[str], folded: str) -> tuple[int, int]:
     return score, min(found.values(), default=len(folded) + 1)
 
 
-def _topic_confidence(count: int, ranked: list[tuple[Rule, tuple[int, int]]]) -> float:
+def _topic_confidence(
+    count: int, ranked: list[tuple[Rule, tuple[int, int]]], *, key: Callable[[Rule], object]
+) -> float:
+    """Confidence of the heaviest of ``ranked``: more keyword weight, more confidence; a
+    rival of equal weight that says something else (``key`` differs) lowers it."""
     extra_hits = max(count - _SCORE_PER_HIT, 0) / _SCORE_PER_HIT
     confidence = _CONFIDENCE_ONE_HIT + _CONFIDENCE_PER_EXTRA_HIT * extra_hits
-    rivals = [r for r, (c, _) in ranked[1:] if c == count and r.sub_topic != ranked[0][0].sub_topic]
+    first = key(ranked[0][0])
+    rivals = [r for r, (c, _) in ranked[1:] if c == count and key(r) != first]
     if rivals:
         confidence -= _CONFIDENCE_CONTESTED_PENALTY
     return min(confidence, _CONFIDENCE_MAX)
 
 
-def _validity(text: str, fired: list[Rule], best: Rule | None) -> str:
+def _length(text: str) -> int:
+    """How long ``text`` reads: one per CJK character, two per other word."""
+    return len(_CJK.findall(text)) + _SCORE_PER_HIT * len(_NON_CJK_WORD.findall(text))
+
+
+def _relevance(
+    text: str, fired: list[tuple[Rule, tuple[int, int]]], best: Rule | None, *, anchored: bool
+) -> tuple[str, float | None]:
+    """Return the validity and, when the text is judged unrelated, the confidence of that
+    judgement (``None``: the topic's confidence stands).
+
+    Fewer than two distinct letters: invalid. The winning topic rule's own validity decides
+    next (advertising). Then relevance: ``anchor`` rules (validity ``valid``, no sub-topic:
+    the text is about a home, an estate, its management or its developer) against
+    ``unrelated`` rules (validity ``invalid``, no sub-topic: wages, schools, hospitals…),
+    by keyword weight; the unrelated side must weigh more. With anchors in the taxonomy, a
+    text that fires no anchor and no topic (or is long and fires no anchor) is unrelated at
+    a confidence below the review threshold, so the desk decides; without anchors such a
+    text stays valid.
+    """
     if len({char for char in text if char.isalpha()}) < _MIN_VALID_LETTERS:
-        return "invalid"
-    if best is not None:
-        return best.validity or "valid"
-    return "invalid" if any(rule.validity == "invalid" for rule in fired) else "valid"
+        return "invalid", None
+    if best is not None and best.validity is not None:
+        return best.validity, None
+    anchor = sum(h[0] for r, h in fired if r.sub_topic is None and r.validity == "valid")
+    unrelated = sum(h[0] for r, h in fired if r.sub_topic is None and r.validity == "invalid")
+    if unrelated > anchor:
+        margin = (unrelated - anchor) / _SCORE_PER_HIT
+        confidence = _CONFIDENCE_UNRELATED + _CONFIDENCE_PER_EXTRA_HIT * margin
+        if anchor or best is not None:
+            confidence -= _CONFIDENCE_CONTESTED_PENALTY
+        return "invalid", min(confidence, _CONFIDENCE_MAX)
+    if anchored and not anchor and (best is None or _length(text) >= _LONG_TEXT):
+        return "invalid", _CONFIDENCE_NO_RULE
+    return "valid", None

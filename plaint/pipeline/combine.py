@@ -5,6 +5,11 @@ that field only when its confidence is strictly higher than the rules'; a ``sub_
 taken from the model brings that sub-topic's category, department and scope from the
 taxonomy, so the result stays consistent. The model's version is named in ``rules``.
 
+The rules keep the last word where they are explicit: a model never lowers an emergency to
+``normal``, and never moves a text that a remit rule placed with the developer or an
+outside authority (a fired rule with scope 2 or 3 and no sub-topic) on the fields that
+say who acts (``department``, ``sub_topic``, ``scope``).
+
 :func:`decide` is the whole decision for one text, used by triage and by ``plaint
 classify``; the model's opinion is computed by the caller (a model predicts in batches).
 """
@@ -72,6 +77,8 @@ def apply_model(
     confident than the rules (and the label is usable); otherwise ``decision`` unchanged."""
     if field not in MODEL_FIELDS or not decision.confidence < confidence:
         return decision
+    if _rules_have_the_last_word(decision, field, label, taxonomy):
+        return decision
     if field in _INTEGER_FIELDS and not label.isdigit():
         return decision
     changes: dict[str, object] = {field: int(label) if field in _INTEGER_FIELDS else label}
@@ -85,4 +92,22 @@ def apply_model(
         **changes,  # type: ignore[arg-type]
         confidence=round(confidence, 2),
         rules=(*decision.rules, f"model:{version}"),
+    )
+
+
+_WHO_ACTS = frozenset({"department", "sub_topic", "scope"})
+
+
+def _rules_have_the_last_word(
+    decision: Classification, field: str, label: str, taxonomy: Taxonomy
+) -> bool:
+    """Whether ``decision`` holds on ``field`` whatever the model says (see the module)."""
+    if field == "urgency":
+        return decision.urgency == "emergency" and label != "emergency"
+    if field not in _WHO_ACTS:
+        return False
+    fired = set(decision.rules)
+    return any(
+        rule.name in fired and rule.sub_topic is None and rule.scope in (2, 3)
+        for rule in taxonomy.rules
     )

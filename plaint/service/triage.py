@@ -29,6 +29,7 @@ from plaint.errors import MalformedMessageError, NotFoundError
 from plaint.inbound import ChannelKind, InboundMessage
 from plaint.models import Department, Inbox, InboxStatus, Message, Resident, Ticket, TicketStatus
 from plaint.pipeline.classify import Classification
+from plaint.pipeline.language import detect_language
 from plaint.pipeline.normalise import complaint_text
 from plaint.pipeline.numbering import ticket_number
 from plaint.pipeline.places import extract_place
@@ -269,6 +270,7 @@ def _message_values(row: _InboxRow, message: InboundMessage, *, now: datetime) -
         "body": message.body,
         "message_id": message.message_id or None,
         "created_at": now,
+        "language": detect_language(f"{message.subject}\n{message.body}"),
     }
 
 
@@ -346,6 +348,7 @@ def _draft(
         urgency=result.urgency,
         validity=result.validity,
         confidence=result.confidence,
+        language=detect_language(f"{message.subject}\n{message.body}"),
         department=department,
         department_id=department.id,
         resident_id=resident.id,

@@ -17,7 +17,7 @@ from plaint.pipeline.classify import classify
 # Made-up words, so that the rule engine recognises none of these texts.
 TRAINING = [
     {"text": "the zorblat pile is overflowing today", "sub_topic": "garbage"},
-    {"text": "zorblat heap near block 3", "sub_topic": "garbage"},
+    {"text": "zorblat heap near the gazebo", "sub_topic": "garbage"},
     {"text": "please remove the zorblat", "sub_topic": "garbage"},
     {"text": "zorblat all over the yard", "sub_topic": "garbage"},
     {"text": "the vextron is stuck between floors", "sub_topic": "lift"},
@@ -174,7 +174,7 @@ def test_classify_explains_the_rules(capsys: pytest.CaptureFixture[str]) -> None
     assert code == 0
     assert "department  engineering" in out
     assert "urgency     emergency" in out
-    assert "rules       lift, emergency" in out
+    assert "rules       lift, property_anchor, emergency" in out
 
 
 def test_classify_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -257,7 +257,7 @@ def test_classify_needs_text_or_batch(capsys: pytest.CaptureFixture[str], args: 
 def test_a_surer_model_overrides_its_field(
     model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = write_jsonl(tmp_path / "in.jsonl", [{"text": "zorblat heap near block 9"}])
+    data = write_jsonl(tmp_path / "in.jsonl", [{"text": "zorblat heap near the gazebo"}])
     code, out, _ = run(capsys, "classify", "--batch", data, "--json", "--model", model_dir)
     result = json.loads(out)
     assert code == 0
@@ -281,7 +281,9 @@ def test_surer_rules_keep_their_decision(
     assert code == 0
     assert result["confidence"] == 0.95
     assert result["model"]["confidence"] < 0.95
-    assert (result["sub_topic"], result["source"], result["rules"]) == ("lift", "rules", ["lift"])
+    assert (result["sub_topic"], result["source"], result["rules"]) == (
+        "lift", "rules", ["lift", "property_anchor"]
+    )  # fmt: skip
 
 
 def test_a_model_of_another_field_only_adds_its_opinion(

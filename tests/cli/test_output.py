@@ -117,5 +117,5 @@ def test_training_shows_its_steps_on_a_terminal(tmp_path: Path) -> None:
         "train", "--data", data, "--label-field", "sub_topic", "--out", tmp_path / "m"
     )
     assert (code, out) == (0, "v1\n")
-    assert "calibrating on 3 folds" in err
+    assert "choosing a model for 3 labels on 3 folds" in err
     assert "plaint: trained v1 on 12 rows" in err

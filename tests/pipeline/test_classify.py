@@ -253,3 +253,69 @@ def test_a_rule_table_reads_department_scope_and_unless(
     )
     assert classify("road works outside", taxonomy=taxonomy).department == "external"
     assert classify("road works finished", taxonomy=taxonomy).department == "engineering"
+
+
+@pytest.mark.parametrize(
+    ("text", "validity", "below_review"),
+    [
+        ("公司拖欠员工工资三个月，社保也没交", "invalid", False),  # wages, social insurance
+        ("孩子学校周末补课，老师收费", "invalid", False),
+        ("小区业主反映：物业拖欠保洁员工资，楼道没人打扫", "valid", False),  # anchors win
+        ("电梯坏了", "valid", False),  # a topic, short: about the property
+        ("请问你们几点下班", "invalid", True),  # nothing to go on: the desk decides
+        ("I was overcharged on my credit card and the bank will not refund me", "invalid", False),
+    ],
+)
+def test_relevance_is_decided_with_a_confidence(
+    text: str, validity: str, below_review: bool
+) -> None:
+    result = classify(text, taxonomy=TAXONOMY)
+    assert result.validity == validity
+    assert (result.confidence < 0.3) == below_review
+
+
+def test_a_long_letter_that_names_no_home_or_estate_is_unrelated() -> None:
+    letter = (
+        "关于县城主干道红绿灯配时不合理的建议：" + "早晚高峰车辆排队很长，行人过街时间太短。" * 4
+    )
+    assert classify(letter, taxonomy=TAXONOMY).validity == "invalid"
+    ours = "小区楼道灯坏了一个月：" + "晚上业主回家看不见路，老人已经摔倒过。" * 4
+    assert classify(ours, taxonomy=TAXONOMY).validity == "valid"
+
+
+@pytest.mark.parametrize(
+    ("text", "department", "scope"),
+    [
+        ("开发商延期交房一年，房产证也办不下来", "developer", 2),
+        ("维修基金被开发商挪用", "developer", 2),
+        ("小区旁边工地夜间施工打桩，吵得睡不着", "external", 3),
+        ("自来水公司管道改造后小区水压一直很低", "external", 3),
+        ("物业收的停车费太贵了", "finance", 1),
+    ],
+)
+def test_the_heaviest_remit_rule_decides_scope(text: str, department: str, scope: int) -> None:
+    result = classify(text, taxonomy=TAXONOMY)
+    assert (result.department, result.scope) == (department, scope)
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("小区长期停水，至今没水，全小区都没法做饭", "emergency"),
+        ("我们小区经常停电，去年停过好几次，希望改善供电", "normal"),  # a pattern, past
+        ("开发商擅自关停电梯，业主只能爬楼", "normal"),  # 关停电梯 is not 停电
+    ],
+)
+def test_emergencies_are_weighed_against_calming_words(text: str, urgency: str) -> None:
+    assert classify(text, taxonomy=TAXONOMY).urgency == urgency
+
+
+def test_the_subject_line_outweighs_passing_mentions_in_the_body() -> None:
+    letter = "物业乱收停车费\n我们小区电梯、绿化、保洁、垃圾都有问题，但今天只说收费。"
+    assert classify(letter, taxonomy=TAXONOMY).sub_topic == "utility_fee"
+
+
+def test_a_subject_cut_from_the_body_weighs_nothing_more() -> None:
+    assert (
+        classify("地下车库消防\n地下车库消防通道被占用", taxonomy=TAXONOMY).sub_topic == "parking"
+    )

@@ -54,3 +54,18 @@ def test_decide_keeps_the_rules_and_the_opinion_beside_the_result(
     assert (decision.source, decision.result.sub_topic, decision.result.rules) == (
         source, sub_topic, rules,
     )  # fmt: skip
+
+
+def test_the_rules_keep_the_last_word_on_emergencies_and_explicit_remits() -> None:
+    emergency = decide("7号楼停水了，什么时候恢复", taxonomy=TAXONOMY).result
+    assert emergency.urgency == "emergency"
+    kept = apply_model(emergency, field="urgency", label="normal", confidence=0.99,
+                       version="v2", taxonomy=TAXONOMY)  # fmt: skip
+    assert kept is emergency
+    outside = decide("小区旁边工地夜间施工打桩，吵得睡不着", taxonomy=TAXONOMY).result
+    assert outside.department == "external"
+    for field, label in (("department", "security"), ("sub_topic", "noise"), ("scope", "1")):
+        assert apply_model(outside, field=field, label=label, confidence=0.99, version="v2",
+                           taxonomy=TAXONOMY) is outside  # fmt: skip
+    assert apply_model(outside, field="level", label="2", confidence=0.99, version="v2",
+                       taxonomy=TAXONOMY).level == 2  # fmt: skip
