@@ -61,6 +61,11 @@ def ids(deliveries: list[Delivery]) -> list[str]:
 class ChannelContract:
     """Subclass with a ``contract_source`` fixture; every test here must pass."""
 
+    def inbox_source(self, channel: Channel) -> str:
+        """The inbox source a delivery of ``channel`` is filed under: the configured source
+        name, unless the adapter shares its items' key with a webhook (Twilio)."""
+        return channel.source
+
     def test_empty_pull_returns_nothing(self, contract_source: ContractSource) -> None:
         channel = contract_source.open(MemoryCursors())
         assert channel.pull(limit=10) == []
@@ -73,7 +78,8 @@ class ChannelContract:
         channel = contract_source.open(MemoryCursors())
         first = channel.pull(limit=2)
         assert ids(first) == added[:2]
-        assert all(d.source == channel.source and d.channel == channel.kind for d in first)
+        assert all(d.source == self.inbox_source(channel) and d.channel == channel.kind
+                   for d in first)  # fmt: skip
         channel.close()
 
     def test_unacked_items_come_back_and_acked_ones_do_not(

@@ -57,9 +57,11 @@ class TwilioCallsChannel(TwilioAdapter):
         first; raises ChannelUnavailableError when Twilio cannot be reached or refuses."""
         cursor = self._load()
         with twilio_errors():
-            found = self._missed(cursor.get(_CALLS)) + self._transcribed(
+            # Twilio lists newest first and stamps to the second: reversed, each list is
+            # oldest first, and the stable sort keeps that order among equal stamps.
+            found = self._missed(cursor.get(_CALLS))[::-1] + self._transcribed(
                 cursor.get(_TRANSCRIPTIONS)
-            )
+            )[::-1]
         found.sort(key=lambda d: d.received_at)
         return found[:limit]
 

@@ -116,6 +116,9 @@ class TwilioSmsChannel(TwilioAdapter):
                 m for m in self._client.messages.stream(**filters)
                 if str(m.direction) == "inbound" and not (mark and mark.covers(_sent(m), m.sid))
             ]  # fmt: skip
+            # Listed newest first, stamped to the second: reversed, the stable sort keeps
+            # messages of one second oldest first.
+            found.reverse()
             found.sort(key=_sent)
             return [self._delivery(m) for m in found[:limit]]
 
