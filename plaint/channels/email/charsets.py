@@ -58,6 +58,9 @@ _SUPERSETS: dict[str, tuple[str, ...]] = {
     "windows-874": ("cp874",),
     "unicode-1-1-utf-7": ("utf-7",),
     "ascii": ("ascii",),
+    "unicode": ("utf-16",),
+    "unicodebig": ("utf-16-be",),
+    "unicodelittle": ("utf-16-le",),
 }
 # Labels that say "I do not know": go straight to detection.
 _UNKNOWN = frozenset({"unknown-8bit", "x-unknown", "unknown", "default", "x-user-defined", ""})
@@ -132,8 +135,10 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 def decode_surrogates(value: str, charset: str | None) -> str:
     """Decode a header the parser read with raw 8-bit bytes (surrogate-escaped, against
-    RFC 5322 but common): as UTF-8 (RFC 6532) if it is, else by ``charset``."""
+    RFC 5322 but common): as UTF-8 (RFC 6532) if it is, else as the most plausible CJK
+    encoding (headers are often in the sender's locale whatever the body declares), else
+    by ``charset``."""
     if not any("\udc80" <= ch <= "\udcff" for ch in value):
         return value
     data = value.encode("utf-8", errors="surrogateescape")
-    return decode_bytes(data, charset or "utf-8")
+    return _strict(data, "utf-8") or guess_cjk(data) or decode_bytes(data, charset)

@@ -31,6 +31,8 @@ __all__ = ["ParsedMail", "decode_bytes", "parse_email", "parse_mail"]
 
 _MAX_HEADER_CHARS = 500
 _MAX_ADDRESS_HEADER_CHARS = 20_000
+# Bare local parts some servers put in the From of a bounce.
+_DOMAINLESS_ROBOTS = frozenset({"mailer-daemon", "postmaster"})
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 
 
@@ -102,21 +104,27 @@ def _header(message: Message, name: str, *, limit: int = _MAX_HEADER_CHARS) -> s
     raw = _raw_header(message, name)
     if raw is None:
         return ""
-    text = _decode_header_value(raw[: limit * 4], _declared_charset(message))
-    text = repair_mojibake(text.replace("\ufffd", ""))
+    text = _decode_header_value(raw[:_MAX_ADDRESS_HEADER_CHARS], _declared_charset(message))
+    text = repair_mojibake(_printable(text))
     return " ".join(text.split())[:limit]
 
 
+def _printable(text: str) -> str:
+    """Without U+FFFD, and cut at a NUL (what C-string mail clients show)."""
+    return text.replace("\ufffd", "").partition("\x00")[0]
+
+
 def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
-    """(name, address) pairs of an address header; names decoded, addresses lower-cased.
-    Words are decoded after splitting, so an encoded comma does not split an address."""
-    raw = _raw_header(message, name)
-    if raw is None:
-        return []
+    """(name, address) pairs of every header ``name``; names decoded, addresses
+    lower-cased. Words are decoded after splitting, so an encoded comma does not split an
+    address."""
+    wanted = name.lower()
+    raws = [str(v) for k, v in message.raw_items() if k.lower() == wanted]
     charset = _declared_charset(message)
-    value = decode_surrogates(" ".join(raw[:_MAX_ADDRESS_HEADER_CHARS].split()), charset)
+    values = [decode_surrogates(" ".join(raw[:_MAX_ADDRESS_HEADER_CHARS].split()), charset)
+              for raw in raws]  # fmt: skip
     try:
-        pairs = getaddresses([value])
+        pairs = getaddresses(values)
     except (ValueError, IndexError, TypeError):
         pairs = []
     found = []
@@ -127,9 +135,9 @@ def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
 
 
 def _sender(message: Message) -> tuple[str, str]:
-    for name in ("From", "Sender", "Reply-To"):
+    for name in ("From", "Sender", "Reply-To", "Return-Path"):
         for display, address in _addresses(message, name):
-            if "@" in address:
+            if "@" in address or address in _DOMAINLESS_ROBOTS:
                 return address, display
     raise MalformedMessageError("no usable From address", reason="no_sender")
 
