@@ -113,7 +113,9 @@ def _is_bounce_sender(message: Message, sender: str, subject: str) -> bool:
 
 def _is_robot(message: Message, sender: str) -> bool:
     reply_to = _header(message, "Reply-To")
-    return _ROBOT_SENDER.search(sender) is not None and (not reply_to or reply_to in sender)
+    if _ROBOT_SENDER.search(sender) is None:
+        return False
+    return not reply_to or reply_to in sender or _ROBOT_SENDER.search(reply_to) is not None
 
 
 def _is_auto_reply(message: Message, sender: str, subject: str) -> bool:

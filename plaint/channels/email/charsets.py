@@ -20,6 +20,7 @@ raw message stays in the inbox for anyone who needs the bytes.
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 
@@ -68,6 +69,11 @@ _UNKNOWN = frozenset({"unknown-8bit", "x-unknown", "unknown", "default", "x-user
 _SINGLE_BYTE = frozenset({"cp1252", "latin-1", "ascii", "us-ascii"})
 # Multi-byte labels: UTF-8 wins only with at least this many non-ASCII bytes.
 _UTF8_EVIDENCE_BYTES = 6
+# "Nearly UTF-8": at least this many good non-ASCII characters per broken sequence.
+_NEARLY_UTF8_RATIO = 8
+
+
+_EIGHT_BIT_RUN = re.compile(rb"[\x80-\xff](?:[\x80-\xff ]*[\x80-\xff])?")
 
 
 def widen_label(charset: str | None) -> tuple[str, ...]:
@@ -108,12 +114,23 @@ def _mislabelled_utf8(data: bytes, names: tuple[str, ...]) -> str | None:
     return text if single_byte or non_ascii >= _UTF8_EVIDENCE_BYTES else None
 
 
+def _nearly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few broken bytes (a truncated character): the rest decoded."""
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    wide = sum(1 for ch in text if ord(ch) > 0x7F) - broken
+    return text if wide > 0 and broken * _NEARLY_UTF8_RATIO <= wide else None
+
+
 def _detected(data: bytes) -> str | None:
-    best = from_bytes(data).best()
-    if best is None:
-        return None
-    text = str(best)
-    return text if "\ufffd" not in text else None
+    """charset-normalizer's best guess, never a BOM-less UTF-16/32 (which it offers for
+    any even number of bytes)."""
+    for match in from_bytes(data):
+        if match.encoding.startswith(("utf_16", "utf_32")):
+            continue
+        text = str(match)
+        return text if "\ufffd" not in text else None
+    return None
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
@@ -126,7 +143,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
             break
         text = _strict(data, name)
     if text is None:
-        text = _strict(data, "utf-8") or guess_cjk(data) or _detected(data)
+        text = _strict(data, "utf-8") or guess_cjk(data) or _nearly_utf8(data) or _detected(data)
         text = text or _strict(data, "gb18030")
     if text is None:
         text = data.decode("utf-8", errors="ignore")
@@ -141,4 +158,13 @@ def decode_surrogates(value: str, charset: str | None) -> str:
     if not any("\udc80" <= ch <= "\udcff" for ch in value):
         return value
     data = value.encode("utf-8", errors="surrogateescape")
-    return _strict(data, "utf-8") or guess_cjk(data) or decode_bytes(data, charset)
+    whole = _strict(data, "utf-8")
+    if whole is not None:
+        return whole
+    # Only the 8-bit runs are decoded: the ASCII around them (addresses) stays as it is.
+    return _EIGHT_BIT_RUN.sub(lambda m: _decode_run(m.group(), charset), data).decode("utf-8")
+
+
+def _decode_run(run: bytes, charset: str | None) -> bytes:
+    text = guess_cjk(run) or decode_bytes(run, charset)
+    return text.encode("utf-8")
