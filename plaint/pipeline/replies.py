@@ -25,18 +25,18 @@ __all__ = ["visible_reply"]
 # How far below a "From:" line the next header of the quoted block may be, in lines.
 _HEADER_BLOCK_SPAN = 4
 # How many physical lines an attribution ("On … wrote:") may be wrapped over.
-_ATTRIBUTION_SPAN = 3
+_ATTRIBUTION_SPAN = 4
 
 _FROM = (
     r"from|发件人|發件人|寄件者|寄件人|de|von|van|da|od|fra|från|lähettäjä|от|差出人|afzender"
-    r"|remetente|mittente|nadawca"
+    r"|remetente|mittente|nadawca|message du|fra"
 )
 _OTHER_HEADERS = (
     r"sent|date|to|subject|cc|reply-to|发送时间|發送時間|时间|日期|收件人|抄送|主题|主旨|"
     r"envoyé|date d'envoi|à|objet|gesendet|datum|an|betreff|verzonden|aan|onderwerp|inviato"
     r"|oggetto|a|wysłano|data|do|temat|sendt|til|emne|skickat|ämne|enviado|enviada|para"
     r"|assunto|asunto|fecha|lähetetty|vastaanottaja|aihe|отправлено|кому|тема|дата"
-    r"|送信日時|宛先|件名|日時"
+    r"|送信日時|宛先|件名|日時|copie|sujet|dato|emne|cc"
 )
 _HEADER_LINE = re.compile(rf"^\**\s*(?:{_FROM})\s*\**\s*[:：]", re.IGNORECASE)
 _OTHER_HEADER_LINE = re.compile(rf"^\**\s*(?:{_OTHER_HEADERS})\s*\**\s*[:：]", re.IGNORECASE)
@@ -47,13 +47,17 @@ _SEPARATOR = re.compile(
     r"wiadomość oryginalna|oryginalna wiadomość|original meddelelse|videresendt meddelelse|"
     r"opprinnelig melding|originalmeddelande|ursprungligt meddelande|alkuperäinen viesti|"
     r"исходное сообщение|пересылаемое сообщение|転送されたメッセージ|元のメッセージ|"
-    r"回复的原邮件|转发的邮件)[-=_—\s]*$",
+    r"回复的原邮件|转发的邮件|oprindelig besked)[-=_—\s]*$"
+    r"|^-{2,}\s*[^\W\d_][\w' ]{2,40}\s*-{2,}$",
     re.IGNORECASE,
 )
-_UNDERSCORES = re.compile(r"^_{8,}\s*$|^-{8,}\s*$")
+_UNDERSCORES = re.compile(r"^_{8,}\s*$|^-{8,}\s*$|^={4,}\s*$")
+# Any language: a line naming an address and a date that ends in a colon ("26.06.2014,
+# 14:41, "Alexander L" <abc@example.com>:").
+_GENERIC_ATTRIBUTION = re.compile(r"^(?=.*\d)(?=.*\S@\S).{8,300}[:：]$")
 _ATTRIBUTION = re.compile(
     r"^(?:>?\s*)(?:"
-    r"on\b.{2,300}\bwrote\s*:"
+    r"on\b.{2,300}\bwrote\s*:?"
     r"|在.{2,300}写道\s*[:：]|.{0,300}写道\s*[:：]|.{0,300}寫道\s*[:：]"
     r"|le\b.{2,300}\ba écrit\s*:"
     r"|am\b.{2,300}\bschrieb.{0,80}:"
@@ -69,25 +73,38 @@ _ATTRIBUTION = re.compile(
     r")\s*$",
     re.IGNORECASE,
 )
+_ATTRIBUTION_OPENING = re.compile(r"^(?:on|le|am|el|il|em|op|w dniu|den|在)\b", re.IGNORECASE)
 _SIGNATURE_DELIMITER = re.compile(r"^(?:-- ?|--\s*|__)$")
-_CLOSING_LINE = re.compile(
-    r"^(?:-\s?[^\s\-][^\n]{0,40}|sent from my [^\n]{1,60}|sent from (?:mail|outlook) for \S+"
-    r"|get outlook for \S+|发自我的\S+|从我的\S+发送|envoyé de mon \S+|von meinem \S+ gesendet"
-    r"|enviado desde mi \S+|inviato da \S+)$",
+_CLOSING_LINE = re.compile(r"^-\s?[A-Z][\w.]*(?: [A-Z][\w.]*){0,3}$")
+# "Sent from my iPhone" and its kin: the end of what was written, wherever it stands.
+_MOBILE_SIGNATURE = re.compile(
+    r"^(?:sent from|sent with|get|gesendet von|envoyé de|envoyé à partir de|enviado desde"
+    r"|inviato da)(?: my| mon| meinem| mi)? [\w ]{1,30}(?:<[^>]*>|\([^)]*\))?$"
+    r"|^(?:发自我的\S+|从我的\S+发送|von meinem \S+ gesendet)$",
     re.IGNORECASE,
 )
 
 
+def _is_header_line(line: str) -> bool:
+    return _HEADER_LINE.match(line) is not None or _OTHER_HEADER_LINE.match(line) is not None
+
+
 def _is_header_block(lines: list[str], index: int) -> bool:
-    if not _HEADER_LINE.match(lines[index]):
+    """A From line with another header close below it (blank lines between allowed), or
+    any three header lines in a row."""
+    following = [line for line in lines[index + 1 :] if line][:_HEADER_BLOCK_SPAN]
+    if _HEADER_LINE.match(lines[index]):
+        return any(_OTHER_HEADER_LINE.match(line) for line in following)
+    if not _OTHER_HEADER_LINE.match(lines[index]):
         return False
-    following = lines[index + 1 : index + 1 + _HEADER_BLOCK_SPAN]
-    return any(_OTHER_HEADER_LINE.match(line) for line in following)
+    return len(following) >= 2 and all(_is_header_line(line) for line in following[:2])
 
 
 def _attribution_in(lines: list[str]) -> bool:
+    if any(line.startswith(">") for line in lines):
+        return False
     joined = " ".join(lines)
-    return not joined.startswith(">") and _ATTRIBUTION.match(joined) is not None
+    return _ATTRIBUTION.match(joined) is not None or _GENERIC_ATTRIBUTION.match(joined) is not None
 
 
 def _is_attribution(lines: list[str], index: int) -> bool:
@@ -98,16 +115,21 @@ def _is_attribution(lines: list[str], index: int) -> bool:
         if len(chunk) < span or not chunk[-1]:
             return False
         if _attribution_in(chunk):
-            return span == 1 or not _attribution_in(chunk[1:])
+            return span == 1 or not _attribution_in(chunk[1:]) or _opens(chunk[0])
     return False
+
+
+def _opens(line: str) -> bool:
+    """Whether ``line`` reads as the start of a wrapped attribution, not as text above one."""
+    return "@" in line or line.endswith(("<", ",", "(")) or _ATTRIBUTION_OPENING.match(line) is not None
 
 
 def _is_separator(lines: list[str], index: int) -> bool:
     if _SEPARATOR.match(lines[index]):
         return True
     if _UNDERSCORES.match(lines[index]):
-        rest = [line for line in lines[index + 1 : index + 3] if line]
-        return bool(rest) and _HEADER_LINE.match(rest[0]) is not None
+        rest = [line for line in lines[index + 1 : index + 4] if line]
+        return bool(rest) and _is_header_line(rest[0])
     return False
 
 
@@ -118,7 +140,7 @@ def _quote_start(lines: list[str]) -> int:
             continue
         if _is_separator(lines, index) or _is_header_block(lines, index):
             return index
-        if _is_attribution(lines, index):
+        if _is_attribution(lines, index) or (index > 0 and _MOBILE_SIGNATURE.match(line)):
             return index
         if line.startswith(">") and all(not rest or rest.startswith(">") for rest in lines[index:]):
             return index
@@ -143,7 +165,10 @@ def visible_reply(body: str) -> str:
     lines = [line.strip() for line in raw_lines]
     cut = _quote_start(lines)
     kept = raw_lines[:cut]
-    if not any(line.strip() for line in kept):
-        return body.strip()
+    if not any(line.strip() for line in kept):  # bottom-posted: the text below the quote
+        kept = [raw for raw, line in zip(raw_lines, lines, strict=True)
+                if not line.startswith(">")][1:]  # fmt: skip
+        if not any(line.strip() for line in kept):
+            return body.strip()
     stripped = _without_signature([line.strip() for line in kept])
     return "\n".join(line.rstrip() for line in kept[: len(stripped)]).strip()
