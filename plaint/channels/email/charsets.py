@@ -73,7 +73,9 @@ _UTF8_EVIDENCE_BYTES = 6
 _NEARLY_UTF8_RATIO = 8
 
 
-_EIGHT_BIT_RUN = re.compile(rb"[\x80-\xff](?:[\x80-\xff ]*[\x80-\xff])?")
+# From the first to the last 8-bit byte, not across the brackets or quotes around an
+# address (Big5 and GBK trail bytes may be ASCII letters, so ASCII inside is kept in).
+_EIGHT_BIT_RUN = re.compile(rb'[\x80-\xff](?:[^<>"\r\n]*[\x80-\xff])?')
 
 
 def widen_label(charset: str | None) -> tuple[str, ...]:

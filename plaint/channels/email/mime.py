@@ -9,6 +9,7 @@ SHA-256) so the caller can store them content-addressed.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from email.header import decode_header
 from email.message import Message
@@ -84,10 +85,27 @@ def _filename(part: Message) -> str:
         raw = part.get_filename()
     except (ValueError, LookupError, AssertionError, TypeError):
         raw = None
+    if raw is not None and "\ufffd" in str(raw):
+        raw = _raw_filename(part) or raw
     if raw is None:
         return ""
     name = _decode_name(str(raw), part.get_content_charset())
     return " ".join(name.replace("\x00", "").split())[:_MAX_FILENAME]
+
+
+_NAME_PARAM = re.compile(r'(?:file)?name\s*=\s*"?([^";]+)', re.IGNORECASE)
+
+
+def _raw_filename(part: Message) -> str | None:
+    """The name parameter as written (raw 8-bit bytes kept as surrogates), for names the
+    standard library turned into U+FFFD."""
+    for header in ("Content-Disposition", "Content-Type"):
+        for key, value in part.raw_items():
+            if key.lower() == header.lower():
+                match = _NAME_PARAM.search(str(value))
+                if match:
+                    return match.group(1).strip()
+    return None
 
 
 def _payload(part: Message) -> bytes:
