@@ -121,7 +121,11 @@ def _is_attribution(lines: list[str], index: int) -> bool:
 
 def _opens(line: str) -> bool:
     """Whether ``line`` reads as the start of a wrapped attribution, not as text above one."""
-    return "@" in line or line.endswith(("<", ",", "(")) or _ATTRIBUTION_OPENING.match(line) is not None
+    return (
+        "@" in line
+        or line.endswith(("<", ",", "("))
+        or _ATTRIBUTION_OPENING.match(line) is not None
+    )
 
 
 def _is_separator(lines: list[str], index: int) -> bool:

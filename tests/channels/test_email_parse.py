@@ -10,9 +10,9 @@ import pytest
 
 from plaint.channels.email.imap import email_external_id
 from plaint.channels.email.parse import decode_bytes, parse_email, parse_mail
-from plaint.pipeline.normalise import complaint_text
 from plaint.errors import MalformedMessageError
 from plaint.inbound import ChannelKind
+from plaint.pipeline.normalise import complaint_text
 from tests.shared_data import eval_path
 
 AT = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)

@@ -60,7 +60,9 @@ def test_reply_text_on_the_fixtures_with_exact_expectations(scores) -> None:  # 
     assert _share(scores, corpora, "reply_text_exact") >= 0.90
 
 
-def test_a_partial_layout_scores_what_it_holds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_partial_layout_scores_what_it_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = eval_path("email-corpus", "watchdog-autoreply")
     shutil.copytree(source, tmp_path / "watchdog-autoreply")
     (tmp_path / "watchdog-autoreply" / "html_only.eml").unlink()

@@ -74,8 +74,7 @@ def _decode_name(raw: str, charset: str | None) -> str:
     except (ValueError, LookupError, AssertionError):
         return value
     return "".join(
-        decode_bytes(chunk, label) if isinstance(chunk, bytes) else chunk
-        for chunk, label in parts
+        decode_bytes(chunk, label) if isinstance(chunk, bytes) else chunk for chunk, label in parts
     )
 
 
@@ -116,10 +115,18 @@ def _payload(part: Message) -> bytes:
     return payload if isinstance(payload, bytes) else b""
 
 
+def _message_bytes(message: Message) -> bytes:
+    try:
+        return message.as_bytes()
+    except (ValueError, LookupError, TypeError, UnicodeError):
+        return b""
+
+
 def _file(part: Message, name: str) -> FilePart:
     if part.get_content_type() == "message/rfc822":
         inner = part.get_payload()
-        data = inner[0].as_bytes() if isinstance(inner, list) and inner else _payload(part)
+        enclosed = inner[0] if isinstance(inner, list) and inner else None
+        data = _message_bytes(enclosed) if isinstance(enclosed, Message) else _payload(part)
         name = name or "message.eml"
     else:
         data = _payload(part)

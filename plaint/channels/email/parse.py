@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.header import decode_header
 from email.message import Message
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 
 from plaint.channels.email.automatic import AutomaticKind, automatic_kind
 from plaint.channels.email.charsets import decode_bytes, decode_surrogates

@@ -15,7 +15,7 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Check", "Expectation", "MAIL_SUFFIXES", "expectations", "mail_files"]
+__all__ = ["MAIL_SUFFIXES", "Check", "Expectation", "expectations", "mail_files"]
 
 # Suffixes of raw messages in the corpora (bodies-only fixtures are .txt/.html).
 MAIL_SUFFIXES = (".eml", ".box", ".raw")
@@ -98,14 +98,15 @@ def _imap_tools(folder: Path) -> Iterator[Expectation]:
         hashes = {a["sha256"] for a in record.get("attachments") or [] if a.get("sha256")}
         if hashes:
             checks["attachments"] = Check("subset", hashes)
-        # Undecodable bytes kept upstream (as surrogates or U+FFFD) make no claim to compare against.
+        # Undecodable bytes kept upstream (surrogates, U+FFFD) make no claim to compare.
         checks = {k: c for k, c in checks.items() if not _has_surrogates(c.value)}
         yield Expectation(folder / record["raw"], checks)
 
 
 def _has_surrogates(value: Any) -> bool:
-    return isinstance(value, str) and any("\ud800" <= ch <= "\udfff" or ch == "\ufffd"
-                                          for ch in value)
+    return isinstance(value, str) and any(
+        "\ud800" <= ch <= "\udfff" or ch == "\ufffd" for ch in value
+    )
 
 
 def _loop_label(automatic: bool) -> dict[str, Check]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import email
 import email.policy
-import hashlib
 import re
 import unicodedata
 from typing import Any
