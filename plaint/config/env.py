@@ -23,7 +23,9 @@ class Settings:
     """Process settings; ``redis_url`` of ``None`` means "start an embedded Redis".
 
     ``web_trusted_proxies`` are the IP addresses or networks of reverse proxies whose
-    ``X-Forwarded-For``/``-Proto`` headers the web server believes; empty: nobody's."""
+    ``X-Forwarded-For``/``-Proto`` headers the web server believes; empty: nobody's.
+    ``secret_key`` (``PLAINT_SECRET_KEY``) signs outbound Message-IDs, so our own mail is
+    recognised when it comes back; ``None``: nothing is signed or recognised."""
 
     database_url: str
     redis_url: str | None
@@ -36,6 +38,7 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     web_trusted_proxies: tuple[str, ...] = ()
+    secret_key: str | None = None
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -57,6 +60,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         web_host=environ.get("PLAINT_WEB_HOST") or "127.0.0.1",
         web_port=_env_port(environ, "PLAINT_WEB_PORT", 8000),
         web_trusted_proxies=_env_networks(environ, "PLAINT_WEB_TRUSTED_PROXIES"),
+        secret_key=environ.get("PLAINT_SECRET_KEY") or None,
     )
 
 

@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models, sessions and Alembic migrations of plaint's state."""
 
 from plaint.models.db import create_db_engine, read_session_factory, session_factory
+from plaint.models.mailtables import EmailFailure, StoredAttachment
 from plaint.models.tables import (
     OPEN_STATUSES,
     Base,
@@ -29,6 +30,7 @@ __all__ = [
     "ChannelCursor",
     "Counter",
     "Department",
+    "EmailFailure",
     "Inbox",
     "InboxStatus",
     "Incident",
@@ -39,6 +41,7 @@ __all__ = [
     "SlaMark",
     "StaffRecord",
     "StaffToken",
+    "StoredAttachment",
     "Ticket",
     "TicketEvent",
     "TicketLshKey",

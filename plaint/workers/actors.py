@@ -26,6 +26,7 @@ from plaint.queue.producer import (
     TRIAGE,
 )
 from plaint.service.intake import poll_once
+from plaint.service.mailtriage import email_intake
 from plaint.service.retry import FailureOutcome, claim_unqueued, failure_reason, record_failure
 from plaint.service.sla import sweep
 from plaint.service.store import DbCursorStore
@@ -95,8 +96,9 @@ def triage(inbox_id: int) -> None:
     try:
         with rt.sessions.begin() as session:
             triage_inbox(
-                session, inbox_id, config=rt.config, now=rt.clock(), model=rt.model.current()
-            )
+                session, inbox_id, config=rt.config, now=rt.clock(), model=rt.model.current(),
+                email=email_intake(rt.settings),
+            )  # fmt: skip
     except Exception as exc:  # every failure ends in retry or quarantine, never a loop
         with rt.sessions.begin() as session:
             outcome = record_failure(session, inbox_id, exc, now=rt.clock(), budget=TRIAGE_ATTEMPTS)

@@ -16,11 +16,19 @@ Such mail never opens a complaint and never gets an automatic answer (RFC 3834 Â
 
 from __future__ import annotations
 
+import email
+import email.policy
 import enum
 import re
 from email.message import Message
 
-__all__ = ["AutomaticKind", "automatic_kind", "failed_recipients"]
+__all__ = [
+    "AutomaticKind",
+    "automatic_kind",
+    "bounced_addresses",
+    "failed_recipients",
+    "signed_ids_in",
+]
 
 
 class AutomaticKind(enum.StrEnum):
@@ -169,3 +177,24 @@ def _status_text(part: Message) -> str:
     if isinstance(payload, str):
         return payload
     return ""
+
+
+_SIGNED_ID = re.compile(rb"<?plaint\.[0-9a-f]{16}\.[0-9a-f]{32}@[^>\s\"']+>?")
+
+
+def signed_ids_in(payload: bytes) -> tuple[str, ...]:
+    """Every string of ``payload`` shaped like one of plaint's signed Message-IDs (a bounce
+    encloses the headers of the mail that failed); verify each with
+    :func:`plaint.channels.email.msgid.is_our_message_id`."""
+    found = (m.group().decode("ascii", errors="ignore") for m in _SIGNED_ID.finditer(payload))
+    return tuple(dict.fromkeys(found))
+
+
+def bounced_addresses(payload: bytes) -> tuple[str, ...]:
+    """The failed recipients named by the bounce ``payload`` (see
+    :func:`failed_recipients`); ``()`` when it names none or cannot be read."""
+    try:
+        message = email.message_from_bytes(payload, policy=email.policy.compat32)
+        return failed_recipients(message)
+    except (ValueError, LookupError, AssertionError, TypeError, IndexError):
+        return ()
