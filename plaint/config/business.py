@@ -65,6 +65,10 @@ class SourceConfig:
     password_env: str
     folder: str
     poll_interval: timedelta
+    ack: str = "none"
+    ack_folder: str = "Processed"
+    idle: bool = True
+    max_message_bytes: int = 25_000_000
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,10 @@ def _source(entry: SourceEntry) -> SourceConfig:
         password_env=entry.password_env,
         folder=entry.folder,
         poll_interval=timedelta(seconds=entry.poll_interval_seconds),
+        ack=entry.ack,
+        ack_folder=entry.ack_folder,
+        idle=entry.idle,
+        max_message_bytes=entry.max_message_bytes,
     )
 
 

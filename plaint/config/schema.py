@@ -76,6 +76,13 @@ class SourceEntry(Table):
     password_env: EnvName
     folder: Text = "INBOX"
     poll_interval_seconds: PositiveNumber = 30
+    # IMAP: what acking a stored mail does ("none" leaves it untouched, "seen" sets \Seen,
+    # "move" moves it to ``ack_folder``), whether to listen with IDLE where the server has
+    # it, and the largest mail taken in whole (a larger one is kept as its headers).
+    ack: Literal["none", "seen", "move"] = "none"
+    ack_folder: Text = "Processed"
+    idle: bool = True
+    max_message_bytes: Annotated[int, Field(ge=1024)] = 25_000_000
 
 
 class DepartmentEntry(Table):

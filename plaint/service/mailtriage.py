@@ -5,8 +5,9 @@ files that came with a message, and threading by the ticket number in the subjec
 Reasons for refusal (the inbox row is quarantined with it: visible, replayable, never a
 complaint and never answered): ``loop:own_mail`` (a mail carrying one of our signed
 Message-IDs as its own), ``automatic:<kind>`` (bounce, auto_reply, read_receipt,
-feedback_report: :mod:`plaint.channels.email.automatic`), ``auto_submitted`` (any other
-channel's machine-written message).
+feedback_report: :mod:`plaint.channels.email.automatic`), ``too_large`` (the channel kept
+only the headers; the sender is told), ``auto_submitted`` (any other channel's
+machine-written message).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from plaint.channels.email.automatic import AutomaticKind, bounced_addresses, signed_ids_in
 from plaint.channels.email.msgid import is_our_message_id
-from plaint.channels.email.parse import parse_mail
+from plaint.channels.email.parse import TOO_LARGE_HEADER, parse_mail
 from plaint.config import Settings
 from plaint.errors import MalformedMessageError
 from plaint.inbound import ChannelKind, InboundMessage
@@ -74,17 +75,23 @@ def screen_inbound(
     message: InboundMessage,
     payload: bytes,
     *,
+    inbox_id: int,
     intake: EmailIntake,
     now: datetime,
 ) -> str | None:
-    """The reason ``message`` (parsed from ``payload``) must not become a complaint, or
-    ``None``. A bounce that encloses one of our signed Message-IDs marks the addresses it
-    names as failing (:func:`mark_email_failing`)."""
+    """The reason ``message`` (parsed from inbox row ``inbox_id``'s ``payload``) must not
+    become a complaint, or ``None``. A bounce that encloses one of our signed Message-IDs
+    marks the addresses it names as failing (:func:`mark_email_failing`); a mail the
+    channel took in as its headers only (too large) queues a notification telling the
+    sender (template ``email_too_large``, recipient kind ``email``)."""
     if message.channel is not ChannelKind.EMAIL:
         return "auto_submitted" if message.auto_submitted else None
     if _ours(message.message_id, intake.secret):
         return "loop:own_mail"
     if not message.auto_submitted:
+        if payload.startswith(TOO_LARGE_HEADER + b":"):
+            _tell_too_large(session, message, payload, inbox_id=inbox_id, now=now)
+            return "too_large"
         return None
     try:
         kind = parse_mail(payload).automatic or AutomaticKind.AUTO_REPLY
@@ -94,6 +101,28 @@ def screen_inbound(
         for address in bounced_addresses(payload):
             mark_email_failing(session, address=address, now=now)
     return f"automatic:{kind.value}"
+
+
+def _tell_too_large(
+    session: Session, message: InboundMessage, payload: bytes, *, inbox_id: int, now: datetime
+) -> None:
+    size = payload[len(TOO_LARGE_HEADER) + 1 : payload.find(b"\r\n")].strip()
+    session.execute(
+        dialect_insert(session, Notification)
+        .values(
+            key=f"email_too_large:{inbox_id}",
+            ticket_id=None,
+            recipient_kind="email",
+            recipient=message.sender,
+            template="email_too_large",
+            data={"bytes": int(size) if size.isdigit() else None},
+            urgent=False,
+            not_before=now,
+            created_at=now,
+            status="pending",
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
 
 
 def _bounces_ours(payload: bytes, secret: str | None) -> bool:

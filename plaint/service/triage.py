@@ -121,7 +121,9 @@ def triage_inbox(
         message = parse_payload(ChannelKind(row.channel), row.payload, received_at=row.received_at)
     except MalformedMessageError as exc:
         return _quarantine(session, inbox_id, exc.reason, now=now)
-    refusal = screen_inbound(session, message, row.payload, intake=email, now=now)
+    refusal = screen_inbound(
+        session, message, row.payload, inbox_id=inbox_id, intake=email, now=now
+    )
     if refusal is not None:
         return _quarantine(session, inbox_id, refusal, now=now)
     _triage_earlier_parents(session, row, message, config=config, now=now, model=model,

@@ -27,8 +27,11 @@ from plaint.errors import MalformedMessageError
 from plaint.inbound import Attachment, ChannelKind, InboundMessage
 from plaint.pipeline.mojibake import repair_mojibake
 
-__all__ = ["ParsedMail", "decode_bytes", "parse_email", "parse_mail"]
+__all__ = ["TOO_LARGE_HEADER", "ParsedMail", "decode_bytes", "parse_email", "parse_mail"]
 
+# The first header of the payload of a mail the IMAP channel took in as its headers only
+# (larger than the source's limit); its value is the size in bytes.
+TOO_LARGE_HEADER = b"X-Plaint-Too-Large"
 _MAX_HEADER_CHARS = 500
 _MAX_ADDRESS_HEADER_CHARS = 20_000
 # Bare local parts some servers put in the From of a bounce.
