@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from plaint.channels.base import Channel
 from plaint.service.store import store_delivery
 
-__all__ = ["PollResult", "poll_once"]
+__all__ = ["MAX_BATCHES", "PollResult", "poll_once", "poll_until_drained"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 100
+# Batches one poll takes at most before yielding to the next (the rest waits a tick).
+MAX_BATCHES = 50
 
 
 @dataclass(frozen=True)
@@ -61,3 +63,26 @@ def poll_once(
             "polled source %s: %d pulled, %d enqueued", channel.source, len(deliveries), enqueued
         )
     return PollResult(pulled=len(deliveries), new=new, enqueued=enqueued)
+
+
+def poll_until_drained(
+    channel: Channel,
+    *,
+    sessions: sessionmaker[Session],
+    enqueue: Callable[[int], None],
+    clock: Callable[[], datetime],
+    limit: int = DEFAULT_BATCH,
+    max_batches: int = MAX_BATCHES,
+) -> PollResult:
+    """Poll batch after batch (each made durable and acked before the next is pulled)
+    until a batch comes back short or ``max_batches`` were taken: a backlog after an
+    outage is taken in oldest first, in bounded batches, without waiting for the clock.
+    Returns the totals; raises ChannelUnavailableError from the channel unchanged (what
+    was acked stays acked)."""
+    pulled = new = enqueued = 0
+    for _ in range(max_batches):
+        result = poll_once(channel, sessions=sessions, enqueue=enqueue, clock=clock, limit=limit)
+        pulled, new, enqueued = pulled + result.pulled, new + result.new, enqueued + result.enqueued
+        if result.pulled < limit:
+            break
+    return PollResult(pulled=pulled, new=new, enqueued=enqueued)

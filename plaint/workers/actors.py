@@ -25,7 +25,7 @@ from plaint.queue.producer import (
     SLA_SWEEP,
     TRIAGE,
 )
-from plaint.service.intake import poll_once
+from plaint.service.intake import poll_until_drained
 from plaint.service.mailtriage import email_intake
 from plaint.service.retry import FailureOutcome, claim_unqueued, failure_reason, record_failure
 from plaint.service.sla import sweep
@@ -75,8 +75,8 @@ def poll_source(source_name: str) -> None:
                 rt.config.source(source_name), cursors=cursors, environ=rt.environ
             )
             try:
-                poll_once(channel, sessions=rt.sessions, enqueue=rt.producer.triage,
-                          clock=rt.clock)  # fmt: skip
+                poll_until_drained(channel, sessions=rt.sessions,
+                                   enqueue=rt.producer.triage, clock=rt.clock)  # fmt: skip
             finally:
                 channel.close()
         except ChannelUnavailableError as exc:

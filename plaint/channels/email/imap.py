@@ -252,6 +252,10 @@ class ImapChannel:
         """Log out if connected; never raises."""
         client, self._client = self._client, None
         self._selected = False
-        if client is not None:
+        if client is None:
+            return
+        try:
+            client.logout()
+        except _NETWORK_ERRORS:  # the connection is broken: close the socket all the same
             with contextlib.suppress(*_NETWORK_ERRORS):
-                client.logout()
+                client.shutdown()
