@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import codecs
 import re
+from email.header import decode_header
 
 from charset_normalizer import from_bytes
 
 from plaint.channels.email.cjk import guess_cjk
 
-__all__ = ["decode_bytes", "decode_surrogates", "widen_label"]
+__all__ = ["decode_bytes", "decode_header_value", "decode_surrogates", "widen_label"]
 
 _SUPERSETS: dict[str, tuple[str, ...]] = {
     "gb2312": ("gb18030",),
@@ -170,3 +171,16 @@ def decode_surrogates(value: str, charset: str | None) -> str:
 def _decode_run(run: bytes, charset: str | None) -> bytes:
     text = guess_cjk(run) or decode_bytes(run, charset)
     return text.encode("utf-8")
+
+
+def decode_header_value(value: str, charset: str | None) -> str:
+    """A header value (or parameter) as text: raw 8-bit bytes by :func:`decode_surrogates`,
+    then RFC 2047 encoded words each by its own label; never raises."""
+    value = decode_surrogates(value, charset)
+    try:
+        parts = decode_header(value)
+    except (ValueError, LookupError, AssertionError):
+        return value
+    return "".join(
+        decode_bytes(chunk, label) if isinstance(chunk, bytes) else chunk for chunk, label in parts
+    )

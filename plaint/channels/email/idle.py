@@ -9,23 +9,20 @@ drop an IDLE after 30 minutes; callers wait in short slices so they can stop pro
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import ssl
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
 
-from plaint.errors import ChannelUnavailableError, ConfigError
+from plaint.channels.email.connection import NETWORK_ERRORS, disconnect, login, password_for
+from plaint.errors import ChannelUnavailableError
 
 if TYPE_CHECKING:
     from plaint.config import SourceConfig
 
 __all__ = ["ImapIdleWatcher"]
 
-_NETWORK_ERRORS = (IMAPClientError, OSError, ssl.SSLError, socket.timeout, EOFError)
+_NETWORK_ERRORS = NETWORK_ERRORS
 # Untagged responses that mean the folder changed in a way a poll should look at.
 _NEWS = frozenset({b"EXISTS", b"RECENT"})
 # Network timeout for connecting and for commands other than IDLE, in seconds.
@@ -55,11 +52,7 @@ class ImapIdleWatcher:
     @classmethod
     def from_config(cls, config: SourceConfig, *, environ: Mapping[str, str]) -> ImapIdleWatcher:
         """Build from a configured source; the password comes from ``config.password_env``."""
-        password = environ.get(config.password_env)
-        if password is None:
-            raise ConfigError(
-                f"source {config.name!r}: environment variable {config.password_env} is not set"
-            )
+        password = password_for(config, environ)
         return cls(source=config.name, host=config.host, port=config.port,
                    username=config.username, password=password, folder=config.folder,
                    tls=config.tls)  # fmt: skip
@@ -94,13 +87,12 @@ class ImapIdleWatcher:
 
     def _connect(self) -> IMAPClient:
         if self._client is None:
-            client = IMAPClient(self._host, port=self._port, ssl=self._tls, timeout=self._timeout)
+            client = login(self._host, self._port, tls=self._tls, timeout=self._timeout,
+                           username=self._username, password=self._password)  # fmt: skip
             try:
-                client.login(self._username, self._password)
                 client.select_folder(self._folder, readonly=True)
             except _NETWORK_ERRORS:
-                with contextlib.suppress(*_NETWORK_ERRORS):
-                    client.shutdown()
+                disconnect(client)
                 raise
             self._client = client
         return self._client
@@ -108,10 +100,5 @@ class ImapIdleWatcher:
     def close(self) -> None:
         """Log out if connected; never raises."""
         client, self._client = self._client, None
-        if client is None:
-            return
-        try:
-            client.logout()
-        except _NETWORK_ERRORS:  # the connection is broken: close the socket all the same
-            with contextlib.suppress(*_NETWORK_ERRORS):
-                client.shutdown()
+        if client is not None:
+            disconnect(client)

@@ -18,11 +18,8 @@ recorded, acked, never blocking the folder; triage tells the sender.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import socket
-import ssl
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.message import Message
@@ -30,9 +27,9 @@ from email.parser import BytesHeaderParser
 from typing import TYPE_CHECKING, Any
 
 from imapclient import DELETED, SEEN, IMAPClient
-from imapclient.exceptions import IMAPClientError
 
 from plaint.channels.base import CursorStore, Delivery
+from plaint.channels.email.connection import NETWORK_ERRORS, disconnect, login, password_for
 from plaint.channels.email.parse import TOO_LARGE_HEADER
 from plaint.errors import ChannelUnavailableError, ConfigError
 from plaint.inbound import ChannelKind
@@ -48,7 +45,7 @@ DEFAULT_MAX_MESSAGE_BYTES = 25_000_000
 # Network timeout for connecting and for each IMAP command, in seconds.
 DEFAULT_TIMEOUT_SECONDS = 30.0
 _MAX_EXTERNAL_ID = 400
-_NETWORK_ERRORS = (IMAPClientError, OSError, ssl.SSLError, socket.timeout, EOFError)
+_NETWORK_ERRORS = NETWORK_ERRORS
 
 
 def email_external_id(raw: bytes, *, headers: Message | None = None) -> str:
@@ -100,11 +97,7 @@ class ImapChannel:
         cls, config: SourceConfig, *, cursors: CursorStore, environ: Mapping[str, str]
     ) -> ImapChannel:
         """Build from a configured source; the password comes from ``config.password_env``."""
-        password = environ.get(config.password_env)
-        if password is None:
-            raise ConfigError(
-                f"source {config.name!r}: environment variable {config.password_env} is not set"
-            )
+        password = password_for(config, environ)
         return cls(
             source=config.name,
             host=config.host,
@@ -246,25 +239,14 @@ class ImapChannel:
 
     def _connect(self) -> IMAPClient:
         if self._client is None:
-            client = IMAPClient(self._host, port=self._port, ssl=self._tls, timeout=self._timeout)
-            client.normalise_times = False
-            try:
-                client.login(self._username, self._password)
-            except _NETWORK_ERRORS:
-                with contextlib.suppress(*_NETWORK_ERRORS):
-                    client.shutdown()
-                raise
-            self._client = client
+            self._client = login(self._host, self._port, tls=self._tls, timeout=self._timeout,
+                                 username=self._username, password=self._password)  # fmt: skip
+            self._client.normalise_times = False
         return self._client
 
     def close(self) -> None:
         """Log out if connected; never raises."""
         client, self._client = self._client, None
         self._selected = False
-        if client is None:
-            return
-        try:
-            client.logout()
-        except _NETWORK_ERRORS:  # the connection is broken: close the socket all the same
-            with contextlib.suppress(*_NETWORK_ERRORS):
-                client.shutdown()
+        if client is not None:
+            disconnect(client)

@@ -11,12 +11,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from email.header import decode_header
 from email.message import Message
 
 from bs4 import BeautifulSoup
 
-from plaint.channels.email.charsets import decode_bytes, decode_surrogates
+from plaint.channels.email.charsets import decode_bytes, decode_header_value
 
 __all__ = ["FilePart", "MimeContent", "html_to_text", "walk_content"]
 
@@ -67,17 +66,6 @@ def html_to_text(html: str) -> str:
     return text.strip()
 
 
-def _decode_name(raw: str, charset: str | None) -> str:
-    value = decode_surrogates(raw, charset)
-    try:
-        parts = decode_header(value)
-    except (ValueError, LookupError, AssertionError):
-        return value
-    return "".join(
-        decode_bytes(chunk, label) if isinstance(chunk, bytes) else chunk for chunk, label in parts
-    )
-
-
 def _filename(part: Message) -> str:
     """The part's file name: RFC 2231 parameters, RFC 2047 words or raw 8-bit bytes."""
     try:
@@ -88,7 +76,7 @@ def _filename(part: Message) -> str:
         raw = _raw_filename(part) or raw
     if raw is None:
         return ""
-    name = _decode_name(str(raw), part.get_content_charset())
+    name = decode_header_value(str(raw), part.get_content_charset())
     return " ".join(name.replace("\x00", "").split())[:_MAX_FILENAME]
 
 

@@ -16,12 +16,11 @@ import email.policy
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses
 
 from plaint.channels.email.automatic import AutomaticKind, automatic_kind
-from plaint.channels.email.charsets import decode_bytes, decode_surrogates
+from plaint.channels.email.charsets import decode_bytes, decode_header_value, decode_surrogates
 from plaint.channels.email.mime import FilePart, walk_content
 from plaint.errors import MalformedMessageError
 from plaint.inbound import Attachment, ChannelKind, InboundMessage
@@ -90,24 +89,13 @@ def _declared_charset(message: Message) -> str | None:
     return next((str(c) for c in charsets if c), None)
 
 
-def _decode_header_value(value: str, charset: str | None) -> str:
-    value = decode_surrogates(value, charset)
-    try:
-        parts = decode_header(value)
-    except (ValueError, LookupError, AssertionError):
-        return value
-    return "".join(
-        decode_bytes(chunk, label) if isinstance(chunk, bytes) else chunk for chunk, label in parts
-    )
-
-
 def _header(message: Message, name: str, *, limit: int = _MAX_HEADER_CHARS) -> str:
     """Header ``name`` decoded (RFC 2047 words by their label, raw 8-bit bytes as UTF-8 or
     the message's declared charset), mojibake repaired, whitespace folded."""
     raw = _raw_header(message, name)
     if raw is None:
         return ""
-    text = _decode_header_value(raw[:_MAX_ADDRESS_HEADER_CHARS], _declared_charset(message))
+    text = decode_header_value(raw[:_MAX_ADDRESS_HEADER_CHARS], _declared_charset(message))
     text = repair_mojibake(_printable(text))
     return " ".join(text.split())[:limit]
 
@@ -132,7 +120,7 @@ def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
         pairs = []
     found = []
     for display, address in pairs:
-        display = " ".join(repair_mojibake(_decode_header_value(display, charset)).split())
+        display = " ".join(repair_mojibake(decode_header_value(display, charset)).split())
         found.append((display.strip("\"' "), address.strip().lower()))
     return found
 
