@@ -4,12 +4,14 @@ our own mail coming back, bounces of it, threading by the ticket number, attachm
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from plaint.channels.email.msgid import make_message_id
-from plaint.models import Inbox, StoredAttachment
+from plaint.models import Inbox, Notification, StoredAttachment
 from plaint.service.mailtriage import email_failing
 from tests.plant import SECRET_KEY, Plant
 from tests.workers.test_flow import complaint
@@ -108,3 +110,37 @@ def test_attachments_are_stored_by_hash_outside_the_database(plant: Plant) -> No
     assert row.inbox_id == inbox.id
     blob = Path(plant.rt.settings.data_dir) / "blobs" / digest[:2] / digest[2:4] / digest
     assert blob.read_bytes() == photo
+
+
+def test_a_mail_over_the_size_limit_is_recorded_and_its_sender_told(
+    make_plant: Callable[[str], Plant],
+) -> None:
+    plant = make_plant("max_message_bytes = 2048\n")  # continues the [[sources]] table
+    plant.mailbox.append(complaint(1, "漏水" * 2000))
+    plant.mailbox.append(complaint(2))
+    plant.poll()
+    big, small = plant.inbox()
+    assert (big.status, big.error) == ("quarantined", "too_large")
+    assert b"Subject:" in big.payload
+    assert small.status == "done"
+    with plant.sessions() as session:
+        [told] = session.scalars(select(Notification)).all()
+    assert (told.template, told.recipient_kind, told.recipient) == (
+        "email_too_large",
+        "email",
+        "resident1@example.com",
+    )
+    assert told.data["bytes"] > 2048
+
+
+def test_the_clocks_start_when_the_mail_arrived_not_when_it_was_polled(plant: Plant) -> None:
+    arrived = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    plant.clock.set(arrived + timedelta(hours=5))  # the poller was down for five hours
+    client = plant.mailbox.client()
+    client.append(plant.mailbox.folder, complaint(1, "卫生间漏水"), msg_time=arrived)
+    client.logout()
+    plant.poll()
+    [ticket] = plant.tickets()
+    assert ticket.received_at == arrived
+    assert ticket.first_response_due is not None
+    assert ticket.first_response_due <= arrived + timedelta(hours=24)

@@ -4,8 +4,10 @@ times."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +15,7 @@ from sqlalchemy import select
 
 from plaint.models import Inbox
 from plaint.workers.idle import run_idle
+from tests.conftest import Mailbox, source_toml
 from tests.plant import Plant
 from tests.workers.test_flow import complaint
 
@@ -57,3 +60,33 @@ def test_a_backlog_of_5000_mails_comes_in_order_with_its_arrival_times(plant: Pl
         ).all()
     assert [r.external_id for r in rows] == [f"<b{n}@x>" for n in range(5000)]
     assert [r.received_at for r in rows] == [first + timedelta(seconds=n) for n in range(5000)]
+
+
+def test_several_sources_are_listened_to_at_once(
+    make_plant: Callable[[str], Plant], mailbox: Mailbox
+) -> None:
+    other = dataclasses.replace(mailbox, folder=f"{mailbox.folder}-b")
+    client = mailbox.client()
+    client.create_folder(other.folder)
+    client.logout()
+    plant = make_plant(source_toml(other, name="mail-b"))
+    stop = threading.Event()
+    listener = threading.Thread(
+        target=run_idle, args=(plant.rt.config.sources,),
+        kwargs={"environ": plant.rt.environ, "stop": stop,
+                "enqueue_poll": plant.actors.poll_source.send},
+    )  # fmt: skip
+    listener.start()
+    try:
+        plant.drain()
+        mailbox.append(complaint(1))
+        other.append(complaint(2, "小区停电了"))
+        started = time.monotonic()
+        while len(plant.tickets()) < 2 and time.monotonic() - started < 5:
+            plant.drain()
+            time.sleep(0.05)  # a probe interval, not a wait for the result
+        assert sorted(t.channel for t in plant.tickets()) == ["email", "email"]
+        assert {row.source for row in plant.inbox()} == {"mail", "mail-b"}
+    finally:
+        stop.set()
+        listener.join()
