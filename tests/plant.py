@@ -97,6 +97,10 @@ class ManualClock:
         self.now = value
 
 
+# The installation secret of the plant (signs and recognises our Message-IDs).
+SECRET_KEY = "plant-secret-not-for-production"
+
+
 @pytest.fixture
 def make_plant(
     actors: Actors,
@@ -104,6 +108,7 @@ def make_plant(
     db_url: str,
     mailbox: Mailbox,
     make_config: Callable[..., Config],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[[str], Plant]]:
     """Build the plant with extra TOML after the mailbox source; one per test."""
     cleanup = contextlib.ExitStack()
@@ -117,6 +122,8 @@ def make_plant(
             "PLAINT_DATABASE_URL": db_url,
             "PLAINT_REDIS_URL": redis_url,
             "TEST_IMAP_PASSWORD": mailbox.password,
+            "PLAINT_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+            "PLAINT_SECRET_KEY": SECRET_KEY,
             **(environ or {}),
         }
         engine = create_db_engine(db_url)

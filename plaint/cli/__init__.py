@@ -23,6 +23,7 @@ __all__ = ["main"]
 
 _COMMAND_MODULES = (
     "plaint.cli.run",
+    "plaint.cli.idle",
     "plaint.cli.db",
     "plaint.cli.tickets",
     "plaint.cli.demo",

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
     _Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
+from plaint.cli import emaileval
+
 __all__ = ["register"]
 
 EXIT_BAD_INPUT = 2
@@ -95,6 +97,7 @@ def _register_eval(subparsers: _Subparsers) -> None:
     )
     classifier.add_argument("--json", action="store_true", help="print one JSON object")
     classifier.set_defaults(handler=_eval_classifier)
+    emaileval.register(commands)
 
 
 # --- train and eval -------------------------------------------------------------------

@@ -25,7 +25,9 @@ class Settings:
 
     ``web_trusted_proxies`` are the IP addresses or networks of reverse proxies whose
     ``X-Forwarded-For``/``-Proto`` headers the web server believes; empty: nobody's.
-    ``twilio`` is ``None`` unless Twilio's account SID and token are set."""
+    ``twilio`` is ``None`` unless Twilio's account SID and token are set.
+    ``secret_key`` (``PLAINT_SECRET_KEY``) signs outbound Message-IDs, so our own mail is
+    recognised when it comes back; ``None``: nothing is signed or recognised."""
 
     database_url: str
     redis_url: str | None
@@ -39,6 +41,7 @@ class Settings:
     web_port: int = 8000
     web_trusted_proxies: tuple[str, ...] = ()
     twilio: TwilioSettings | None = None
+    secret_key: str | None = None
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -61,6 +64,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         web_port=_env_port(environ, "PLAINT_WEB_PORT", 8000),
         web_trusted_proxies=_env_networks(environ, "PLAINT_WEB_TRUSTED_PROXIES"),
         twilio=load_twilio_settings(environ),
+        secret_key=environ.get("PLAINT_SECRET_KEY") or None,
     )
 
 

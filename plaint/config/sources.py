@@ -4,7 +4,9 @@ One table model covers every kind, so its errors name keys exactly as the file s
 (``sources[0].host: required key is missing``); :meth:`SourceEntry._keys_of_kind` then
 refuses a key that belongs to another kind and asks for the keys the kind requires.
 
-- ``imap``: ``host``, ``port``, ``username``, ``password_env`` (``tls``, ``folder``).
+- ``imap``: ``host``, ``port``, ``username``, ``password_env`` (``tls``, ``folder``;
+  ``ack`` = ``none`` | ``seen`` | ``move`` to ``ack_folder``, always after the row is
+  durable; ``idle`` listens with IMAP IDLE where offered; ``max_message_bytes``).
 - ``cdr-folder``: a drop folder of call-centre CSV exports: ``path``, ``format``
   (``asterisk`` Master.csv, ``freeswitch`` cdr-csv default template, or ``columns`` with a
   ``columns`` map from call-record fields to header names), ``processed`` (where finished
@@ -67,7 +69,7 @@ _REQUIRED = {
     "twilio-calls": (),
 }
 _OPTIONAL = {
-    "imap": ("tls", "folder"),
+    "imap": ("tls", "folder", "ack", "ack_folder", "idle", "max_message_bytes"),
     "cdr-folder": ("columns", "processed", "encoding", "timezone", "pattern"),
     "amqp": ("routing_key", "dead_letter_exchange"),
     "twilio-sms": (),
@@ -89,6 +91,13 @@ class SourceEntry(Table):
     username: Text | None = None
     password_env: EnvName | None = None
     folder: Text | None = None
+    # What acking a stored mail does ("none" leaves it untouched, "seen" sets \Seen, "move"
+    # moves it to ``ack_folder``), whether to listen with IDLE where the server has it, and
+    # the largest mail taken in whole (a larger one is kept as its headers).
+    ack: Literal["none", "seen", "move"] | None = None
+    ack_folder: Text | None = None
+    idle: bool | None = None
+    max_message_bytes: Annotated[int, Field(ge=1024)] | None = None
     # cdr-folder
     path: Text | None = None
     format: Literal["asterisk", "freeswitch", "columns"] | None = None
@@ -165,6 +174,10 @@ class SourceConfig:
     password_env: str = ""
     folder: str = "INBOX"
     poll_interval: timedelta = timedelta(seconds=30)
+    ack: str = "none"
+    ack_folder: str = "Processed"
+    idle: bool = True
+    max_message_bytes: int = 25_000_000
     cdr: CdrFolderOptions | None = None
     amqp: AmqpOptions | None = None
     # (key, environment variable) of each secret the source reads from the environment.
@@ -209,4 +222,7 @@ def build_source(entry: SourceEntry, *, company_timezone: str) -> SourceConfig:
         tls=True if entry.tls is None else entry.tls, username=entry.username,
         password_env=entry.password_env, folder=entry.folder or "INBOX",
         poll_interval=interval, secret_envs=(("password_env", entry.password_env),),
+        ack=entry.ack or "none", ack_folder=entry.ack_folder or "Processed",
+        idle=True if entry.idle is None else entry.idle,
+        max_message_bytes=entry.max_message_bytes or 25_000_000,
     )  # fmt: skip

@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models, sessions and Alembic migrations of plaint's state."""
 
 from plaint.models.db import create_db_engine, read_session_factory, session_factory
+from plaint.models.mailtables import EmailFailure, StoredAttachment
 from plaint.models.sms import SmsOptOut, TwilioStatus
 from plaint.models.tables import (
     OPEN_STATUSES,
@@ -31,6 +32,7 @@ __all__ = [
     "ChannelCursor",
     "Counter",
     "Department",
+    "EmailFailure",
     "Inbox",
     "InboxStatus",
     "Incident",
@@ -43,6 +45,7 @@ __all__ = [
     "SmsOptOut",
     "StaffRecord",
     "StaffToken",
+    "StoredAttachment",
     "Ticket",
     "TicketEvent",
     "TicketLshKey",

@@ -43,6 +43,14 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("[{ticket}] Resolved",
                "The problem you reported (number {ticket}) has been resolved. Thank you."),
     },
+    "email_too_large": {
+        "zh": ("您的邮件过大，未能受理",
+               "您好，您的邮件（{bytes} 字节）超过了可受理的大小，未能登记。"
+               "请删减附件后重新发送，或致电物业服务中心。"),
+        "en": ("Your mail was too large to take in",
+               "Your mail ({bytes} bytes) is larger than we can take in, so it was not "
+               "registered. Please send it again with smaller attachments, or call us."),
+    },
     "sla.warn": {
         "zh": ("[{ticket}] 时限预警",
                "工单 {ticket}（{department}）的{clock}时限将于 {due} 到期。"),

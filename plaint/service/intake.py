@@ -8,20 +8,24 @@ every pulled item is durable.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from plaint.channels.base import Channel
-from plaint.service.store import store_delivery
+from plaint.channels.base import Channel, Delivery
+from plaint.models import Inbox, InboxStatus
+from plaint.service.store import store_deliveries
 
-__all__ = ["PollResult", "poll_once"]
+__all__ = ["MAX_BATCHES", "PollResult", "poll_once", "poll_until_drained"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 100
+# Batches one poll takes at most before yielding to the next (the rest waits a tick).
+MAX_BATCHES = 50
 
 
 @dataclass(frozen=True)
@@ -41,23 +45,64 @@ def poll_once(
     clock: Callable[[], datetime],
     limit: int = DEFAULT_BATCH,
 ) -> PollResult:
-    """Pull up to ``limit`` items from ``channel`` and make each durable before acking.
+    """Pull up to ``limit`` items from ``channel`` and make them durable (one transaction)
+    before acking.
 
-    ``enqueue`` is called with the inbox id of every row still awaiting triage, after its
+    ``enqueue`` is called with the inbox id of every row still awaiting triage, after the
     transaction committed. Raises ChannelUnavailableError from the channel unchanged.
     """
     deliveries = channel.pull(limit=limit)
-    new = enqueued = 0
-    for delivery in deliveries:
-        with sessions.begin() as session:
-            item = store_delivery(session, delivery, now=clock())
-        new += item.created
-        if item.pending:
-            enqueue(item.inbox_id)
-            enqueued += 1
+    # One transaction and multi-row INSERTs for the batch (one commit, one fsync).
+    with sessions.begin() as session:
+        created = store_deliveries(session, deliveries, now=clock())
+        waiting = _still_pending(session, deliveries, exclude=created)
+    for inbox_id in sorted([*created, *waiting]):
+        enqueue(inbox_id)
     channel.ack(deliveries)
+    enqueued = len(created) + len(waiting)
     if deliveries:
         logger.info(
             "polled source %s: %d pulled, %d enqueued", channel.source, len(deliveries), enqueued
         )
-    return PollResult(pulled=len(deliveries), new=new, enqueued=enqueued)
+    return PollResult(pulled=len(deliveries), new=len(created), enqueued=enqueued)
+
+
+def _still_pending(
+    session: Session, deliveries: Sequence[Delivery], *, exclude: Sequence[int]
+) -> list[int]:
+    """Rows of redelivered items (stored by an earlier poll) that still await triage: their
+    triage is sent again (a crash may have come between the commit and the send)."""
+    if len(exclude) >= len({(d.source, d.external_id) for d in deliveries}):
+        return []
+    ids = session.scalars(
+        select(Inbox.id).where(
+            Inbox.source.in_({d.source for d in deliveries}),
+            Inbox.external_id.in_({d.external_id for d in deliveries}),
+            Inbox.status == InboxStatus.PENDING.value,
+        )
+    ).all()
+    skip = set(exclude)
+    return [i for i in ids if i not in skip]
+
+
+def poll_until_drained(
+    channel: Channel,
+    *,
+    sessions: sessionmaker[Session],
+    enqueue: Callable[[int], None],
+    clock: Callable[[], datetime],
+    limit: int = DEFAULT_BATCH,
+    max_batches: int = MAX_BATCHES,
+) -> PollResult:
+    """Poll batch after batch (each made durable and acked before the next is pulled)
+    until a batch comes back short or ``max_batches`` were taken: a backlog after an
+    outage is taken in oldest first, in bounded batches, without waiting for the clock.
+    Returns the totals; raises ChannelUnavailableError from the channel unchanged (what
+    was acked stays acked)."""
+    pulled = new = enqueued = 0
+    for _ in range(max_batches):
+        result = poll_once(channel, sessions=sessions, enqueue=enqueue, clock=clock, limit=limit)
+        pulled, new, enqueued = pulled + result.pulled, new + result.new, enqueued + result.enqueued
+        if result.pulled < limit:
+            break
+    return PollResult(pulled=pulled, new=new, enqueued=enqueued)

@@ -67,6 +67,8 @@ def address(session: Session, row: Notification, *, channels: Collection[str]) -
 
 
 def _options(session: Session, row: Notification) -> tuple[list[tuple[str, str | None]], str]:
+    if row.recipient_kind == "email":  # an address with no resident behind it (yet)
+        return [("email", row.recipient)], "zh"
     if row.recipient_kind == "staff":
         staff = session.scalar(select(StaffRecord).where(StaffRecord.code == row.recipient))
         if staff is None:

@@ -52,6 +52,12 @@ from plaint.service.dedupe import (
 )
 from plaint.service.events import new_event, record_event, write_events
 from plaint.service.locks import lock_keys
+from plaint.service.mailtriage import (
+    EmailIntake,
+    find_by_ticket_number,
+    screen_inbound,
+    store_attachments,
+)
 from plaint.service.optout import handle_keyword
 from plaint.service.sla import start_clocks
 from plaint.service.store import department_ref, dialect_insert, next_counter, write_ticket
@@ -62,6 +68,8 @@ if TYPE_CHECKING:
 __all__ = ["TriageOutcome", "triage_inbox"]
 
 logger = logging.getLogger(__name__)
+
+NO_EMAIL_EXTRAS = EmailIntake()
 
 # The inbox row as triage reads it: id, source, channel, payload, received_at, status.
 _InboxRow: TypeAlias = "Row[int, str, str, bytes, datetime, str]"
@@ -103,9 +111,11 @@ def triage_inbox(
     config: Config,
     now: datetime,
     model: TextModel | None = None,
+    email: EmailIntake = NO_EMAIL_EXTRAS,
 ) -> TriageOutcome:
     """Triage inbox row ``inbox_id`` at ``now``, with the trained ``model``'s opinion if
-    one is given; raise NotFoundError if there is no such row."""
+    one is given and ``email``'s secret and file store for mail; raise NotFoundError if
+    there is no such row."""
     row = session.execute(_ROW, {"inbox_id": inbox_id}).first()
     if row is None:
         raise NotFoundError(f"inbox row {inbox_id} does not exist")
@@ -115,12 +125,16 @@ def triage_inbox(
         message = parse_payload(ChannelKind(row.channel), row.payload, received_at=row.received_at)
     except MalformedMessageError as exc:
         return _quarantine(session, inbox_id, exc.reason, now=now)
-    if message.auto_submitted:
-        return _quarantine(session, inbox_id, "auto_submitted", now=now)
+    refusal = screen_inbound(
+        session, message, row.payload, inbox_id=inbox_id, intake=email, now=now
+    )
+    if refusal is not None:
+        return _quarantine(session, inbox_id, refusal, now=now)
     if handle_keyword(session, message, inbox_id=inbox_id, now=now):
         session.connection().execute(_FINISH_DONE, {"inbox_id": inbox_id, "at": now})
         return TriageOutcome.KEYWORD
-    _triage_earlier_parents(session, row, message, config=config, now=now, model=model)
+    _triage_earlier_parents(session, row, message, config=config, now=now, model=model,
+                            email=email)  # fmt: skip
     resident, created = _resident_for(session, message, now=now)
     # From here to commit, this resident's and this unit's "new problem?" decisions are ours.
     lock_keys(session, reporter_keys(resident))
@@ -145,6 +159,9 @@ def triage_inbox(
         acknowledge_ticket(session, ticket, now=now)
         ticket_id, outcome = ticket.id, TriageOutcome.TICKET
     session.connection().execute(_FINISH_DONE, {"inbox_id": inbox_id, "at": now})
+    if message.attachments and email.blobs is not None:
+        store_attachments(session, inbox_id=inbox_id, payload=row.payload, blobs=email.blobs,
+                          now=now)  # fmt: skip
     logger.info("inbox %s triaged: %s, ticket %s", inbox_id, outcome.value, ticket_id)
     return outcome
 
@@ -170,7 +187,9 @@ def _existing_ticket(
     resident ``created`` by this triage has no ticket: only the unit's are looked up."""
     ticket, reason, similarity = None, "thread", None
     if not created:
-        ticket = find_thread(session, message, resident)
+        ticket = find_thread(session, message, resident) or find_by_ticket_number(
+            session, message, resident, prefix=config.ticket_prefix
+        )
     if ticket is None and not created:
         ticket, reason = (
             find_continuation(session, message, resident, config=config),
@@ -196,6 +215,7 @@ def _triage_earlier_parents(
     config: Config,
     now: datetime,
     model: TextModel | None,
+    email: EmailIntake,
 ) -> None:
     """Triage first any earlier, still pending inbox row this message replies to, so a
     follow-up pulled in the same batch as its original joins the original's ticket."""
@@ -210,7 +230,7 @@ def _triage_earlier_parents(
         )
     ).all()
     for parent_id in sorted(parents):
-        triage_inbox(session, parent_id, config=config, now=now, model=model)
+        triage_inbox(session, parent_id, config=config, now=now, model=model, email=email)
 
 
 def _quarantine(session: Session, inbox_id: int, reason: str, *, now: datetime) -> TriageOutcome:

@@ -27,7 +27,8 @@ from plaint.queue.producer import (
     SLA_SWEEP,
     TRIAGE,
 )
-from plaint.service.intake import poll_once
+from plaint.service.intake import poll_until_drained
+from plaint.service.mailtriage import email_intake
 from plaint.service.outbox import DispatchResult, dispatch_due
 from plaint.service.retry import FailureOutcome, claim_unqueued, failure_reason, record_failure
 from plaint.service.sla import sweep
@@ -90,8 +91,8 @@ def poll_source(source_name: str) -> None:
                 rt.config.source(source_name), cursors=cursors, environ=rt.environ
             )
             try:
-                poll_once(channel, sessions=rt.sessions, enqueue=rt.producer.triage,
-                          clock=rt.clock)  # fmt: skip
+                poll_until_drained(channel, sessions=rt.sessions,
+                                   enqueue=rt.producer.triage, clock=rt.clock)  # fmt: skip
             finally:
                 channel.close()
         except ChannelUnavailableError as exc:
@@ -111,8 +112,9 @@ def triage(inbox_id: int) -> None:
     try:
         with rt.sessions.begin() as session:
             triaged = triage_inbox(
-                session, inbox_id, config=rt.config, now=rt.clock(), model=rt.model.current()
-            )
+                session, inbox_id, config=rt.config, now=rt.clock(), model=rt.model.current(),
+                email=email_intake(rt.settings),
+            )  # fmt: skip
         if triaged in (TriageOutcome.TICKET, TriageOutcome.APPENDED):
             kick_outbox(rt)  # an acknowledgement or notice may wait in the outbox
     except Exception as exc:  # every failure ends in retry or quarantine, never a loop

@@ -65,6 +65,8 @@ def open_stack(
             ChildSpec("intake", [*command, "worker", *INTAKE_WORKER], env),
             ChildSpec("worker", [*command, "worker", "--queues", *WORK_QUEUES], env),
             ChildSpec("clock", [*command, "clock"], env),
+            # IMAP IDLE: enqueues a source's poll the moment mail arrives.
+            ChildSpec("idle", [*command, "idle"], env),
         ]
         if web:
             children.append(ChildSpec("web", [*command, "web"], env))

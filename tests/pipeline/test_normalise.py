@@ -8,12 +8,12 @@ from plaint.pipeline.normalise import complaint_text, strip_quoted
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("水管漏了\n\n> 原来的回复\n> 第二行", "水管漏了\n"),
+        ("水管漏了\n\n> 原来的回复\n> 第二行", "水管漏了"),
         (
             "still leaking\n\nOn Mon, 3 Nov 2026 at 10:00, Desk <desk@x> wrote:\n> ok",
-            "still leaking\n",
+            "still leaking",
         ),
-        ("还在漏\n\n在 2026年11月3日 10:00，客服 写道：\n之前的内容", "还在漏\n"),
+        ("还在漏\n\n在 2026年11月3日 10:00，客服 写道：\n之前的内容", "还在漏"),
         ("还在漏\n-----原始邮件-----\n发件人: x", "还在漏"),
         ("lift broken\n-- \nJohn\n555-1234", "lift broken"),
         ("电梯坏了\n发自我的iPhone", "电梯坏了"),

@@ -23,16 +23,17 @@ from plaint.service.store import store_delivery
 from tests.plant import Plant
 from tests.workers.test_flow import complaint
 
+# A row no code can triage: a channel kind plaint does not know (the email parser itself
+# raises nothing but MalformedMessageError, tests/channels/test_email_fuzz.py).
 POISON = (
-    "From: a <poison@example.com>\r\nSubject: hi\r\nMessage-ID: <p{n}@x>\r\nMIME-Version: 1.0\r\n"
-    "Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
-    "Content-Type: text/plain; charset=utf-8\r\n\r\n电梯坏了\r\n--XX\r\n"
-    "Content-Type: application/octet-stream\r\n"
-    'Content-Disposition: attachment; filename="=?x-unknown?q?abc?="\r\n\r\nabc\r\n--XX--\r\n'
+    "From: a <poison@example.com>\r\nSubject: hi\r\nMessage-ID: <p{n}@x>\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n\r\n电梯坏了\r\n"
 )
 
 
-def _store(plant: Plant, raws: list[bytes], *, at: datetime, enqueued: bool) -> list[int]:
+def _store(
+    plant: Plant, raws: list[bytes], *, at: datetime, enqueued: bool, poison: bool = False
+) -> list[int]:
     ids = []
     with plant.sessions.begin() as session:
         for raw in raws:
@@ -41,15 +42,18 @@ def _store(plant: Plant, raws: list[bytes], *, at: datetime, enqueued: bool) -> 
             ids.append(store_delivery(session, delivery, now=at).inbox_id)
         if not enqueued:
             session.execute(update(Inbox).where(Inbox.id.in_(ids)).values(enqueued_at=None))
+        if poison:
+            session.execute(update(Inbox).where(Inbox.id.in_(ids)).values(channel="fax"))
     return ids
 
 
 def test_a_poison_row_is_quarantined_at_once_with_its_reason(plant: Plant) -> None:
-    [inbox_id] = _store(plant, [POISON.format(n=1).encode()], at=plant.clock(), enqueued=True)
+    [inbox_id] = _store(plant, [POISON.format(n=1).encode()], at=plant.clock(), enqueued=True,
+                        poison=True)  # fmt: skip
     plant.actors.triage.send(inbox_id)
     plant.drain()
     [row] = plant.inbox()
-    assert (row.status, row.attempts, row.error) == ("quarantined", 1, "error:LookupError")
+    assert (row.status, row.attempts, row.error) == ("quarantined", 1, "error:ValueError")
     plant.actors.reconcile_inbox.send()  # a quarantined row is never retried
     plant.drain()
     assert plant.inbox()[0].attempts == 1
@@ -58,7 +62,8 @@ def test_a_poison_row_is_quarantined_at_once_with_its_reason(plant: Plant) -> No
 @pytest.mark.slow
 def test_a_thousand_poison_rows_delay_a_good_row_by_one_reconciler_pass(plant: Plant) -> None:
     old = plant.clock() - timedelta(minutes=10)
-    _store(plant, [POISON.format(n=n).encode() for n in range(1000)], at=old, enqueued=False)
+    _store(plant, [POISON.format(n=n).encode() for n in range(1000)], at=old, enqueued=False,
+           poison=True)  # fmt: skip
     [good] = _store(plant, [complaint(1)], at=old, enqueued=False)
     for _pass in range(2):
         plant.actors.reconcile_inbox.send()

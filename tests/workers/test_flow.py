@@ -152,7 +152,7 @@ def test_malformed_and_auto_replies_are_quarantined_and_do_not_block(plant: Plan
     inbox = plant.inbox()
     assert [(row.status, row.error) for row in inbox] == [
         (InboxStatus.QUARANTINED, "no_sender"),
-        (InboxStatus.QUARANTINED, "auto_submitted"),
+        (InboxStatus.QUARANTINED, "automatic:auto_reply"),
         (InboxStatus.DONE, None),
     ]
     [ticket] = plant.tickets()

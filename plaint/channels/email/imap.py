@@ -3,39 +3,49 @@
 The cursor is ``{"uidvalidity": V, "uid": U}``: everything up to UID ``U`` of the folder
 generation ``V`` has been acked. A different UIDVALIDITY means the server renumbered the
 folder, so the whole folder is read again; the inbox's UNIQUE(source, external_id) with the
-Message-ID as external id absorbs what was already taken in. The folder is opened read-only
-and fetched with ``BODY.PEEK[]``, so residents' mail is never marked read or changed.
+Message-ID as external id absorbs what was already taken in. Mail is fetched with
+``BODY.PEEK[]``, oldest first, at most ``limit`` a pull (a large backlog comes in bounded
+batches from the cursor on, never from zero). The arrival time is the server's
+INTERNALDATE; the ``Date`` header stays in the raw message as the sender wrote it.
+
+Acking (after the caller made the mail durable) advances the cursor and then, per source:
+``none`` (the default: the folder is opened read-only and never changed), ``seen`` (set
+``\\Seen``) or ``move`` (to ``ack_folder``, with MOVE where the server has it, else COPY,
+``\\Deleted`` and UID EXPUNGE). A mail larger than ``max_message_bytes`` is taken in as its
+headers only, behind a first line ``X-Plaint-Too-Large: <bytes>`` (:data:`TOO_LARGE_HEADER`):
+recorded, acked, never blocking the folder; triage tells the sender.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import socket
-import ssl
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.message import Message
 from email.parser import BytesHeaderParser
 from typing import TYPE_CHECKING, Any
 
-from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient import DELETED, SEEN, IMAPClient
 
 from plaint.channels.base import CursorStore, Delivery
+from plaint.channels.email.connection import NETWORK_ERRORS, disconnect, login, password_for
+from plaint.channels.email.parse import TOO_LARGE_HEADER
 from plaint.errors import ChannelUnavailableError, ConfigError
 from plaint.inbound import ChannelKind
 
 if TYPE_CHECKING:
     from plaint.config import SourceConfig
 
-__all__ = ["ImapChannel", "email_external_id"]
+__all__ = ["ACK_MODES", "TOO_LARGE_HEADER", "ImapChannel", "email_external_id"]
+
+ACK_MODES = ("none", "seen", "move")
+DEFAULT_MAX_MESSAGE_BYTES = 25_000_000
 
 # Network timeout for connecting and for each IMAP command, in seconds.
 DEFAULT_TIMEOUT_SECONDS = 30.0
 _MAX_EXTERNAL_ID = 400
-_NETWORK_ERRORS = (IMAPClientError, OSError, ssl.SSLError, socket.timeout, EOFError)
+_NETWORK_ERRORS = NETWORK_ERRORS
 
 
 def email_external_id(raw: bytes, *, headers: Message | None = None) -> str:
@@ -43,7 +53,8 @@ def email_external_id(raw: bytes, *, headers: Message | None = None) -> str:
     when it has none (or one too long to index). ``headers`` are the message's headers if
     the caller parsed them already (``BytesHeaderParser``), to save parsing them again."""
     if headers is None:
-        headers = BytesHeaderParser().parsebytes(raw)
+        end = raw.find(b"\r\n\r\n")  # only the header block: the body can be megabytes
+        headers = BytesHeaderParser().parsebytes(raw if end < 0 else raw[: end + 4])
     message_id = " ".join(str(headers.get("Message-ID", "")).split())
     if message_id and len(message_id) <= _MAX_EXTERNAL_ID:
         return message_id
@@ -67,23 +78,26 @@ class ImapChannel:
         folder: str = "INBOX",
         tls: bool = True,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        ack: str = "none",
+        ack_folder: str = "Processed",
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
+        if ack not in ACK_MODES:
+            raise ConfigError(f"source {source!r}: ack must be one of {', '.join(ACK_MODES)}")
         self.source = source
         self._host, self._port, self._tls, self._timeout = host, port, tls, timeout
         self._username, self._password, self._folder = username, password, folder
         self._cursors = cursors
+        self._ack, self._ack_folder, self._max_bytes = ack, ack_folder, max_message_bytes
         self._client: IMAPClient | None = None
+        self._selected = False
 
     @classmethod
     def from_config(
         cls, config: SourceConfig, *, cursors: CursorStore, environ: Mapping[str, str]
     ) -> ImapChannel:
         """Build from a configured source; the password comes from ``config.password_env``."""
-        password = environ.get(config.password_env)
-        if password is None:
-            raise ConfigError(
-                f"source {config.name!r}: environment variable {config.password_env} is not set"
-            )
+        password = password_for(config, environ)
         return cls(
             source=config.name,
             host=config.host,
@@ -93,6 +107,9 @@ class ImapChannel:
             cursors=cursors,
             folder=config.folder,
             tls=config.tls,
+            ack=config.ack,
+            ack_folder=config.ack_folder,
+            max_message_bytes=config.max_message_bytes,
         )
 
     def pull(self, *, limit: int) -> list[Delivery]:
@@ -105,21 +122,49 @@ class ImapChannel:
                 f"IMAP source {self.source!r}: {type(exc).__name__}"
             ) from exc
 
+    def _select(self, client: IMAPClient) -> int:
+        """Open the folder (read-only unless acking changes it); return its UIDVALIDITY."""
+        info = client.select_folder(self._folder, readonly=self._ack == "none")
+        self._selected = True
+        return int(info[b"UIDVALIDITY"])
+
     def _pull(self, limit: int) -> list[Delivery]:
         client = self._connect()
-        info = client.select_folder(self._folder, readonly=True)
-        uidvalidity = int(info[b"UIDVALIDITY"])
+        uidvalidity = self._select(client)
         last_uid = self._acked_uid(uidvalidity)
         # "N:*" always matches the highest UID, even below N, so filter again.
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
         uids = uids[:limit]
         if not uids:
             return []
-        fetched = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+        # One FETCH: sizes, arrival times and the bytes up to the limit (a larger mail's
+        # first bytes are dropped and its headers fetched apart: rare, so no extra trip).
+        fetched = dict(client.fetch(uids, self._whole_items))
+        large = [uid for uid, data in fetched.items() if self._size(data) > self._max_bytes]
+        if large:
+            headers = client.fetch(large, ["BODY.PEEK[HEADER]", "INTERNALDATE"])
+            for uid in large:
+                fetched[uid] = self._headers_only(headers.get(uid, {}), self._size(fetched[uid]))
         return [self._delivery(uid, uidvalidity, fetched[uid]) for uid in uids if uid in fetched]
 
+    @property
+    def _whole_items(self) -> list[str]:
+        return ["RFC822.SIZE", "INTERNALDATE", f"BODY.PEEK[]<0.{self._max_bytes + 1}>"]
+
+    @staticmethod
+    def _size(data: dict[bytes, Any]) -> int:
+        return int(data.get(b"RFC822.SIZE") or 0)
+
+    @staticmethod
+    def _headers_only(data: dict[bytes, Any], size: int) -> dict[bytes, Any]:
+        headers = bytes(data.get(b"BODY[HEADER]") or b"")
+        payload = TOO_LARGE_HEADER + f": {size}\r\n".encode() + headers
+        return {b"BODY[]": payload, b"INTERNALDATE": data.get(b"INTERNALDATE")}
+
     def _delivery(self, uid: int, uidvalidity: int, data: dict[bytes, Any]) -> Delivery:
-        raw = bytes(data.get(b"BODY[]") or b"")
+        raw = bytes(data.get(b"BODY[]<0>") or data.get(b"BODY[]") or b"")
+        # A too-large mail's id is its headers' Message-ID, like the whole mail's would be.
+        body_start = raw.find(b"\r\n") + 2 if raw.startswith(TOO_LARGE_HEADER) else 0
         internal = data.get(b"INTERNALDATE")
         received = internal if isinstance(internal, datetime) else datetime.now(UTC)
         if received.tzinfo is None:
@@ -127,7 +172,7 @@ class ImapChannel:
         return Delivery(
             source=self.source,
             channel=ChannelKind.EMAIL,
-            external_id=email_external_id(raw),
+            external_id=email_external_id(raw[body_start:]),
             payload=raw,
             received_at=received.astimezone(UTC),
             position=json.dumps({"uidvalidity": uidvalidity, "uid": uid}),
@@ -141,10 +186,49 @@ class ImapChannel:
         return int(cursor["uid"]) if int(cursor["uidvalidity"]) == uidvalidity else 0
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
-        """Advance the cursor to the highest delivered UID; never moves it back."""
+        """Advance the cursor to the highest delivered UID (never back), then flag or move
+        the mail if the source says so; idempotent (flagging or moving mail that is gone
+        already is a no-op)."""
         if not deliveries:
             return
-        newest = max((json.loads(d.position) for d in deliveries), key=lambda c: c["uid"])
+        positions = [json.loads(d.position) for d in deliveries]
+        self._advance(positions)
+        if self._ack != "none":
+            try:
+                self._mark(positions)
+            except _NETWORK_ERRORS as exc:
+                self.close()
+                raise ChannelUnavailableError(
+                    f"IMAP source {self.source!r}: {type(exc).__name__}"
+                ) from exc
+
+    def _mark(self, positions: list[dict[str, int]]) -> None:
+        client = self._connect()
+        uidvalidity = self._select(client) if not self._selected else None
+        uids = [p["uid"] for p in positions if uidvalidity in (None, p["uidvalidity"])]
+        if not uids:
+            return
+        if self._ack == "seen":
+            client.add_flags(uids, [SEEN])
+            return
+        if client.has_capability("MOVE"):
+            self._ensure_folder(client)
+            client.move(uids, self._ack_folder)
+            return
+        self._ensure_folder(client)
+        client.copy(uids, self._ack_folder)
+        client.add_flags(uids, [DELETED])
+        if client.has_capability("UIDPLUS"):
+            client.uid_expunge(uids)
+        else:
+            client.expunge()
+
+    def _ensure_folder(self, client: IMAPClient) -> None:
+        if not client.folder_exists(self._ack_folder):
+            client.create_folder(self._ack_folder)
+
+    def _advance(self, positions: list[dict[str, int]]) -> None:
+        newest = max(positions, key=lambda c: c["uid"])
         stored = self._cursors.load(self.source)
         if stored is not None:
             current = json.loads(stored)
@@ -155,20 +239,14 @@ class ImapChannel:
 
     def _connect(self) -> IMAPClient:
         if self._client is None:
-            client = IMAPClient(self._host, port=self._port, ssl=self._tls, timeout=self._timeout)
-            client.normalise_times = False
-            try:
-                client.login(self._username, self._password)
-            except _NETWORK_ERRORS:
-                with contextlib.suppress(*_NETWORK_ERRORS):
-                    client.shutdown()
-                raise
-            self._client = client
+            self._client = login(self._host, self._port, tls=self._tls, timeout=self._timeout,
+                                 username=self._username, password=self._password)  # fmt: skip
+            self._client.normalise_times = False
         return self._client
 
     def close(self) -> None:
         """Log out if connected; never raises."""
         client, self._client = self._client, None
+        self._selected = False
         if client is not None:
-            with contextlib.suppress(*_NETWORK_ERRORS):
-                client.logout()
+            disconnect(client)

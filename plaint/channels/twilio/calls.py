@@ -59,9 +59,10 @@ class TwilioCallsChannel(TwilioAdapter):
         with twilio_errors():
             # Twilio lists newest first and stamps to the second: reversed, each list is
             # oldest first, and the stable sort keeps that order among equal stamps.
-            found = self._missed(cursor.get(_CALLS))[::-1] + self._transcribed(
-                cursor.get(_TRANSCRIPTIONS)
-            )[::-1]
+            found = (
+                self._missed(cursor.get(_CALLS))[::-1]
+                + self._transcribed(cursor.get(_TRANSCRIPTIONS))[::-1]
+            )
         found.sort(key=lambda d: d.received_at)
         return found[:limit]
 
