@@ -1,7 +1,7 @@
 """SQLAlchemy 2 models, sessions and Alembic migrations of plaint's state."""
 
 from plaint.models.db import create_db_engine, read_session_factory, session_factory
-from plaint.models.sms import SmsOptOut, TwilioStatus
+from plaint.models.sms import SmsOptOut
 from plaint.models.tables import (
     OPEN_STATUSES,
     Base,
@@ -47,7 +47,6 @@ __all__ = [
     "TicketEvent",
     "TicketLshKey",
     "TicketStatus",
-    "TwilioStatus",
     "create_db_engine",
     "read_session_factory",
     "session_factory",
