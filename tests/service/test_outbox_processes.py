@@ -26,10 +26,10 @@ PROCESSES = 3
 NOTIFICATIONS = 60
 
 
-def _start(db_url: str, server: SmtpServer, go: Path, *flags: str) -> subprocess.Popen[str]:
+def start_dispatcher(db_url: str, sink: str, go: Path, *flags: str) -> subprocess.Popen[str]:
+    """A dispatcher process (:mod:`tests.service.dispatch_proc`) sending to ``sink``."""
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.service.dispatch_proc", db_url, str(server.port), str(go),
-         *flags],
+        [sys.executable, "-m", "tests.service.dispatch_proc", db_url, sink, str(go), *flags],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
 
@@ -39,7 +39,7 @@ def test_concurrent_dispatchers_send_each_notification_exactly_once(
 ) -> None:
     add_notifications(sessions, NOTIFICATIONS, now=datetime.now(UTC) - timedelta(seconds=1))
     go = tmp_path / "go"
-    procs = [_start(db_url, smtp_server, go) for _ in range(PROCESSES)]
+    procs = [start_dispatcher(db_url, str(smtp_server.port), go) for _ in range(PROCESSES)]
     go.touch()
     results: list[dict[str, Any]] = []
     for proc in procs:
@@ -64,7 +64,7 @@ def test_a_dispatcher_killed_after_the_server_accepted_is_not_resent_blindly(
     [row_id] = add_notifications(sessions, 1, now=datetime.now(UTC) - timedelta(seconds=1))
     go = tmp_path / "go"
     go.touch()
-    proc = _start(db_url, smtp_server, go, "--die-after-send")
+    proc = start_dispatcher(db_url, str(smtp_server.port), go, "--die-after-send")
     proc.communicate(timeout=60)
     assert proc.returncode == -9
     [first] = smtp_server.sink.ids()
