@@ -1,13 +1,15 @@
 """One outbox dispatcher process for the concurrency and kill tests:
 
     python -m tests.service.dispatch_proc DB_URL SINK GO_FILE [--die-after-send]
+        [--at=ISO] [--zone=TZ]
 
 SINK is the test SMTP server's port (the real SMTP sender, channel email) or the Twilio
 stand-in's URL (the real Twilio sender, channel sms). Waits for GO_FILE (probed), then
 runs :func:`plaint.service.outbox.dispatch_due` and prints one JSON line of what it did.
 With ``--die-after-send`` the process SIGKILLs itself right after the server has accepted
 the first message and before the dispatcher can commit the result: the crash the
-exactly-once design must survive.
+exactly-once design must survive. ``--at`` fixes the dispatcher's clock (a test's
+ManualClock time), ``--zone`` the local time zone texts are rendered in (default UTC).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import signal
 import sys
 import time
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from plaint.channels import open_senders
 from plaint.channels.email.smtp import SmtpSender
@@ -60,7 +63,9 @@ def _sender(sink: str) -> Sender:
     return sender
 
 
-def main(db_url: str, sink: str, go_file: str, die: bool) -> None:
+def main(
+    db_url: str, sink: str, go_file: str, die: bool, at: datetime | None, zone: tzinfo
+) -> None:
     sender = _sender(sink)
     engine = create_db_engine(db_url)
     deadline = time.monotonic() + GO_WAIT_SECONDS
@@ -68,7 +73,7 @@ def main(db_url: str, sink: str, go_file: str, die: bool) -> None:
         time.sleep(0.005)
     result = dispatch_due(
         session_factory(engine), senders={sender.channel: DyingSender(sender) if die else sender},
-        zone=UTC, clock=lambda: datetime.now(UTC), batch=5,
+        zone=zone, clock=(lambda: at) if at else (lambda: datetime.now(UTC)), batch=5,
     )  # fmt: skip
     if isinstance(sender, SmtpSender):
         sender.close()
@@ -78,4 +83,7 @@ def main(db_url: str, sink: str, go_file: str, die: bool) -> None:
 
 if __name__ == "__main__":
     db, port, go, *flags = sys.argv[1:]
-    main(db, port, go, "--die-after-send" in flags)
+    times = [datetime.fromisoformat(f.partition("=")[2]) for f in flags if f.startswith("--at=")]
+    zones = [ZoneInfo(f.partition("=")[2]) for f in flags if f.startswith("--zone=")]
+    main(db, port, go, "--die-after-send" in flags, times[0] if times else None,
+         zones[0] if zones else UTC)  # fmt: skip
