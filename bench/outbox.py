@@ -82,32 +82,40 @@ def raw_loop(port: int, n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def dispatcher(url: str, port: int, n: int) -> float:
-    """Dispatch ``n`` pending notifications through the SMTP sender; sends/s."""
+def _smtp_environ(port: int) -> dict[str, str]:
+    return {"PLAINT_SMTP_HOST": "127.0.0.1", "PLAINT_SMTP_PORT": str(port),
+            "PLAINT_SMTP_TLS": "none", "PLAINT_SMTP_FROM": "service@plaint.example",
+            "PLAINT_SECRET_KEY": "bench"}  # fmt: skip
+
+
+def dispatcher(url: str, environ: dict[str, str], n: int, *, channel: str) -> float:
+    """Dispatch ``n`` pending notifications to residents reachable only on ``channel``
+    ("email" or "sms") through the sender ``environ`` configures; sends/s."""
     engine = create_db_engine(url)
     upgrade(engine)
     sessions = session_factory(engine)
     now = datetime.now(UTC)
     with sessions.begin() as session:
-        residents = [Resident(email=f"r{i}@example.com", created_at=now) for i in range(n)]
+        residents = [
+            Resident(email=f"r{i}@example.com", created_at=now) if channel == "email"
+            else Resident(phone=f"+8613800{i:06d}", created_at=now)
+            for i in range(n)
+        ]  # fmt: skip
         session.add_all(residents)
         session.flush()
         session.add_all(
-            Notification(key=f"bench:{i}", recipient_kind="resident", recipient=str(r.id),
-                         template="already_tracked", data={"ticket": f"TS-2026-{i:06d}"},
-                         not_before=now, created_at=now)
+            Notification(key=f"bench-{channel}:{i}", recipient_kind="resident",
+                         recipient=str(r.id), template="already_tracked",
+                         data={"ticket": f"TS-2026-{i:06d}"}, not_before=now, created_at=now)
             for i, r in enumerate(residents)
         )  # fmt: skip
-    sender = SmtpSender.from_environ({
-        "PLAINT_SMTP_HOST": "127.0.0.1", "PLAINT_SMTP_PORT": str(port), "PLAINT_SMTP_TLS": "none",
-        "PLAINT_SMTP_FROM": "service@plaint.example", "PLAINT_SECRET_KEY": "bench",
-    })  # fmt: skip
-    assert sender is not None
+    senders = open_senders(environ)
     start = time.perf_counter()
-    result = dispatch_due(sessions, senders={"email": sender}, zone=UTC,
-                          clock=lambda: datetime.now(UTC))  # fmt: skip
+    result = dispatch_due(sessions, senders=senders, zone=UTC, clock=lambda: datetime.now(UTC))
     seconds = time.perf_counter() - start
-    sender.close()
+    for sender in senders.values():
+        if isinstance(sender, SmtpSender):
+            sender.close()
     engine.dispose()
     assert result.sent == n, result
     return n / seconds
@@ -149,32 +157,6 @@ def sms_raw_loop(port: int, n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def sms_dispatcher(url: str, port: int, n: int) -> float:
-    """Dispatch ``n`` pending SMS notifications through the registered SMS sender;
-    sends/s."""
-    engine = create_db_engine(url)
-    upgrade(engine)
-    sessions = session_factory(engine)
-    now = datetime.now(UTC)
-    with sessions.begin() as session:
-        residents = [Resident(phone=f"+8613800{i:06d}", created_at=now) for i in range(n)]
-        session.add_all(residents)
-        session.flush()
-        session.add_all(
-            Notification(key=f"bench-sms:{i}", recipient_kind="resident", recipient=str(r.id),
-                         template="already_tracked", data={"ticket": f"TS-2026-{i:06d}"},
-                         not_before=now, created_at=now)
-            for i, r in enumerate(residents)
-        )  # fmt: skip
-    senders = open_senders(_twilio_environ(port))
-    start = time.perf_counter()
-    result = dispatch_due(sessions, senders=senders, zone=UTC, clock=lambda: datetime.now(UTC))
-    seconds = time.perf_counter() - start
-    engine.dispose()
-    assert result.sent == n, result
-    return n / seconds
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=500, help="notifications (default 500)")
@@ -187,13 +169,13 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             url = args.db_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
             raw = raw_loop(controller.port, args.n)
-            dispatched = dispatcher(url, controller.port, args.n)
+            dispatched = dispatcher(url, _smtp_environ(controller.port), args.n, channel="email")
             standin, port = _standin(Path(tmp))
             try:
                 sms_raw = sms_raw_loop(port, args.n)
                 # The same (empty) stand-in state for both runs.
                 httpx.post(f"http://127.0.0.1:{port}/_control/reset").raise_for_status()
-                sms_dispatched = sms_dispatcher(url, port, args.n)
+                sms_dispatched = dispatcher(url, _twilio_environ(port), args.n, channel="sms")
             finally:
                 standin.terminate()
                 standin.wait(timeout=10)

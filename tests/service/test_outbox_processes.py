@@ -34,18 +34,23 @@ def start_dispatcher(db_url: str, sink: str, go: Path, *flags: str) -> subproces
     )  # fmt: skip
 
 
-def test_concurrent_dispatchers_send_each_notification_exactly_once(
-    db_url: str, sessions: sessionmaker[Session], smtp_server: SmtpServer, tmp_path: Path
-) -> None:
-    add_notifications(sessions, NOTIFICATIONS, now=datetime.now(UTC) - timedelta(seconds=1))
-    go = tmp_path / "go"
-    procs = [start_dispatcher(db_url, str(smtp_server.port), go) for _ in range(PROCESSES)]
+def run_dispatchers(db_url: str, sink: str, go: Path) -> list[dict[str, Any]]:
+    """Start PROCESSES dispatchers, let them go at once; return what each did."""
+    procs = [start_dispatcher(db_url, sink, go) for _ in range(PROCESSES)]
     go.touch()
     results: list[dict[str, Any]] = []
     for proc in procs:
         out, _ = proc.communicate(timeout=120)
         assert proc.returncode == 0
         results.append(json.loads(out))
+    return results
+
+
+def test_concurrent_dispatchers_send_each_notification_exactly_once(
+    db_url: str, sessions: sessionmaker[Session], smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    add_notifications(sessions, NOTIFICATIONS, now=datetime.now(UTC) - timedelta(seconds=1))
+    results = run_dispatchers(db_url, str(smtp_server.port), tmp_path / "go")
     received = Counter(smtp_server.sink.ids())
     assert len(received) == NOTIFICATIONS
     assert set(received.values()) == {1}  # no Message-ID twice

@@ -5,18 +5,16 @@ acceptance and its commit is looked up after its lease and never texted twice.""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.channels.twilio.sender import TwilioSender
 from plaint.service.outbox import RetryPolicy, dispatch_due
 from tests.service.outbox_helpers import add_sms_notifications, rows
-from tests.service.test_outbox_processes import PROCESSES, start_dispatcher
+from tests.service.test_outbox_processes import run_dispatchers, start_dispatcher
 from tests.twilio_fixture import StandIn
 
 ROUNDS = 3
@@ -29,14 +27,7 @@ def test_concurrent_dispatchers_text_each_notification_exactly_once(
     for round_ in range(ROUNDS):
         add_sms_notifications(sessions, PER_ROUND, now=datetime.now(UTC) - timedelta(seconds=1),
                               prefix=f"r{round_}")  # fmt: skip
-        go = tmp_path / f"go{round_}"
-        procs = [start_dispatcher(db_url, standin.url, go) for _ in range(PROCESSES)]
-        go.touch()
-        results: list[dict[str, Any]] = []
-        for proc in procs:
-            out, _ = proc.communicate(timeout=120)
-            assert proc.returncode == 0
-            results.append(json.loads(out))
+        results = run_dispatchers(db_url, standin.url, tmp_path / f"go{round_}")
         assert sum(r["sent"] for r in results) == PER_ROUND
         sent = Counter(s["to"] for s in standin.sent())
         assert len(sent) == PER_ROUND * (round_ + 1)

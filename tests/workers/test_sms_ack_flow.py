@@ -25,24 +25,13 @@ from plaint.workers import runtime
 from tests.channels.test_cdr_folder import row
 from tests.plant import Plant
 from tests.twilio_fixture import SENDER, StandIn
-from tests.workers.test_phone_flow import folder_toml
+from tests.workers.test_phone_flow import amqp_toml, folder_toml
 from tests.workers.test_twilio_flow import SOURCES, _env, _inbound, _webhook
 
 REPO = Path(__file__).resolve().parents[2]
 WEB, PULLED, VOICEMAIL = "+8613800000001", "+8613800000002", "+8613800000004"
 CSV_CALLER, AMQP_CALLER = "+8613800130001", "+8613800138000"
 RESIDENTS = {WEB, PULLED, VOICEMAIL, CSV_CALLER, AMQP_CALLER}
-
-
-def _amqp_toml(queue: str) -> str:
-    return f"""
-[[sources]]
-name = "pbx"
-kind = "amqp"
-url_env = "TEST_AMQP_URL"
-queue = "{queue}"
-exchange = "{queue}.x"
-"""
 
 
 def _feed(plant: Plant, standin: StandIn, drop: Path, rabbitmq_url: str, queue: str) -> None:
@@ -90,7 +79,7 @@ def _plant(
     drop = tmp_path / "drop"
     drop.mkdir()
     queue = f"calls-{os.getpid()}-{tmp_path.name}"
-    toml = SOURCES + folder_toml(drop) + _amqp_toml(queue)
+    toml = SOURCES + folder_toml(drop) + amqp_toml(queue)
     plant = make_plant(toml, environ={**_env(standin), "TEST_AMQP_URL": rabbitmq_url})
     return plant, drop, queue
 
