@@ -1,6 +1,7 @@
 """The outbox's SMS side against the Twilio stand-in, through the real ``twilio`` client,
 on SQLite and PostgreSQL: a long Chinese acknowledgement goes whole, opted-out numbers get
-nothing but their STOP confirmation, and Twilio's 21610 opts a number out."""
+nothing but their STOP confirmation, Twilio's 21610 opts a number out, and a status
+callback that outruns the dispatcher's commit keeps its later status."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from plaint.channels.outbound import Outgoing, SendResult
 from plaint.channels.twilio.client import make_client
 from plaint.channels.twilio.sender import TwilioSender
 from plaint.models import Notification
 from plaint.pipeline.smstext import segment_count
 from plaint.pipeline.texts import render
 from plaint.service.optout import is_opted_out, opt_out
-from plaint.service.outbox import dispatch_due
+from plaint.service.outbox import RetryPolicy, claim_due, dispatch_due, record
+from plaint.service.twilio_status import record_status
 from tests.service.outbox_helpers import add_sms_notifications, phone_of, rows
 from tests.twilio_fixture import StandIn
 
@@ -84,3 +87,32 @@ def test_twilio_21610_fails_the_row_and_opts_the_number_out(
     assert second.status == "sent"
     with sessions() as session:
         assert is_opted_out(session, phone_of("s", 0))
+
+
+def test_a_status_callback_before_the_record_keeps_its_later_status(
+    sessions: sessionmaker[Session],
+) -> None:
+    [row_id] = add_sms_notifications(sessions, 1, now=PAST)
+    now = datetime.now(UTC)
+    with sessions.begin() as session:
+        [claim], _ = claim_due(session, senders={"sms": _NoSender()}, zone=UTC, now=now,
+                               limit=5, policy=RetryPolicy())  # fmt: skip
+    with sessions.begin() as session:  # Twilio's callback outruns the dispatcher's commit
+        assert record_status(session, sid="SM1", key=claim.message.key, status="delivered",
+                             error_code=None, recipient=None, now=now)  # fmt: skip
+    with sessions.begin() as session:
+        outcome = SendResult(provider_id="SM1", status="queued", segments=1)
+        record(session, claim, outcome, now=now, policy=RetryPolicy(), jitter=0.0)
+    [row] = rows(sessions)
+    assert (row.id, row.status, row.provider_id, row.provider_status) == (
+        row_id, "sent", "SM1", "delivered")  # fmt: skip
+
+
+class _NoSender:
+    channel = "sms"
+
+    def send(self, message: Outgoing) -> SendResult:
+        raise AssertionError("not called")
+
+    def find_sent(self, message: Outgoing) -> SendResult | None:
+        raise AssertionError("not called")
