@@ -1,14 +1,20 @@
-"""Benchmark: the outbox dispatcher's sends per second against a local SMTP server,
-against a raw smtplib loop on the same server in the same run.
+"""Benchmark: the outbox dispatcher's sends per second, by email against a local SMTP
+server and by SMS against the Twilio stand-in, each against a raw send loop on the same
+server in the same run.
 
-    python bench/outbox.py                      # 500 notifications, SQLite
+    python bench/outbox.py                      # 500 notifications a channel, SQLite
     python bench/outbox.py -n 2000 --db-url postgresql://user@host/db
 
 The SMTP server is aiosmtpd in this process on loopback (the test extra), accepting and
 discarding. The raw loop builds and sends N mails of the same shape (text + HTML) over one
 kept connection (the floor of what SMTP and the email package cost); the dispatcher claims,
 renders, sends (one kept connection too) and records each notification in its own
-transaction. Prints both rates and their ratio.
+transaction. The Twilio stand-in (tests/twilio_standin.py, needs ../shared/eval/twilio)
+runs as a subprocess on loopback; the raw loop creates N messages with the same ``twilio``
+client the sender uses (same parameters, StatusCallback included), the dispatcher sends N
+SMS notifications through the registered SMS sender. The stand-in rewrites its JSON state
+file on every message, so it, not plaint, bounds both SMS rates: compare the ratio.
+Prints the rates and ratios.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from __future__ import annotations
 import argparse
 import smtplib
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -23,12 +31,21 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import httpx
 from aiosmtpd.controller import Controller
 
+from plaint.channels import open_senders
 from plaint.channels.email.smtp import SmtpSender
+from plaint.channels.twilio.client import make_client
+from plaint.config.twilio import load_twilio_settings
 from plaint.models import Notification, Resident, create_db_engine, session_factory
 from plaint.models.migrate import upgrade
 from plaint.service.outbox import dispatch_due
+
+REPO = Path(__file__).resolve().parents[1]
+ACCOUNT, TOKEN, FROM = "AC" + "0" * 32, "bench-token", "+8610690000"
+PUBLIC = "https://plaint.example.com"
+SMS_BODY = "您好，您反映的问题已在处理中，编号 TS-2026-000001，无需重复反映。"
 
 
 class Discard:
@@ -65,35 +82,79 @@ def raw_loop(port: int, n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def dispatcher(url: str, port: int, n: int) -> float:
-    """Dispatch ``n`` pending notifications through the SMTP sender; sends/s."""
+def _smtp_environ(port: int) -> dict[str, str]:
+    return {"PLAINT_SMTP_HOST": "127.0.0.1", "PLAINT_SMTP_PORT": str(port),
+            "PLAINT_SMTP_TLS": "none", "PLAINT_SMTP_FROM": "service@plaint.example",
+            "PLAINT_SECRET_KEY": "bench"}  # fmt: skip
+
+
+def dispatcher(url: str, environ: dict[str, str], n: int, *, channel: str) -> float:
+    """Dispatch ``n`` pending notifications to residents reachable only on ``channel``
+    ("email" or "sms") through the sender ``environ`` configures; sends/s."""
     engine = create_db_engine(url)
     upgrade(engine)
     sessions = session_factory(engine)
     now = datetime.now(UTC)
     with sessions.begin() as session:
-        residents = [Resident(email=f"r{i}@example.com", created_at=now) for i in range(n)]
+        residents = [
+            Resident(email=f"r{i}@example.com", created_at=now) if channel == "email"
+            else Resident(phone=f"+8613800{i:06d}", created_at=now)
+            for i in range(n)
+        ]  # fmt: skip
         session.add_all(residents)
         session.flush()
         session.add_all(
-            Notification(key=f"bench:{i}", recipient_kind="resident", recipient=str(r.id),
-                         template="already_tracked", data={"ticket": f"TS-2026-{i:06d}"},
-                         not_before=now, created_at=now)
+            Notification(key=f"bench-{channel}:{i}", recipient_kind="resident",
+                         recipient=str(r.id), template="already_tracked",
+                         data={"ticket": f"TS-2026-{i:06d}"}, not_before=now, created_at=now)
             for i, r in enumerate(residents)
         )  # fmt: skip
-    sender = SmtpSender.from_environ({
-        "PLAINT_SMTP_HOST": "127.0.0.1", "PLAINT_SMTP_PORT": str(port), "PLAINT_SMTP_TLS": "none",
-        "PLAINT_SMTP_FROM": "service@plaint.example", "PLAINT_SECRET_KEY": "bench",
-    })  # fmt: skip
-    assert sender is not None
+    senders = open_senders(environ)
     start = time.perf_counter()
-    result = dispatch_due(sessions, senders={"email": sender}, zone=UTC,
-                          clock=lambda: datetime.now(UTC))  # fmt: skip
+    result = dispatch_due(sessions, senders=senders, zone=UTC, clock=lambda: datetime.now(UTC))
     seconds = time.perf_counter() - start
-    sender.close()
+    for sender in senders.values():
+        if isinstance(sender, SmtpSender):
+            sender.close()
     engine.dispose()
     assert result.sent == n, result
     return n / seconds
+
+
+def _twilio_environ(port: int) -> dict[str, str]:
+    return {"PLAINT_TWILIO_ACCOUNT_SID": ACCOUNT, "PLAINT_TWILIO_AUTH_TOKEN": TOKEN,
+            "PLAINT_TWILIO_FROM": FROM, "PLAINT_TWILIO_API_URL": f"http://127.0.0.1:{port}",
+            "PLAINT_PUBLIC_URL": PUBLIC}  # fmt: skip
+
+
+def _standin(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.twilio_standin", str(port), str(tmp / "twilio.json"),
+         ACCOUNT, TOKEN], cwd=REPO,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit("the Twilio stand-in did not start")
+
+
+def sms_raw_loop(port: int, n: int) -> float:
+    """Create ``n`` messages with the ``twilio`` client; sends/s."""
+    settings = load_twilio_settings(_twilio_environ(port))
+    assert settings is not None
+    client = make_client(settings)
+    callback = f"{PUBLIC}/webhooks/twilio/status?key=raw"
+    start = time.perf_counter()
+    for i in range(n):
+        client.messages.create(to=f"+8613900{i:06d}", from_=FROM, body=SMS_BODY,
+                               status_callback=callback)  # fmt: skip
+    return n / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -108,13 +169,26 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             url = args.db_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
             raw = raw_loop(controller.port, args.n)
-            dispatched = dispatcher(url, controller.port, args.n)
+            dispatched = dispatcher(url, _smtp_environ(controller.port), args.n, channel="email")
+            standin, port = _standin(Path(tmp))
+            try:
+                sms_raw = sms_raw_loop(port, args.n)
+                # The same (empty) stand-in state for both runs.
+                httpx.post(f"http://127.0.0.1:{port}/_control/reset").raise_for_status()
+                sms_dispatched = dispatcher(url, _twilio_environ(port), args.n, channel="sms")
+            finally:
+                standin.terminate()
+                standin.wait(timeout=10)
     finally:
         controller.stop()
-    print(f"n = {args.n}, database {url.split(':', 1)[0]}, SMTP server: aiosmtpd on loopback")
-    print(f"raw smtplib loop:   {raw:8.0f} sends/s")
-    print(f"outbox dispatcher:  {dispatched:8.0f} sends/s")
-    print(f"ratio dispatcher / raw: {dispatched / raw:.2f}")
+    print(f"n = {args.n}, database {url.split(':', 1)[0]}, SMTP server: aiosmtpd on loopback,"
+          " SMS: the Twilio stand-in on loopback")  # fmt: skip
+    print(f"raw smtplib loop:         {raw:8.0f} sends/s")
+    print(f"outbox dispatcher (mail): {dispatched:8.0f} sends/s")
+    print(f"ratio dispatcher / raw:   {dispatched / raw:8.2f}")
+    print(f"raw twilio client loop:   {sms_raw:8.0f} sends/s")
+    print(f"outbox dispatcher (SMS):  {sms_dispatched:8.0f} sends/s")
+    print(f"ratio dispatcher / raw:   {sms_dispatched / sms_raw:8.2f}")
     assert sink.count == 2 * args.n
 
 

@@ -15,6 +15,7 @@ from dramatiq import Worker
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from plaint.channels import open_senders
 from plaint.config import Config, load_settings
 from plaint.models import Inbox, Ticket, create_db_engine, session_factory
 from plaint.queue.broker import build_broker
@@ -114,7 +115,8 @@ def make_plant(
     cleanup = contextlib.ExitStack()
 
     def build(extra_toml: str = "", *, environ: Mapping[str, str] | None = None) -> Plant:
-        """``environ`` adds to the plant's environment (e.g. a source's URL variable)."""
+        """``environ`` adds to the plant's environment (e.g. a source's URL variable, or
+        ``PLAINT_TWILIO_*``: the outbox then texts through that Twilio)."""
         from tests.conftest import source_toml
 
         config = make_config(source_toml(mailbox) + extra_toml)
@@ -143,6 +145,7 @@ def make_plant(
             environ=environ,
             producer=Producer(actors.broker),
             clock=clock,
+            senders=open_senders(environ),
         )
         runtime.install(rt)
         cleanup.callback(runtime.install, None)

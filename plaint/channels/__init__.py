@@ -37,6 +37,7 @@ _EXTRAS = {"amqp": "amqp"}
 # or None when the environment does not configure that channel (its notifications wait).
 SENDERS = {
     "email": "plaint.channels.email.smtp:SmtpSender.from_environ",
+    "sms": "plaint.channels.twilio.sender:from_environ",
 }
 # channel kind -> "module:function"; the function takes (payload, received_at=).
 _PARSERS = {

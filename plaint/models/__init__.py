@@ -2,7 +2,7 @@
 
 from plaint.models.db import create_db_engine, read_session_factory, session_factory
 from plaint.models.mailtables import EmailFailure, StoredAttachment
-from plaint.models.sms import SmsOptOut, TwilioStatus
+from plaint.models.sms import SmsOptOut
 from plaint.models.tables import (
     OPEN_STATUSES,
     Base,
@@ -50,7 +50,6 @@ __all__ = [
     "TicketEvent",
     "TicketLshKey",
     "TicketStatus",
-    "TwilioStatus",
     "create_db_engine",
     "read_session_factory",
     "session_factory",

@@ -1,4 +1,5 @@
-"""The tables of the SMS channel: numbers that opted out, and Twilio's delivery statuses."""
+"""The table of the SMS channel: numbers that opted out. (Twilio's delivery statuses are
+kept on the outbox row they are about, :mod:`plaint.service.twilio_status`.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from plaint.models.tables import Base
 
-__all__ = ["SmsOptOut", "TwilioStatus"]
+__all__ = ["SmsOptOut"]
 
 
 class SmsOptOut(Base):
@@ -24,18 +25,3 @@ class SmsOptOut(Base):
     reason: Mapped[str] = mapped_column(String(20))
     opted_out_at: Mapped[datetime]
     confirmation_key: Mapped[str | None] = mapped_column(String(300))
-
-
-class TwilioStatus(Base):
-    """The latest delivery status Twilio reported for a message plaint sent, by its SID;
-    ``key`` is the notification's key (from the StatusCallback URL), so the outbox row
-    can be joined on it. Callbacks can arrive out of order: the most advanced status
-    stays."""
-
-    __tablename__ = "twilio_statuses"
-
-    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(300), index=True)
-    status: Mapped[str] = mapped_column(String(20))
-    error_code: Mapped[str | None] = mapped_column(String(10))
-    updated_at: Mapped[datetime]

@@ -51,6 +51,15 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "Your mail ({bytes} bytes) is larger than we can take in, so it was not "
                "registered. Please send it again with smaller attachments, or call us."),
     },
+    "sms_opted_out": {
+        "zh": ("短信退订", "您已退订短信通知，将不再收到本服务的短信。回复“订阅”可恢复。"),
+        "en": ("Unsubscribed",
+               "You have unsubscribed and will get no more texts. Reply START to resume."),
+    },
+    "sms_opted_in": {
+        "zh": ("短信订阅", "您已恢复接收短信通知。回复“退订”可取消。"),
+        "en": ("Subscribed", "You will get texts again. Reply STOP to unsubscribe."),
+    },
     "sla.warn": {
         "zh": ("[{ticket}] 时限预警",
                "工单 {ticket}（{department}）的{clock}时限将于 {due} 到期。"),

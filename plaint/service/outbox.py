@@ -10,7 +10,9 @@ One row goes through three steps, each its own transaction or none:
    claims instead. Each claimed row becomes ``sending``, its attempt counted, its
    ``not_before`` moved one lease on; the commit makes the attempt durable **before** any
    send. A row whose channel has no configured sender stays ``pending`` with the reason
-   and is looked at again later (it is not failed: configuring the sender sends it).
+   and is looked at again later (it is not failed: configuring the sender sends it). An
+   SMS to a number that opted out is ``failed`` with the reason ``opted_out``, unsent
+   (:func:`plaint.service.optout.blocked`; the STOP confirmation itself goes).
 2. **Send** (no transaction): a row claimed while ``sending`` had an attempt whose result
    was never recorded (the process died between the provider's answer and the commit):
    the sender is asked first (:meth:`~plaint.channels.outbound.Sender.find_sent`) and the
@@ -19,7 +21,8 @@ One row goes through three steps, each its own transaction or none:
    ``sent`` with the provider's id and status; a TransientSendError → ``pending`` again
    after a backoff (exponential, jittered, never sooner than the provider's
    ``retry_after``), or ``failed`` once the attempts budget is spent; a
-   PermanentSendError → ``failed`` at once. The reason is kept in ``last_error``.
+   PermanentSendError → ``failed`` at once (Twilio's 21610 also opts the number out).
+   The reason is kept in ``last_error``.
    The update is guarded by the attempt it records, so a late result never overwrites a
    newer attempt's.
 """
@@ -34,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.channels.outbound import (
@@ -47,6 +50,7 @@ from plaint.channels.outbound import (
 from plaint.errors import NotFoundError
 from plaint.models import Notification, NotificationStatus
 from plaint.pipeline.backoff import compute_backoff
+from plaint.service.optout import CARRIER, OPTED_OUT, blocked, opt_out_address
 from plaint.service.outbox_address import address, outgoing
 
 __all__ = ["Claim", "DispatchResult", "RetryPolicy", "claim_due", "dispatch_due", "record"]
@@ -120,6 +124,10 @@ def claim_due(
                 _hold(row, where.channel, now=now, policy=policy)
                 held += 1
                 continue
+            if blocked(session, channel=where.channel, address=where.address, key=row.key):
+                _finish(row, NotificationStatus.FAILED, OPTED_OUT, now=now)
+                failed += 1
+                continue
             first = row.first_attempt_at or now
             message = outgoing(session, row, where, zone=zone, first_attempt_at=first)
         except NotFoundError as exc:
@@ -174,12 +182,19 @@ def record(
     values: dict[str, Any] = {"updated_at": now}
     if isinstance(outcome, SendResult):
         status = NotificationStatus.SENT
+        # A status callback may have come first: its (later) status stays.
         values.update(sent_at=now, provider_id=outcome.provider_id, last_error=None,
-                      provider_status=outcome.status, segments=outcome.segments)  # fmt: skip
+                      provider_status=func.coalesce(Notification.provider_status,
+                                                    outcome.status),
+                      segments=outcome.segments)  # fmt: skip
     elif isinstance(outcome, PermanentSendError):
         status = NotificationStatus.FAILED
         code = f" (code {outcome.code})" if outcome.code else ""
-        values["last_error"] = f"{outcome.reason}{code}"[:200]
+        reason = outcome.reason
+        if outcome.code == CARRIER and claim.message.channel == "sms":
+            opt_out_address(session, address=claim.message.recipient, now=now)
+            reason = OPTED_OUT
+        values["last_error"] = f"{reason}{code}"[:200]
     elif claim.attempts >= policy.max_attempts:
         status = NotificationStatus.FAILED
         values["last_error"] = f"gave up after {claim.attempts} attempts: {outcome.reason}"[:200]

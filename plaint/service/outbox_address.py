@@ -3,7 +3,9 @@ email thread and the rendered text of a :class:`~plaint.models.Notification`.
 
 A notification names its recipient by id (``recipient_kind`` "resident": a resident id;
 "staff": a staff code), never by phone number or address: the address is read here, at
-send time, from the one place it is kept.
+send time, from the one place it is kept. The exception is "phone" (an SMS opt-out or
+opt-in confirmation, :mod:`plaint.service.optout`): the number itself, as it may belong
+to no resident.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ def address(session: Session, row: Notification, *, channels: Collection[str]) -
 def _options(session: Session, row: Notification) -> tuple[list[tuple[str, str | None]], str]:
     if row.recipient_kind == "email":  # an address with no resident behind it (yet)
         return [("email", row.recipient)], "zh"
+    if row.recipient_kind == "phone":  # an opt-out/opt-in confirmation: to the number
+        return [("sms", row.recipient)], str((row.data or {}).get("language", "zh"))
     if row.recipient_kind == "staff":
         staff = session.scalar(select(StaffRecord).where(StaffRecord.code == row.recipient))
         if staff is None:

@@ -97,8 +97,13 @@ def receive_status(
     with sessions.begin() as session:
         return record_status(
             session, sid=sid, key=key, status=status, error_code=fields.get("ErrorCode") or None,
-            recipient=_phone(fields.get("To", "")), now=now,
+            recipient=_phone(fields.get("To", "")), now=now, segments=_count(fields),
         )  # fmt: skip
+
+
+def _count(fields: dict[str, str]) -> int | None:
+    raw = fields.get("NumSegments", "")
+    return int(raw) if raw.isdigit() else None
 
 
 def receive_voice(

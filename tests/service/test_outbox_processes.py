@@ -26,26 +26,31 @@ PROCESSES = 3
 NOTIFICATIONS = 60
 
 
-def _start(db_url: str, server: SmtpServer, go: Path, *flags: str) -> subprocess.Popen[str]:
+def start_dispatcher(db_url: str, sink: str, go: Path, *flags: str) -> subprocess.Popen[str]:
+    """A dispatcher process (:mod:`tests.service.dispatch_proc`) sending to ``sink``."""
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.service.dispatch_proc", db_url, str(server.port), str(go),
-         *flags],
+        [sys.executable, "-m", "tests.service.dispatch_proc", db_url, sink, str(go), *flags],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
 
 
-def test_concurrent_dispatchers_send_each_notification_exactly_once(
-    db_url: str, sessions: sessionmaker[Session], smtp_server: SmtpServer, tmp_path: Path
-) -> None:
-    add_notifications(sessions, NOTIFICATIONS, now=datetime.now(UTC) - timedelta(seconds=1))
-    go = tmp_path / "go"
-    procs = [_start(db_url, smtp_server, go) for _ in range(PROCESSES)]
+def run_dispatchers(db_url: str, sink: str, go: Path) -> list[dict[str, Any]]:
+    """Start PROCESSES dispatchers, let them go at once; return what each did."""
+    procs = [start_dispatcher(db_url, sink, go) for _ in range(PROCESSES)]
     go.touch()
     results: list[dict[str, Any]] = []
     for proc in procs:
         out, _ = proc.communicate(timeout=120)
         assert proc.returncode == 0
         results.append(json.loads(out))
+    return results
+
+
+def test_concurrent_dispatchers_send_each_notification_exactly_once(
+    db_url: str, sessions: sessionmaker[Session], smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    add_notifications(sessions, NOTIFICATIONS, now=datetime.now(UTC) - timedelta(seconds=1))
+    results = run_dispatchers(db_url, str(smtp_server.port), tmp_path / "go")
     received = Counter(smtp_server.sink.ids())
     assert len(received) == NOTIFICATIONS
     assert set(received.values()) == {1}  # no Message-ID twice
@@ -64,7 +69,7 @@ def test_a_dispatcher_killed_after_the_server_accepted_is_not_resent_blindly(
     [row_id] = add_notifications(sessions, 1, now=datetime.now(UTC) - timedelta(seconds=1))
     go = tmp_path / "go"
     go.touch()
-    proc = _start(db_url, smtp_server, go, "--die-after-send")
+    proc = start_dispatcher(db_url, str(smtp_server.port), go, "--die-after-send")
     proc.communicate(timeout=60)
     assert proc.returncode == -9
     [first] = smtp_server.sink.ids()

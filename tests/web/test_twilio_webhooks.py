@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 
 from plaint.config import Config
 from plaint.config.twilio import TwilioSettings
-from plaint.models import Inbox, Notification, Ticket, TicketStatus, TwilioStatus
+from plaint.models import Inbox, Notification, Ticket, TicketStatus
 from plaint.service.directory import sync_directory
 from plaint.service.optout import is_opted_out
 from plaint.service.triage import TriageOutcome, triage_inbox
@@ -118,7 +118,7 @@ def test_a_request_twilio_did_not_sign_is_refused_and_nothing_stored(
         response = twilio.post(path, sms("SM2", "假消息"), signature=signature, tamper=tamper)
         assert response.status_code == 403
     assert count(sessions, Inbox) == 0
-    assert count(sessions, TwilioStatus) == 0
+    assert count(sessions, Notification) == 0
     assert twilio.enqueued == []
 
 
@@ -165,21 +165,42 @@ def test_stop_and_start_each_confirm_once(twilio: Twilio, sessions: sessionmaker
         assert list(templates) == ["sms_opted_out", "sms_opted_in"]
 
 
-def test_status_callbacks_keep_the_most_advanced_state(
+def _notification(sessions: sessionmaker[Session], key: str) -> None:
+    with sessions.begin() as session:
+        session.add(Notification(key=key, recipient_kind="phone", recipient=RESIDENT,
+                                 template="sms_opted_in", data={}, not_before=NOW,
+                                 created_at=NOW, status="sending", channel="sms"))  # fmt: skip
+
+
+def _row(sessions: sessionmaker[Session], key: str) -> Notification:
+    with sessions() as session:
+        row = session.scalar(select(Notification).where(Notification.key == key))
+        assert row is not None
+        return row
+
+
+def test_status_callbacks_update_the_notification_and_keep_the_most_advanced_state(
     twilio: Twilio, sessions: sessionmaker[Session]
 ) -> None:
-    def status(value: str, error: str = "") -> dict[str, str]:
-        return {"MessageSid": "SM20", "MessageStatus": value, "To": RESIDENT,
+    def status(value: str, error: str = "", sid: str = "SM20") -> dict[str, str]:
+        return {"MessageSid": sid, "MessageStatus": value, "To": RESIDENT,
                 "ErrorCode": error, "AccountSid": SETTINGS.account_sid}  # fmt: skip
 
-    for value in ("delivered", "sent"):  # out of order
+    _notification(sessions, "ack:7")
+    for value in ("delivered", "sent"):  # out of order, before the dispatcher recorded
         assert twilio.post("/webhooks/twilio/status?key=ack%3A7", status(value)).status_code == 200
-    with sessions() as session:
-        row = session.get(TwilioStatus, "SM20")
-        assert row is not None
-        assert (row.key, row.status) == ("ack:7", "delivered")
-    twilio.post("/webhooks/twilio/status?key=ack%3A8", {**status("failed", "21610"),
-                                                        "MessageSid": "SM21"})  # fmt: skip
+    row = _row(sessions, "ack:7")
+    assert (row.provider_id, row.provider_status) == ("SM20", "delivered")
+    # Another message's callback, or an unknown key, changes nothing.
+    twilio.post("/webhooks/twilio/status?key=ack%3A7", status("failed", "30003", sid="SM99"))
+    twilio.post("/webhooks/twilio/status?key=ack%3A404", status("failed", "30003"))
+    assert _row(sessions, "ack:7").provider_status == "delivered"
+    _notification(sessions, "ack:8")
+    twilio.post("/webhooks/twilio/status?key=ack%3A8",
+                {**status("undelivered", "21610", sid="SM21"), "NumSegments": "2"})  # fmt: skip
+    row = _row(sessions, "ack:8")
+    assert (row.provider_status, row.segments) == ("undelivered", 2)
+    assert row.last_error == "delivery undelivered (code 21610)"
     with sessions() as session:
         assert is_opted_out(session, RESIDENT)
 

@@ -33,6 +33,17 @@ poll_interval_seconds = 5
 """
 
 
+def amqp_toml(queue: str) -> str:
+    return f"""
+[[sources]]
+name = "pbx"
+kind = "amqp"
+url_env = "TEST_AMQP_URL"
+queue = "{queue}"
+exchange = "{queue}.x"
+"""
+
+
 def statuses(plant: Plant) -> list[tuple[str, str | None]]:
     return [(i.status, i.error) for i in plant.inbox() if i.source != "mail"]
 
@@ -75,15 +86,7 @@ def test_an_amqp_event_becomes_one_ticket_and_a_malformed_one_is_dead_lettered(
     make_plant: Callable[..., Plant], rabbitmq_url: str
 ) -> None:
     queue = f"calls-{os.getpid()}-{id(make_plant)}"
-    toml = f"""
-[[sources]]
-name = "pbx"
-kind = "amqp"
-url_env = "TEST_AMQP_URL"
-queue = "{queue}"
-exchange = "{queue}.x"
-"""
-    plant = make_plant(toml, environ={"TEST_AMQP_URL": rabbitmq_url})
+    plant = make_plant(amqp_toml(queue), environ={"TEST_AMQP_URL": rabbitmq_url})
     plant.poll("pbx")  # declares the queue
     event = {"call_id": "cti-1", "caller": "13800138000", "status": "completed",
              "agent": "8001", "notes": "地下车库漏水严重"}  # fmt: skip

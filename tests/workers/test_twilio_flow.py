@@ -73,7 +73,7 @@ def _inbound(standin: StandIn, sender: str, body: str, **extra: Any) -> dict[str
 def test_sms_and_calls_become_exactly_one_ticket_each(
     make_plant: Callable[..., Plant], standin: StandIn
 ) -> None:
-    plant = make_plant(SOURCES, _env(standin))
+    plant = make_plant(SOURCES, environ=_env(standin))
     post = _webhook(plant)
     # A text that Twilio both pushes (twice: a retry) and lists for the poller.
     pushed = _inbound(standin, WEB_RESIDENT, "5号楼门禁坏了，进不去")

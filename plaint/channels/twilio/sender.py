@@ -19,7 +19,7 @@ dispatcher records it with :func:`plaint.service.optout.opt_out`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -30,13 +30,12 @@ from twilio.rest import Client
 
 from plaint.channels.outbound import Outgoing, PermanentSendError, SendResult, TransientSendError
 from plaint.channels.twilio.client import TwilioBusyError, make_client
-from plaint.config import Settings
-from plaint.config.twilio import TwilioSettings
+from plaint.config.twilio import TwilioSettings, load_twilio_settings
 from plaint.errors import ConfigError, MalformedMessageError
 from plaint.pipeline.contacts import normalise_phone
 from plaint.pipeline.smstext import segment_count
 
-__all__ = ["CLOCK_SKEW", "STATUS_PATH", "TwilioSender", "from_settings"]
+__all__ = ["CLOCK_SKEW", "STATUS_PATH", "TwilioSender", "from_environ"]
 
 logger = logging.getLogger(__name__)
 
@@ -116,9 +115,13 @@ def _translated() -> Iterator[None]:
         raise PermanentSendError("twilio refused a list page") from exc
 
 
-def from_settings(settings: Settings) -> TwilioSender:
-    """The outbox's factory (registry entry ``"sms": "plaint.channels.twilio.sender:
-    from_settings"``); raises ConfigError when Twilio is not configured."""
-    if settings.twilio is None:
-        raise ConfigError("Twilio is not configured (PLAINT_TWILIO_ACCOUNT_SID, _AUTH_TOKEN)")
-    return TwilioSender(settings.twilio)
+def from_environ(environ: Mapping[str, str]) -> TwilioSender | None:
+    """The outbox's factory (:data:`plaint.channels.SENDERS` ``"sms"``): the sender the
+    environment configures, or ``None`` when Twilio is not configured or has no
+    ``PLAINT_TWILIO_FROM`` (a site that only receives texts; its SMS notifications wait,
+    held with the reason "no sender configured for sms"). Raises ConfigError for a
+    half-set account."""
+    settings = load_twilio_settings(environ)
+    if settings is None or not settings.sender:
+        return None
+    return TwilioSender(settings)

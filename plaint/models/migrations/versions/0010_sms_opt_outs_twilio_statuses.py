@@ -1,7 +1,7 @@
-"""numbers opted out of SMS, and Twilio's delivery statuses of sent messages
+"""numbers opted out of SMS (Twilio's delivery statuses live on the notifications rows)
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -23,18 +23,7 @@ def upgrade() -> None:
         sa.Column("opted_out_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("confirmation_key", sa.String(300), nullable=True),
     )
-    op.create_table(
-        "twilio_statuses",
-        sa.Column("sid", sa.String(64), primary_key=True),
-        sa.Column("key", sa.String(300), nullable=False),
-        sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("error_code", sa.String(10), nullable=True),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    )
-    op.create_index("ix_twilio_statuses_key", "twilio_statuses", ["key"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_twilio_statuses_key", table_name="twilio_statuses")
-    op.drop_table("twilio_statuses")
     op.drop_table("sms_opt_outs")
