@@ -158,19 +158,20 @@ class ImapChannel:
         uids = uids[:limit]
         if not uids:
             return []
-        # One FETCH: sizes, arrival times and the bytes up to the limit (a larger mail's
-        # first bytes are dropped and its headers fetched apart: rare, so no extra trip).
-        fetched = dict(client.fetch(uids, self._whole_items))
-        large = [uid for uid, data in fetched.items() if self._size(data) > self._max_bytes]
+        # Sizes first (a cheap FETCH), then whole mails within the limit and the headers of
+        # larger ones: a ranged BODY.PEEK[]<0.N> would bound the transfer in one trip, but
+        # Dovecot serves it ~40 % slower than BODY.PEEK[] (bench/email_intake.py).
+        sizes = {uid: self._size(data) for uid, data in client.fetch(uids, ["RFC822.SIZE"]).items()}
+        small = [uid for uid in uids if sizes.get(uid, 0) <= self._max_bytes]
+        large = [uid for uid in uids if sizes.get(uid, 0) > self._max_bytes]
+        fetched: dict[int, dict[bytes, Any]] = {}
+        if small:
+            fetched.update(client.fetch(small, ["INTERNALDATE", "BODY.PEEK[]"]))
         if large:
             headers = client.fetch(large, ["BODY.PEEK[HEADER]", "INTERNALDATE"])
             for uid in large:
-                fetched[uid] = self._headers_only(headers.get(uid, {}), self._size(fetched[uid]))
+                fetched[uid] = self._headers_only(headers.get(uid, {}), sizes[uid])
         return [self._delivery(uid, uidvalidity, fetched[uid]) for uid in uids if uid in fetched]
-
-    @property
-    def _whole_items(self) -> list[str]:
-        return ["RFC822.SIZE", "INTERNALDATE", f"BODY.PEEK[]<0.{self._max_bytes + 1}>"]
 
     @staticmethod
     def _size(data: dict[bytes, Any]) -> int:
@@ -183,7 +184,7 @@ class ImapChannel:
         return {b"BODY[]": payload, b"INTERNALDATE": data.get(b"INTERNALDATE")}
 
     def _delivery(self, uid: int, uidvalidity: int, data: dict[bytes, Any]) -> Delivery:
-        raw = bytes(data.get(b"BODY[]<0>") or data.get(b"BODY[]") or b"")
+        raw = bytes(data.get(b"BODY[]") or b"")
         # A too-large mail's id is its headers' Message-ID, like the whole mail's would be.
         body_start = raw.find(b"\r\n") + 2 if raw.startswith(TOO_LARGE_HEADER) else 0
         internal = data.get(b"INTERNALDATE")
