@@ -1,10 +1,11 @@
 """A trainable text classifier: TF-IDF n-grams and a linear model chosen by cross-validation.
 
 Chinese, Japanese and Korean need no word segmentation: when most of the training text is
-in those scripts the model reads character 1–2-grams (profile ``cjk``); otherwise it reads
-word 1–2-grams together with character 1–4-grams inside word boundaries (profile
-``latin``). The family (a linear SVM or logistic regression), its regularisation and the
-features (the profile's, or a plain TF-IDF baseline's) are chosen by macro-F1 over seeded
+in those scripts the model reads character 1–2-grams (profile ``cjk``) of a text's first
+characters only (see :mod:`plaint.classifier.chargrams`); otherwise it reads word
+1–2-grams together with character 1–4-grams inside word boundaries (profile ``latin``).
+The family (a linear SVM or logistic regression), its regularisation and the features
+(the profile's, or a plain TF-IDF baseline's) are chosen by macro-F1 over seeded
 cross-validation folds of the training rows (:mod:`plaint.classifier.selection`), so a set
 on which plain logistic regression wins gets logistic regression. An SVM's scores become
 probabilities by sigmoid calibration on the same folds; logistic regression gives them
@@ -45,7 +46,7 @@ from sklearn.exceptions import InconsistentVersionWarning  # type: ignore[import
 from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from plaint.classifier.chargrams import char_tfidf
+from plaint.classifier.chargrams import char_tfidf, read
 from plaint.classifier.selection import Candidate, features, select, untrained
 from plaint.errors import ConfigError
 
@@ -66,9 +67,6 @@ _MODEL_FILE = "model.joblib"
 _METADATA_FILE = "metadata.json"
 _VERSION_NAME = re.compile(r"v([0-9]+)")
 _CJK_SHARE_FOR_CHARACTERS = 0.3  # share of non-space characters in CJK scripts
-# A Chinese message names its topic in its subject and opening; the vectoriser's cost grows
-# with every character read (about 0.7 µs each), so a CJK model reads this many.
-CJK_CHARACTERS_READ = 256
 _CALIBRATION_FOLDS = 3
 _LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib")
 _CJK_RANGES = (
@@ -275,14 +273,6 @@ def load_model(directory: Path, *, version: str | None = None) -> TextModel:
     if tuple(str(c) for c in getattr(pipeline, "classes_", ())) != info.labels:
         raise ConfigError(f"{model_path} does not match its metadata's labels")
     return TextModel(pipeline, info)
-
-
-def read(texts: Sequence[str], profile: str) -> list[str]:
-    """The part of each text a model of ``profile`` reads, in training and prediction
-    alike: the first :data:`CJK_CHARACTERS_READ` characters for ``cjk``, all otherwise."""
-    if profile == "cjk":
-        return [text[:CJK_CHARACTERS_READ] for text in texts]
-    return list(texts)
 
 
 def _profile(texts: Sequence[str]) -> str:
