@@ -1,10 +1,11 @@
 """A trainable text classifier: TF-IDF n-grams and a linear model chosen by cross-validation.
 
 Chinese, Japanese and Korean need no word segmentation: when most of the training text is
-in those scripts the model reads character 1–2-grams (profile ``cjk``); otherwise it reads
-word 1–2-grams together with character 1–4-grams inside word boundaries (profile
-``latin``). The family (a linear SVM or logistic regression), its regularisation and the
-features (the profile's, or a plain TF-IDF baseline's) are chosen by macro-F1 over seeded
+in those scripts the model reads character 1–2-grams (profile ``cjk``) of a text's first
+characters only (see :mod:`plaint.classifier.chargrams`); otherwise it reads word
+1–2-grams together with character 1–4-grams inside word boundaries (profile ``latin``).
+The family (a linear SVM or logistic regression), its regularisation and the features
+(the profile's, or a plain TF-IDF baseline's) are chosen by macro-F1 over seeded
 cross-validation folds of the training rows (:mod:`plaint.classifier.selection`), so a set
 on which plain logistic regression wins gets logistic regression. An SVM's scores become
 probabilities by sigmoid calibration on the same folds; logistic regression gives them
@@ -45,6 +46,7 @@ from sklearn.exceptions import InconsistentVersionWarning  # type: ignore[import
 from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from plaint.classifier.chargrams import char_tfidf, read
 from plaint.classifier.selection import Candidate, features, select, untrained
 from plaint.errors import ConfigError
 
@@ -110,7 +112,13 @@ class TextModel:
         """Return one prediction per text, in order; never raises for any strings."""
         if not texts:
             return []
-        probabilities = self._pipeline.predict_proba(list(texts))
+        texts = read(texts, self.info.profile)
+        (_, features), (_, classifier) = self._pipeline.steps
+        matrix = char_tfidf(features, texts)
+        if matrix is None:
+            probabilities = self._pipeline.predict_proba(texts)
+        else:  # the same matrix as the pipeline's vectoriser, made faster
+            probabilities = classifier.predict_proba(matrix)
         classes = self._pipeline.classes_
         best = probabilities.argmax(axis=1)
         return [
@@ -176,6 +184,7 @@ def fit(
     step = on_step or (lambda _name: None)
     folds = _calibration_folds(y, seed=seed)
     profile = _profile(texts)
+    texts = read(texts, profile)
     if not any(ch.isalnum() for text in texts for ch in text):
         raise ConfigError("no training text has a usable character")
     step(f"choosing a model for {len(set(y))} labels on {_CALIBRATION_FOLDS} folds")

@@ -26,10 +26,11 @@ several lines the first line is the subject and its keywords count three times.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+from plaint.pipeline.keywords import KeywordIndex
 
 __all__ = ["Classification", "Rule", "Taxonomy", "classify"]
 
@@ -51,8 +52,6 @@ _LONG_TEXT = 80
 _NON_CJK_WORD = re.compile(r"[^\W\u2e80-\u9fff\uac00-\ud7af]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af]")
 _MIN_VALID_LETTERS = 2  # distinct letters (Chinese characters included)
-# An ASCII word as the keyword matcher sees it: a run that its boundaries cannot split.
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -74,17 +73,6 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class _CompiledRule:
-    rule: Rule
-    # A pre-filter: each Chinese keyword's first two characters (or its only one), each
-    # ASCII keyword's first word. A text holding none of them as a substring (Chinese) or
-    # a whole word (ASCII) cannot fire the rule, so its pattern is not run.
-    prefixes: frozenset[str]
-    pattern: re.Pattern[str]
-    unless: re.Pattern[str] | None
-
-
-@dataclass(frozen=True)
 class Taxonomy:
     """Sub-topics (code -> category, department, scope) and the rules that pick them.
 
@@ -94,11 +82,12 @@ class Taxonomy:
     sub_topics: Mapping[str, tuple[str, str, int]]
     rules: tuple[Rule, ...]
     fallback_sub_topic: str
-    _compiled: tuple[_CompiledRule, ...] = field(init=False, repr=False, compare=False)
+    _index: KeywordIndex = field(init=False, repr=False, compare=False)
     _anchored: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_compiled", tuple(_compile(rule) for rule in self.rules))
+        lists = [words for rule in self.rules for words in (rule.keywords, rule.unless)]
+        object.__setattr__(self, "_index", KeywordIndex(lists))
         anchored = any(r.validity == "valid" and r.sub_topic is None for r in self.rules)
         object.__setattr__(self, "_anchored", anchored)
 
@@ -190,71 +179,20 @@ def _fire(folded: str, taxonomy: Taxonomy) -> list[tuple[Rule, tuple[int, int]]]
     times, so the topic it names usually stands out of a long letter; unless the body
     begins with it (a subject a mail client cut from the body says nothing more).
     """
-    grams = set(folded)
-    grams.update(map(operator.add, folded, folded[1:]))
-    grams.update(_WORD.findall(folded))
     subject, _, rest = folded.partition("\n")
     if not rest.strip() or rest.lstrip().startswith(subject.strip()):
         subject = ""  # one line, or a subject cut from the body: nothing to weigh twice
+    found = taxonomy._index.scan(folded)
     fired = []
-    for compiled in taxonomy._compiled:
-        if compiled.prefixes.isdisjoint(grams) or not compiled.pattern.search(folded):
+    for number, rule in enumerate(taxonomy.rules):
+        keywords, unless = found[2 * number], found[2 * number + 1]
+        if keywords is None or unless is not None:
             continue
-        if not (compiled.unless and compiled.unless.search(folded)):
-            weight, first = _hits(compiled.pattern, folded)
-            if subject:
-                weight += _SUBJECT_EXTRA * _hits(compiled.pattern, subject)[0]
-            fired.append((compiled.rule, (weight, first)))
+        weight = keywords.weight()
+        if subject:
+            weight += _SUBJECT_EXTRA * keywords.weight(before=len(subject))
+        fired.append((rule, (weight, keywords.position(len(folded) + 1))))
     return fired
-
-
-def _compile(rule: Rule) -> _CompiledRule:
-    keywords = [k for k in rule.keywords if k]
-    return _CompiledRule(
-        rule=rule,
-        prefixes=frozenset(map(_prefix, keywords)),
-        pattern=_alternation(keywords),
-        unless=_alternation(rule.unless) if rule.unless else None,
-    )
-
-
-def _prefix(keyword: str) -> str:
-    word = _WORD.match(keyword) if keyword.isascii() else None
-    return word.group() if word else keyword[:2]
-
-
-def _alternation(keywords: tuple[str, ...] | list[str]) -> re.Pattern[str]:
-    """One alternation, longest keywords first so the longest match is taken; a pattern
-    that never matches when there are no keywords."""
-    ordered = sorted((k for k in keywords if k), key=len, reverse=True)
-    return re.compile("|".join(_keyword_pattern(k) for k in ordered) or "(?!)")
-
-
-def _keyword_pattern(keyword: str) -> str:
-    if not keyword.isascii():
-        return re.escape(keyword)
-    # The word-boundary look-behind follows the first character, so the pattern starts
-    # with a literal and the regex engine can skip ahead to candidate positions.
-    first = re.escape(keyword[0])
-    return rf"{first}(?<![a-z0-9]{first}){re.escape(keyword[1:])}(?![a-z0-9])"
-
-
-def _weight(keyword: str) -> int:
-    """A keyword's weight: its characters for Chinese, two per word for ASCII, so a
-    two-character Chinese word and one English word weigh the same."""
-    if keyword.isascii():
-        return _SCORE_PER_HIT * len(keyword.split())
-    return len(keyword)
-
-
-def _hits(pattern: re.Pattern[str], folded: str) -> tuple[int, int]:
-    """Return (characters covered by the distinct keywords found, position of the first
-    match or len+1); (0, len+1) when nothing matches."""
-    found: dict[str, int] = {}
-    for match in pattern.finditer(folded):
-        found.setdefault(match.group(0), match.start())
-    score = sum(_weight(keyword) for keyword in found)
-    return score, min(found.values(), default=len(folded) + 1)
 
 
 def _topic_confidence(
@@ -291,7 +229,7 @@ def _relevance(
     a confidence below the review threshold, so the desk decides; without anchors such a
     text stays valid.
     """
-    if len({char for char in text if char.isalpha()}) < _MIN_VALID_LETTERS:
+    if not _has_letters(text, _MIN_VALID_LETTERS):
         return "invalid", None
     if best is not None and best.validity is not None:
         return best.validity, None
@@ -306,3 +244,14 @@ def _relevance(
     if anchored and not anchor and (best is None or _length(text) >= _LONG_TEXT):
         return "invalid", _CONFIDENCE_NO_RULE
     return "valid", None
+
+
+def _has_letters(text: str, wanted: int) -> bool:
+    """Whether ``text`` holds at least ``wanted`` distinct letters (stops once it does)."""
+    seen: set[str] = set()
+    for char in text:
+        if char.isalpha():
+            seen.add(char)
+            if len(seen) >= wanted:
+                return True
+    return False

@@ -81,7 +81,7 @@ def test_every_held_out_emergency_is_caught(held_out_scores: dict[str, Any]) -> 
     assert held_out_scores["emergencies_caught"] == held_out_scores["emergencies"]
 
 
-@pytest.mark.xfail(strict=True, reason="measured 0.567 on the held-out rows (floor 0.6)")
+@pytest.mark.xfail(strict=True, reason="measured 0.589 on the held-out rows (floor 0.6)")
 def test_held_out_department_macro_f1_is_at_least_0_6(held_out_scores: dict[str, Any]) -> None:
     assert held_out_scores["department_macro_f1"] >= 0.6
 
