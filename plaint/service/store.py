@@ -25,6 +25,7 @@ from plaint.models import (
     Message,
     SlaClockEvent,
     Ticket,
+    read_session_factory,
 )
 from plaint.service.events import write_events
 
@@ -245,17 +246,22 @@ def sync_departments(session: Session, departments: Iterable[Any]) -> None:
 
 class DbCursorStore:
     """A :class:`~plaint.channels.base.CursorStore` in the ``channel_cursors`` table; each
-    save commits its own transaction."""
+    save commits its own transaction. Loads are read-only transactions (on SQLite they
+    begin deferred, so a poller never queues behind triage for its position)."""
 
     def __init__(self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime]) -> None:
         self._sessions = sessions
+        bind = sessions.kw["bind"]
+        self._reads = read_session_factory(bind if isinstance(bind, Engine) else bind.engine)
         self._clock = clock
 
     def load(self, source: str) -> str | None:
         """Return the stored position of ``source`` or ``None``."""
-        with self._sessions() as session:
-            row = session.get(ChannelCursor, source)
-            return None if row is None else row.value
+        with self._reads() as session:
+            value: str | None = session.scalar(
+                select(ChannelCursor.value).where(ChannelCursor.source == source)
+            )
+            return value
 
     def save(self, source: str, position: str) -> None:
         """Store ``position`` for ``source`` and commit."""
