@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.channels.base import Channel, Delivery
 from plaint.models import Inbox, InboxStatus
-from plaint.service.store import store_deliveries
+from plaint.service.store import store_deliveries, store_delivery
 
 __all__ = ["MAX_BATCHES", "PollResult", "poll_once", "poll_until_drained"]
 
@@ -53,9 +53,13 @@ def poll_once(
     """
     deliveries = channel.pull(limit=limit)
     # One transaction and multi-row INSERTs for the batch (one commit, one fsync).
+    # Items the adapter already knows malformed are stored quarantined, nothing to enqueue.
+    good = [d for d in deliveries if d.quarantine is None]
     with sessions.begin() as session:
-        created = store_deliveries(session, deliveries, now=clock())
-        waiting = _still_pending(session, deliveries, exclude=created)
+        for bad in (d for d in deliveries if d.quarantine is not None):
+            store_delivery(session, bad, now=clock())
+        created = store_deliveries(session, good, now=clock())
+        waiting = _still_pending(session, good, exclude=created)
     for inbox_id in sorted([*created, *waiting]):
         enqueue(inbox_id)
     channel.ack(deliveries)
