@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import logging
+import smtplib
 
 from sqlalchemy.exc import IntegrityError
 
 from plaint.workers.logfilter import install
 
 PHONE = "+8613800138000"
+ADDRESS = "resident7@example.com"
 
 
 def _fail() -> None:
@@ -48,3 +50,12 @@ def test_other_errors_keep_their_message() -> None:
         raise ValueError("NumMedia must be a number")
 
     assert "ValueError: NumMedia must be a number" in _logged(boom)
+
+
+def test_a_providers_refusal_is_logged_without_the_address_it_names() -> None:
+    def refuse() -> None:
+        raise smtplib.SMTPRecipientsRefused({ADDRESS: (550, b"no such user")})
+
+    text = _logged(refuse)
+    assert ADDRESS not in text
+    assert "SMTPRecipientsRefused: [text withheld]" in text
