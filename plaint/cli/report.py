@@ -1,4 +1,5 @@
-"""``plaint report sla --month YYYY-MM``: one month's SLA compliance against the targets.
+"""``plaint report sla --month YYYY-MM``: one month's SLA compliance against the targets;
+``plaint report monthly --month YYYY-MM --out FILE [--csv-dir DIR]``: the monthly report.
 
 The month is a calendar month in the company's time zone (``company.timezone``) and
 holds the tickets *received* in it. Rows are grouped ``--by`` department (default),
@@ -6,6 +7,9 @@ category, channel or resident community, with a last row for all tickets; ``--js
 prints one JSON object instead of the table. Deadlines neither met nor due yet are
 pending, judged at ``--as-of`` (default: now). The figures come from
 :func:`plaint.service.reports.sla_kpis`.
+
+The monthly report (:mod:`plaint.service.monthly`) is one HTML page with inline SVG charts
+and, with ``--csv-dir``, one CSV file per table; its SLA figures are ``sla_kpis`` rows too.
 
 A bad ``--month`` or ``--as-of`` raises :class:`~plaint.errors.ConfigError`, which the
 ``plaint`` command turns into ``plaint: error: …`` and exit code 2.
@@ -18,6 +22,7 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from plaint.cli.common import open_db, parse_instant
@@ -30,6 +35,7 @@ __all__ = ["GROUPS", "register"]
 
 # The values of plaint.service.reports.GroupBy, named here so `plaint --help` stays light.
 GROUPS = ("department", "category", "channel", "community")
+_MAX_HISTORY = 36
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _LEGEND = (
     "✓ meets the target, ✗ misses it; met/judged in brackets. Pending deadlines (not met, not "
@@ -58,6 +64,56 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "without an offset it is read in the company's time zone",
     )
     sla.set_defaults(handler=_sla)
+    _register_monthly(commands)
+
+
+def _register_monthly(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    monthly = commands.add_parser(
+        "monthly",
+        help="the monthly report as an HTML page with charts, and CSV files",
+        description="Tickets received in a month: volume by channel, category, department "
+        "and community; SLA compliance against the targets (the figures of plaint report "
+        "sla); breaches, escalations, repeat complainants, satisfaction, top problems and "
+        "the trend, with charts (SVG in the page; needs plaint[reports]).",
+    )
+    monthly.add_argument("--month", required=True, metavar="YYYY-MM", help="the month to report")
+    monthly.add_argument("--out", required=True, type=Path, metavar="FILE", help="the HTML file")
+    monthly.add_argument("--csv-dir", type=Path, metavar="DIR",
+                         help="also write the rows behind every figure as DIR/NAME.csv")  # fmt: skip
+    monthly.add_argument("--history", type=int, default=6, metavar="N",
+                         help="months before --month in the trend (default 6)")  # fmt: skip
+    monthly.add_argument("--as-of", metavar="ISO8601",
+                         help="judge pending deadlines at this instant (default: now)")  # fmt: skip
+    monthly.set_defaults(handler=_monthly)
+
+
+def _monthly(args: argparse.Namespace) -> int:
+    """Write the report of ``args.month``; raise ConfigError on bad options, a missing
+    matplotlib or a file that cannot be written."""
+    from plaint.service.monthly.figures import month_periods, monthly_figures
+    from plaint.service.monthly.render import render_html, write_csv
+    from plaint.service.monthly.tables import report_tables
+
+    year, month = _parse_month(args.month)
+    if not 0 <= args.history <= _MAX_HISTORY:
+        raise ConfigError(f"--history must be between 0 and {_MAX_HISTORY}")
+    with open_db() as (sessions, config), sessions() as session:
+        *history, period = month_periods(year=year, month=month, history=args.history,
+                                         tz=config.timezone)  # fmt: skip
+        as_of = parse_instant(args.as_of, config.timezone, option="--as-of")
+        figures = monthly_figures(session, period=period, history=history, now=as_of)
+    tables = report_tables(figures)
+    page = render_html(figures, tables=tables)
+    try:
+        args.out.write_text(page, "utf-8")
+        written = write_csv(tables, args.csv_dir) if args.csv_dir else []
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report: {exc.strerror}: {exc.filename}") from exc
+    tickets = figures.total.tickets if figures.total else 0
+    print(f"wrote {args.out} ({period.label}: {tickets} tickets)")
+    if written:
+        print(f"wrote {len(written)} CSV files to {args.csv_dir}")
+    return 0
 
 
 def _sla(args: argparse.Namespace) -> int:

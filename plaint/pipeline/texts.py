@@ -16,7 +16,7 @@ from typing import Any
 
 from plaint.errors import NotFoundError
 
-__all__ = ["LANGUAGES", "Rendered", "filed_as", "render"]
+__all__ = ["LANGUAGES", "Rendered", "category_name", "filed_as", "render", "sub_topic_name"]
 
 LANGUAGES = ("zh", "en")
 
@@ -115,11 +115,23 @@ class Rendered:
     html: str
 
 
+def category_name(category: str, *, language: str) -> str:
+    """A category in words: "设施/产品投诉" / "facilities"; an unknown code as it is."""
+    lang = language if language in LANGUAGES else "zh"
+    return _CATEGORIES[lang].get(category, category)
+
+
+def sub_topic_name(sub_topic: str, *, language: str) -> str:
+    """A sub-topic in words: "电梯" / "lift"; an unknown code with spaces for ``_``."""
+    lang = language if language in LANGUAGES else "zh"
+    return _SUB_TOPICS[lang].get(sub_topic, sub_topic.replace("_", " "))
+
+
 def filed_as(*, category: str, sub_topic: str, language: str) -> str:
     """What a ticket was filed as, in words: "设施/产品投诉 · 电梯" / "facilities: lift"."""
     lang = language if language in LANGUAGES else "zh"
-    what = _CATEGORIES[lang].get(category, category)
-    topic = _SUB_TOPICS[lang].get(sub_topic, sub_topic.replace("_", " "))
+    what = category_name(category, language=lang)
+    topic = sub_topic_name(sub_topic, language=lang)
     return f"{what} · {topic}" if lang == "zh" else f"{what}: {topic}"
 
 
