@@ -79,7 +79,7 @@ def _register_monthly(commands: argparse._SubParsersAction[argparse.ArgumentPars
     monthly.add_argument("--month", required=True, metavar="YYYY-MM", help="the month to report")
     monthly.add_argument("--out", required=True, type=Path, metavar="FILE", help="the HTML file")
     monthly.add_argument("--csv-dir", type=Path, metavar="DIR",
-                         help="also write the rows behind every figure as DIR/NAME.csv")  # fmt: skip
+                         help="also write the rows of every figure as DIR/NAME.csv")  # fmt: skip
     monthly.add_argument("--history", type=int, default=6, metavar="N",
                          help="months before --month in the trend (default 6)")  # fmt: skip
     monthly.add_argument("--as-of", metavar="ISO8601",

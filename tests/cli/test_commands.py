@@ -88,6 +88,7 @@ def _database_commands(tmp: Path) -> list[list[str | Path]]:
         ["tickets", "assign", NUMBER, "--by", "desk", "--to", "wang.gong"],
         ["tickets", "reclassify", NUMBER, "--by", "desk", "--level", "2"],
         ["report", "sla", "--month", "2026-11"],
+        ["report", "monthly", "--month", "2026-11", "--out", tmp / "report.html"],
         ["sla", "sweep"],
         ["residents", "show", "13800000000"],
         ["residents", "import", residents],
@@ -109,6 +110,7 @@ def test_database_commands_on_a_fresh_machine_say_to_run_db_upgrade(
         assert "run plaint db upgrade" in line
     assert not empty_data_dir.exists()  # looking for the database did not create one
     assert not (tmp_path / "model").exists()
+    assert not (tmp_path / "report.html").exists()
 
 
 def test_db_upgrade_creates_the_directory_of_a_sqlite_url(
@@ -207,6 +209,11 @@ def test_a_database_failure_in_a_command_is_one_line_without_sql(
         (["tickets", "list", "--status", "lost"], "--status must be one of open, "),
         (["tickets", "list", "--limit", "0"], "--limit must be at least 1"),
         (["report", "sla", "--month", "2026-11", "--as-of", "soon"], "--as-of 'soon' is not"),
+        (["report", "monthly", "--month", "2026-13", "--out", "r.html"], "--month must be YYYY-MM"),
+        (
+            ["report", "monthly", "--month", "2026-11", "--out", "r.html", "--as-of", "soon"],
+            "--as-of 'soon' is not",
+        ),
         (["sla", "sweep", "--now", "noon"], "--now 'noon' is not an ISO 8601"),
         (["residents", "show", "nobody@example.com"], "no resident with that phone number"),
         (["outbox", "retry", "999"], "no notification 999"),

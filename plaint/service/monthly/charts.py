@@ -60,7 +60,8 @@ def cjk_font() -> str | None:
     return found
 
 
-def _rc() -> dict[str, Any]:
+def _rc() -> Any:  # matplotlib types the keys as a Literal of every rcParam name
+    """The rcParams of every chart (see the module docstring)."""
     families = [cjk_font()] if cjk_font() else []
     return {
         "svg.fonttype": "none",

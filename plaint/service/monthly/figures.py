@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from plaint.models import Department, Resident, Ticket
@@ -146,20 +146,19 @@ def _trend(session: Session, periods: list[Period], now: datetime) -> list[Trend
     return points
 
 
-def _in(period: Period) -> tuple[object, object]:
+def _in(period: Period) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (Ticket.received_at >= period.start, Ticket.received_at < period.end)
 
 
-def _repeaters(
-    session: Session, period: Period
-) -> tuple[int, int, tuple[RepeatComplainant, ...]]:
+def _repeaters(session: Session, period: Period) -> tuple[int, int, tuple[RepeatComplainant, ...]]:
     """(residents with repeat tickets, their tickets, the top ones by tickets)."""
     topics: defaultdict[int, Counter[str]] = defaultdict(Counter)
     query = select(Ticket.resident_id, Ticket.sub_topic).where(
         *_in(period), Ticket.resident_id.is_not(None)
     )
     for resident_id, sub_topic in session.execute(query):
-        topics[resident_id][sub_topic] += 1
+        if resident_id is not None:  # never, by the query; says so to the type checker
+            topics[resident_id][sub_topic] += 1
     repeat = {rid: c for rid, c in topics.items() if c.total() >= REPEAT_THRESHOLD}
     top = sorted(repeat, key=lambda rid: (-repeat[rid].total(), rid))[:TOP_REPEATERS]
     places = {

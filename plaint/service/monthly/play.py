@@ -100,8 +100,8 @@ class _Run:
     def quiet_until(self, now: datetime) -> bool:
         """Whether the last plan still holds and nothing comes due by ``now``."""
         last = self.last
-        return last is not None and not last.due_now and (
-            last.next_at is None or now < last.next_at
+        return (
+            last is not None and not last.due_now and (last.next_at is None or now < last.next_at)
         )
 
     def clock(self, clock: Clock, kind: ClockEventKind, at: datetime, actor: str) -> None:

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from plaint.pipeline.kpi import CLOSURE_TARGET, FIRST_RESPONSE_TARGET
 from plaint.service.monthly.charts import chart_svg
 from plaint.service.monthly.figures import MonthlyFigures
-from plaint.service.monthly.tables import Table, percent, report_tables
+from plaint.service.monthly.tables import Table, report_tables
 
 __all__ = ["CSV_ENCODING", "render_html", "write_csv"]
 
@@ -89,7 +89,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:g}"
+        return f"{value:,.1f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
@@ -114,5 +114,4 @@ def _headlines(figures: MonthlyFigures) -> list[_Headline]:
 
 
 def _share(share: float | None) -> str:
-    value = percent(share)
-    return "–" if value is None else f"{value:.1f} %"
+    return "–" if share is None else f"{share * 100:.1f} %"

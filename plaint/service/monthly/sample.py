@@ -82,10 +82,12 @@ def write_sample(
     (default about as many, ± 15 %) in each of the ``history`` months before it, as plaint
     would hold them at ``as_of``, in the caller's transaction; the configuration's
     departments are created if missing. The same arguments write the same data."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - made-up data, not secrets
     sync_departments(session, config.departments)
     session.flush()
-    departments = {code: id_ for code, id_ in session.execute(select(Department.code, Department.id))}
+    departments = {
+        code: id_ for code, id_ in session.execute(select(Department.code, Department.id))
+    }
     pool = max(20, int(tickets * _RESIDENTS_PER_TICKET))
     resident_ids = _write_residents(session, rng, pool, seed)
     review = config.routing.fallback_department
@@ -100,8 +102,10 @@ def write_sample(
         for start in range(0, count, CHUNK):
             chunk = stories[start : start + CHUNK]
             played = [play(story, config=config, as_of=as_of) for story in chunk]
-            numbers = [ticket_number(prefix=config.ticket_prefix, year=period.start.year,
-                                     sequence=first + start + i) for i in range(len(chunk))]  # fmt: skip
+            numbers = [
+                ticket_number(prefix=config.ticket_prefix, year=period.start.year, sequence=n)
+                for n in range(first + start, first + start + len(chunk))
+            ]
             marks += _write_tickets(session, chunk, played, numbers=numbers,
                                     departments=departments, residents=resident_ids)  # fmt: skip
         months.append((period.label, count))
@@ -134,9 +138,7 @@ class _Contact:
     email: str
 
 
-def _write_residents(
-    session: Session, rng: random.Random, count: int, seed: int
-) -> list[_Contact]:
+def _write_residents(session: Session, rng: random.Random, count: int, seed: int) -> list[_Contact]:
     rows = []
     for i in range(count):
         building = rng.randrange(1, _BUILDINGS + 1)
@@ -147,10 +149,14 @@ def _write_residents(
             "language": "zh", "created_at": _ON_RECORD_SINCE,
         })  # fmt: skip
     ids = _insert_returning_ids(session, Resident, rows)
-    return [_Contact(i, row["phone"], row["email"]) for i, row in zip(ids, rows, strict=True)]
+    return [
+        _Contact(i, str(row["phone"]), str(row["email"])) for i, row in zip(ids, rows, strict=True)
+    ]
 
 
-def _insert_returning_ids(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
+def _insert_returning_ids(
+    session: Session, table: Any, rows: Sequence[dict[str, Any]]
+) -> list[int]:
     """Insert ``rows`` in one multi-row statement; the new ids in the order of ``rows``."""
     if not rows:
         return []

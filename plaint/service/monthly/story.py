@@ -23,7 +23,16 @@ from plaint.pipeline.kpi import Period
 
 __all__ = ["COMMUNITIES", "Step", "Story", "draw_community", "draw_stories"]
 
-COMMUNITIES = ("翠湖苑", "金桂园", "锦绣华庭", "碧水湾", "龙湖花园", "阳光新城", "滨江一号", "书香名邸")
+COMMUNITIES = (
+    "翠湖苑",
+    "金桂园",
+    "锦绣华庭",
+    "碧水湾",
+    "龙湖花园",
+    "阳光新城",
+    "滨江一号",
+    "书香名邸",
+)
 _COMMUNITY_WEIGHTS = (18, 15, 14, 12, 12, 11, 10, 8)
 _CHANNELS = {"phone": 45, "sms": 30, "email": 25}
 _SUB_TOPICS = {

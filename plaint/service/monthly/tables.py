@@ -182,9 +182,10 @@ def _repeaters(figures: MonthlyFigures) -> Table:
         rows=tuple((r.resident_id, r.community, r.building, r.tickets,
                     " ".join(sub_topic_name(t, language="zh") for t in r.sub_topics))
                    for r in figures.repeaters),
-        note=f"本月投诉 2 次及以上的住户 {figures.repeat_residents} 人，共 {figures.repeat_tickets} "
-             f"件（占 {share if share is not None else 0} %）。Residents with two or more "
-             "tickets this month; the top ones are listed (no contact data).",
+        note=f"本月投诉 2 次及以上的住户 {figures.repeat_residents} 人，"
+             f"共 {figures.repeat_tickets} 件（占 {share or 0} %）。"
+             "Residents with two or more tickets this month; the top ones are listed "
+             "(no contact data).",
     )  # fmt: skip
 
 
@@ -211,4 +212,11 @@ def _survey(figures: MonthlyFigures) -> Table:
         headers=("score", "answers"),
         rows=tuple((score, survey.counts.get(score, 0)) for score in SCORES),
         charts=(Chart(ChartKind.BARS, "回访评分分布", 0, (1,), ("回复数",), "条 answers"),),
+        note=f"回访 {survey.surveyed} 件，回复 {survey.answered} 条，平均 {_one(survey.mean)} 分，"
+             f"满意（4–5 分）{_one(percent(survey.satisfied_share))} %。Surveyed tickets, "
+             "answers, mean score and the share of answers of 4 or 5.",
     )  # fmt: skip
+
+
+def _one(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
