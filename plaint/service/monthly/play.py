@@ -31,22 +31,13 @@ from plaint.pipeline.sla import (
     select_policy,
 )
 from plaint.service.monthly.story import Step, Story
+from plaint.service.tickets import EventView
 
-__all__ = ["STAFF_ACTOR", "Event", "Played", "play"]
+__all__ = ["STAFF_ACTOR", "Played", "play"]
 
 STAFF_ACTOR = "sample.desk"  # the actor of the generated staff actions
 SWEEP_ACTOR = "plaint"
 _JUST_BEFORE = timedelta(microseconds=1)
-
-
-@dataclass(frozen=True)
-class Event:
-    """A ticket event (:class:`plaint.models.TicketEvent` values)."""
-
-    kind: str
-    at: datetime
-    actor: str
-    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -64,7 +55,7 @@ class Played:
     next_sla_at: datetime | None
     clock_events: tuple[tuple[ClockEvent, str], ...]
     marks: tuple[Moment, ...]
-    events: tuple[Event, ...]
+    events: tuple[EventView, ...]
 
 
 @dataclass
@@ -80,7 +71,7 @@ class _Run:
     closed_at: datetime | None = None
     clocks: list[tuple[ClockEvent, str]] = field(default_factory=list)
     marks: list[Moment] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
+    events: list[EventView] = field(default_factory=list)
     acknowledged: bool = False
     # The last plan, while no clock event or mark was added since: nothing fires before
     # its ``next_at``, so a sweep before then need not plan again.
@@ -123,7 +114,7 @@ class _Run:
         return False
 
     def event(self, kind: str, at: datetime, actor: str = STAFF_ACTOR, **data: Any) -> None:
-        self.events.append(Event(kind, at, actor, data))
+        self.events.append(EventView(kind, at, actor, data))
 
 
 def play(story: Story, *, config: Config, as_of: datetime) -> Played:
