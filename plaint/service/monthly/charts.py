@@ -14,6 +14,9 @@ SVG backend. Library defaults overridden, and why:
   browser. Without one, the layout falls back to DejaVu Sans metrics (the text still shows
   in the browser's CJK font) and matplotlib's "Glyph … missing" warnings are silenced;
 - ``metadata={"Date": None}``: the same figures give the same SVG.
+
+Silencing those warnings changes the process's warning filters for the time of a chart
+(``warnings.catch_warnings`` is not thread-safe): render a report in one thread at a time.
 """
 
 from __future__ import annotations
