@@ -3,6 +3,7 @@
     python bench/real_text.py                        # the rules of the default configuration
     python bench/real_text.py --model DIR            # with a trained model's opinion
     python bench/real_text.py --json
+    python bench/real_text.py --confusion            # the dev rows' department confusion
 
 The labels are ours (bench/data/tipdm_labels.jsonl: ids and codes only, labelled by
 bench/data/LABELLING.md); the texts are read from ../shared/eval/complaints/
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -80,15 +82,39 @@ def report(root: Path, *, model_dir: Path | None) -> dict[str, Any]:
     }
 
 
+def dev_confusion(root: Path, *, model_dir: Path | None) -> str:
+    """The department confusion matrix of the ``dev`` rows only (``heldout`` rows are scored
+    as a whole, never inspected): gold in rows, predicted in columns, an invalid decision
+    counted as ``invalid`` whatever its department."""
+    rows = [row for row in labelled_rows(root) if row["split"] == "dev"]
+    decided = decide_all([row["text"] for row in rows], model_dir=model_dir)
+
+    def label(row: dict[str, Any]) -> str:
+        return "invalid" if row["validity"] == "invalid" else str(row["department"])
+
+    pairs = Counter((label(g), label(p)) for g, p in zip(rows, decided, strict=True))
+    labels = sorted({code for pair in pairs for code in pair})
+    lines = ["gold \\ predicted".ljust(18) + "".join(f"{code[:8]:>9}" for code in labels)]
+    for gold in labels:
+        lines.append(f"{gold:<18}" + "".join(f"{pairs[gold, p]:>9}" for p in labels))
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", type=Path, default=DEFAULT_ROOT)
     parser.add_argument("--model", type=Path, default=None, help="a trained model directory")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--confusion", action="store_true", help="print the dev rows' department confusion"
+    )
     args = parser.parse_args(argv)
     if not (args.data_root / TIPDM).is_dir():
         print(f"bench: error: {args.data_root / TIPDM} is missing", file=sys.stderr)
         return 2
+    if args.confusion:
+        print(dev_confusion(args.data_root, model_dir=args.model))
+        return 0
     result = report(args.data_root, model_dir=args.model)
     if args.json:
         print(json.dumps(result, indent=2))

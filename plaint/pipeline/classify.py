@@ -46,9 +46,16 @@ _CONFIDENCE_UNRELATED = 0.4  # unrelated keywords outweigh the anchors by one hi
 # An unrelated text this sure is nobody's emergency; below it an emergency keeps the text.
 _CONFIDENT_UNRELATED = 0.6
 _SUBJECT_EXTRA = 2  # a subject line's keywords count this many times more
+# ...and a remit rule's many times more: the subject names whom the complaint is about
+# (开发商收取…, …物业强行…), the body of a long letter names every party it passes by (the
+# government it is addressed to, the developer who appointed the company). Measured on our
+# dev rows of real text: 2 → dept macro-F1 0.70, 4 → 0.75, 10 → 0.77, 15 and more → 0.77.
+_SUBJECT_REMIT_EXTRA = 10
 # A message this long (CJK characters, two per other word) that names no home, estate or
-# party of the property world is about something else, whatever topic words it contains.
-_LONG_TEXT = 80
+# party of the property world is about something else, whatever topic words it contains
+# (a question about a motorway's verges, a school's plans). 80 let such questions through on
+# our dev rows of real text; 30 takes short written complaints that name no place.
+_LONG_TEXT = 60
 _NON_CJK_WORD = re.compile(r"[^\W\u2e80-\u9fff\uac00-\ud7af]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af]")
 _MIN_VALID_LETTERS = 2  # distinct letters (Chinese characters included)
@@ -190,7 +197,8 @@ def _fire(folded: str, taxonomy: Taxonomy) -> list[tuple[Rule, tuple[int, int]]]
             continue
         weight = keywords.weight()
         if subject:
-            weight += _SUBJECT_EXTRA * keywords.weight(before=len(subject))
+            extra = _SUBJECT_REMIT_EXTRA if _is_scope_rule(rule) else _SUBJECT_EXTRA
+            weight += extra * keywords.weight(before=len(subject))
         fired.append((rule, (weight, keywords.position(len(folded) + 1))))
     return fired
 
