@@ -20,6 +20,7 @@ and act, all in the caller's transaction.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ from plaint.models import (
     Notification,
     SlaClockEvent,
     Ticket,
+    TicketEvent,
     TicketStatus,
 )
 from plaint.pipeline.sla import Clock, ClockEventKind
@@ -117,14 +119,20 @@ def act(
     at: datetime,
     config: Config,
     target: str | None = None,
-) -> None:
+    event: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> TicketEvent:
     """Apply ``action`` by ``actor`` at ``at``; ``target`` is the department of a transfer
-    or the staff code of an assignment. Raises ConflictError when the ticket's state does
-    not allow the action, NotFoundError for an unknown department or staff code."""
+    or the staff code of an assignment. The event recorded is of kind ``event`` (default:
+    the action's name) with ``details`` added to its data; it is returned. Raises
+    ConflictError when the ticket's state does not allow the action, NotFoundError for an
+    unknown department or staff code."""
     handler = _HANDLERS[action]
     data = handler(session, ticket, actor, at, config, target)
-    record_event(session, ticket, action.value, at=at, actor=actor, **data)
+    recorded = record_event(session, ticket, event or action.value, at=at, actor=actor,
+                            data=details, **data)  # fmt: skip
     refresh_sla(session, ticket, config=config, now=at)
+    return recorded
 
 
 def _clock(ticket: Ticket, clock: Clock, kind: ClockEventKind, at: datetime, actor: str) -> None:
@@ -310,21 +318,23 @@ def reclassify(
     at: datetime,
     config: Config,
     codes: dict[str, Any],
-) -> None:
+) -> TicketEvent:
     """Change the ticket's codes (``sub_topic``, ``category``, ``level``, ``urgency``).
 
     A new sub-topic brings its category and scope from the taxonomy. The SLA policy is
     chosen again; if it changes, the due times are recomputed from the same clock events
     (a ``policy_changed`` event says from what to what). The ``reclassified`` event keeps
-    the old and new codes: a staff correction is a labelled example for training.
-    Raises ConfigError for a code the taxonomy does not know.
+    the old and new codes: a staff correction is a labelled example for training; it is
+    returned. Raises ConfigError for a code the taxonomy does not know.
     """
     _require(ticket, (*OPEN_STATUSES, TicketStatus.RESOLVED), "reclassify")
     before = {k: getattr(ticket, k) for k in _CODES}
     _apply_codes(ticket, codes, config)
     after = {k: getattr(ticket, k) for k in _CODES}
-    record_event(session, ticket, "reclassified", at=at, actor=actor, before=before, after=after)
+    event = record_event(session, ticket, "reclassified", at=at, actor=actor, before=before,
+                         after=after)  # fmt: skip
     reselect_policy(session, ticket, config=config, now=at, actor=actor)
+    return event
 
 
 _CODES = ("sub_topic", "category", "scope", "level", "urgency")
