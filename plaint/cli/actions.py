@@ -111,7 +111,7 @@ def _run(args: argparse.Namespace, call: Call) -> int:
 def _print(result: ActionResult, tz: ZoneInfo) -> None:
     extra = " (already done: nothing changed)" if result.replayed else ""
     print(f"{result.number}: {result.action} recorded{extra}; status {result.status}, "
-          f"department {result.department}, first response due "
+          f"department {result.department}, policy {result.sla_policy}, first response due "
           f"{_when(result.first_response_due, tz)}, closure due "
           f"{_when(result.closure_due, tz)}")  # fmt: skip
 

@@ -27,7 +27,9 @@ from plaint.service.ticket_actions import ActionResult, action_result
 __all__ = ["merge"]
 
 
-def _lock_both(session: Session, numbers: tuple[str, str]) -> dict[str, Ticket]:
+def _lock_both(session: Session, numbers: tuple[str, str], who: StaffIdentity) -> list[Ticket]:
+    """Lock the tickets ``numbers`` (in id order) and return them in the order given;
+    NotFoundError for the first that does not exist or ``who`` may not see."""
     query = (
         select(Ticket).where(Ticket.number.in_(numbers)).order_by(Ticket.id)
         .with_for_update(of=Ticket)
@@ -36,7 +38,8 @@ def _lock_both(session: Session, numbers: tuple[str, str]) -> dict[str, Ticket]:
     for number in numbers:
         if number not in found:
             raise NotFoundError(f"no ticket numbered {number!r}")
-    return found
+        require_visible(who, found[number])
+    return [found[number] for number in numbers]
 
 
 def merge(
@@ -54,8 +57,7 @@ def merge(
     longer open."""
     if number == into:
         raise ConflictError(f"cannot merge ticket {number} into itself")
-    tickets = _lock_both(session, (number, into))
-    source, target = (require_visible(who, tickets[n]) for n in (number, into))
+    source, target = _lock_both(session, (number, into), who)
     for ticket in (source, target):
         if ticket.status not in OPEN_STATUSES:
             raise ConflictError(f"cannot merge: ticket {ticket.number} is {ticket.status}")

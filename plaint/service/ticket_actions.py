@@ -47,6 +47,7 @@ class ActionResult:
     status: str
     department: str
     assignee: str | None
+    sla_policy: str | None
     first_response_due: datetime | None
     closure_due: datetime | None
     event: EventView
@@ -60,7 +61,8 @@ def action_result(
     return ActionResult(
         number=ticket.number, action=action, status=ticket.status,
         department=ticket.department.code, assignee=ticket.assignee,
-        first_response_due=ticket.first_response_due, closure_due=ticket.closure_due,
+        sla_policy=ticket.sla_policy, first_response_due=ticket.first_response_due,
+        closure_due=ticket.closure_due,
         event=EventView(kind=event.kind, at=event.at, actor=event.actor, data=dict(event.data)),
         replayed=replayed,
     )  # fmt: skip
@@ -101,9 +103,9 @@ def perform(
     unknown department or staff code; PermissionDeniedError when ``who``'s role may not
     (acknowledge: not a member); ConflictError when the ticket's state forbids it, for a
     transfer to its own department, or an assignee who could not see the ticket."""
+    ticket = locked_visible(session, number=number, who=who)
     if action is Action.ACKNOWLEDGE:
         require_acknowledger(who)
-    ticket = locked_visible(session, number=number, who=who)
     _check_target(session, ticket, action, target)
     event = act(session, ticket, action, actor=who.code, at=at, config=config, target=target,
                 details=details)  # fmt: skip

@@ -105,6 +105,7 @@ class ActionOut(BaseModel):
     status: str = Field(description="open, responded, waiting, resolved or closed")
     department: str
     assignee: str | None
+    sla_policy: str | None = Field(description="the SLA policy the due times follow")
     first_response_due: Instant | None
     closure_due: Instant | None
     event: EventOut

@@ -53,7 +53,8 @@ def test_the_tree_has_every_command_group() -> None:
     assert {"run", "db", "tickets", "classify", "report", "residents", "sla", "outbox"} <= groups
     assert ("tickets", "reclassify") in COMMANDS
     staff_actions = ("reply", "note", "assign", "claim", "transfer", "wait", "resume",
-                     "resolve", "close", "reopen", "reclassify", "acknowledge", "merge")  # fmt: skip
+                     "resolve", "close", "reopen", "reclassify", "acknowledge",
+                     "merge")  # fmt: skip
     assert {("tickets", action) for action in staff_actions} <= set(COMMANDS)
 
 
