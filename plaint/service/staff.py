@@ -12,9 +12,9 @@ the due times are then recomputed from the events (:func:`plaint.service.sla.ref
 - assign: a staff member handles the ticket (warnings go to them).
 - reclassify: new codes; the SLA policy is chosen again and the due times recomputed.
 
-:func:`act_by_number` and :func:`reclassify_by_number` are what a front end calls: they
-check that the actor is an active member of staff, find and lock the ticket by its number,
-and act, all in the caller's transaction.
+Front ends (the REST API, ``plaint tickets``) call :mod:`plaint.service.ticket_actions`,
+which finds and locks the ticket by its number, checks who may act, and calls :func:`act`
+or :func:`reclassify`, all in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -47,11 +47,9 @@ from plaint.service.sla import plan_for, refresh_sla, reselect_policy
 __all__ = [
     "Action",
     "act",
-    "act_by_number",
     "find_ticket",
     "lock_ticket",
     "reclassify",
-    "reclassify_by_number",
 ]
 
 
@@ -88,25 +86,6 @@ def _by_number(session: Session, number: str, *, lock: bool) -> Ticket:
     ticket = session.scalar(query.with_for_update(of=Ticket) if lock else query)
     if ticket is None:
         raise NotFoundError(f"no ticket numbered {number!r}")
-    return ticket
-
-
-def act_by_number(
-    session: Session,
-    *,
-    number: str,
-    action: Action,
-    actor: str,
-    at: datetime,
-    config: Config,
-    target: str | None = None,
-) -> Ticket:
-    """Check that ``actor`` is an active member of staff, lock ticket ``number`` and apply
-    ``action`` (see :func:`act`); return the ticket. Raises NotFoundError for an unknown
-    actor, ticket, department or staff code, ConflictError when the state forbids it."""
-    find_staff(session, actor)
-    ticket = lock_ticket(session, number)
-    act(session, ticket, action, actor=actor, at=at, config=config, target=target)
     return ticket
 
 
@@ -338,24 +317,6 @@ def reclassify(
 
 
 _CODES = ("sub_topic", "category", "scope", "level", "urgency")
-
-
-def reclassify_by_number(
-    session: Session,
-    *,
-    number: str,
-    actor: str,
-    at: datetime,
-    config: Config,
-    codes: dict[str, Any],
-) -> Ticket:
-    """Check that ``actor`` is an active member of staff, lock ticket ``number`` and change
-    its codes (see :func:`reclassify`); return the ticket. Raises NotFoundError for an
-    unknown actor or ticket, ConfigError for a code the taxonomy does not know."""
-    find_staff(session, actor)
-    ticket = lock_ticket(session, number)
-    reclassify(session, ticket, actor=actor, at=at, config=config, codes=codes)
-    return ticket
 
 
 def _apply_codes(ticket: Ticket, codes: dict[str, Any], config: Config) -> None:

@@ -7,16 +7,20 @@ Each test walks a story over one seeded database (seeding is the slow part).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
 from plaint.cli import main
+from plaint.config import Config
 from plaint.models import Notification, Ticket
 from plaint.service.corrections import corrections
+from plaint.web.app import create_app
 from tests.web.conftest import STAFF_TOML, T0, Api
 
 TICKETS = "/api/v1/tickets"
@@ -249,3 +253,26 @@ def test_the_corrections_are_training_examples(api: Api) -> None:
     with api.sessions() as session:
         examples = corrections(session, field="sub_topic")
     assert [(text[:4], label) for text, label in examples] == [("楼道里的", "pest")]
+
+
+def test_the_openapi_schema_documents_every_action_and_its_errors(
+    make_config: Callable[..., Config],
+) -> None:
+    app = create_app(config=make_config(""), sessions=sessionmaker(), redis_ready=lambda: False,
+                     clock=lambda: T0)  # fmt: skip
+    schema = app.openapi()
+    paths = schema["paths"]
+    for action in ACTIONS:
+        operation = paths[f"{TICKETS}/{{number}}/{action}"]["post"]
+        responses = operation["responses"]
+        assert {"200", "401", "404", "409", "422"} <= set(responses), action
+        for status in ("401", "404", "409"):
+            content = responses[status]["content"]["application/json"]["schema"]
+            assert content == {"$ref": "#/components/schemas/ErrorOut"}, (action, status)
+        assert operation["summary"], action
+        assert operation["description"], action
+    assert "403" in paths[f"{TICKETS}/{{number}}/acknowledge"]["post"]["responses"]
+    reply = paths[f"{TICKETS}/{{number}}/reply"]["post"]
+    assert "Idempotency-Key" in {p["name"] for p in reply["parameters"]}
+    error = schema["components"]["schemas"]["ErrorOut"]
+    assert set(error["required"]) == {"code", "message"}
