@@ -41,6 +41,7 @@ from plaint.pipeline.sla import Clock, ClockEventKind
 from plaint.service.directory import find_staff
 from plaint.service.events import record_event
 from plaint.service.sla import plan_for, refresh_sla, reselect_policy
+from plaint.service.survey import schedule_survey
 
 __all__ = [
     "Action",
@@ -238,6 +239,7 @@ def _close(session: Session, ticket: Ticket, actor: str, at: datetime, config: C
     if ticket.status != TicketStatus.RESOLVED:
         _resolve(session, ticket, actor, at, config, target)
     ticket.status = TicketStatus.CLOSED
+    schedule_survey(session, ticket, config=config, now=at)
     return {}
 
 
