@@ -49,7 +49,9 @@ def _pending(
     )  # fmt: skip
     if row is None or row.ticket_id is None:
         return None
-    ticket = session.get(Ticket, row.ticket_id, with_for_update=True)
+    ticket = session.scalar(
+        select(Ticket).where(Ticket.id == row.ticket_id).with_for_update(of=Ticket)
+    )
     return None if ticket is None else (ticket, int((row.data or {}).get("cycle", 1)))
 
 

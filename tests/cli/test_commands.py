@@ -90,6 +90,7 @@ def _database_commands(tmp: Path) -> list[list[str | Path]]:
         ["report", "sla", "--month", "2026-11"],
         ["sla", "sweep"],
         ["residents", "show", "13800000000"],
+        ["residents", "language", "13800000000", "en"],
         ["residents", "import", residents],
         ["outbox", "list"],
         ["outbox", "list", "--status", "failed", "--json"],
