@@ -21,6 +21,7 @@ from plaint.config import Config
 from plaint.models import Notification, Resident, SurveyAnswer, Ticket
 from plaint.service.resident_messages import notify_resident
 from plaint.service.residents import set_language
+from plaint.service.satisfaction import satisfaction
 from plaint.service.staff import Action, act_by_number
 from plaint.service.triage import TriageOutcome
 from plaint.service.twilio_status import record_status
@@ -215,3 +216,25 @@ def test_an_undelivered_status_falls_back_and_a_bounce_falls_back_to_sms(
     assert [(n.key, n.channel, n.template) for n in fallbacks] == [
         ("c:1:fallback", "email", "closed")
     ]
+
+
+def test_survey_answers_feed_the_monthly_satisfaction_figures(
+    sessions: sessionmaker[Session], config: Config, standin: StandIn, sms: dict[str, Sender]
+) -> None:
+    for i, answer in enumerate(("满意", "基本满意")):
+        phone = f"+861380013810{i}"
+        text_in(sessions, config, LIFT if i == 0 else "楼道太脏了，保洁没有打扫", now=DAY,
+                sender=phone)  # fmt: skip
+        with sessions.begin() as session:
+            number = session.scalars(select(Ticket.number).order_by(Ticket.id.desc())).first()
+            assert number is not None
+            act_by_number(session, number=number, action=Action.CLOSE, actor="zhang.head",
+                          at=DAY, config=config)  # fmt: skip
+        dispatch(sessions, config, sms, at=DAY + timedelta(days=1))
+        text_in(sessions, config, answer, now=DAY + timedelta(days=1), sender=phone)
+    start, end = datetime(2026, 12, 1, tzinfo=SHANGHAI), datetime(2027, 1, 1, tzinfo=SHANGHAI)
+    with sessions() as session:
+        rows = satisfaction(session, start=start, end=end, group_by="department")
+    assert [(r.group, r.answers, r.mean, r.satisfied, r.unhappy) for r in rows] == [
+        ("cleaning", 1, 3.0, 0, 0), ("engineering", 1, 5.0, 1, 0), ("all", 2, 4.0, 1, 0)
+    ]  # fmt: skip
