@@ -27,7 +27,7 @@ __all__ = ["DIRECT_TEMPLATES", "notify_resident", "quiet_until"]
 # Answers to something the resident has just sent: they go at once, day or night.
 DIRECT_TEMPLATES = frozenset(
     {"ack", "already_tracked", "status_answer", "sms_opted_out", "sms_opted_in",
-     "email_too_large"}
+     "email_too_large", "survey_thanks", "survey_reopened"}
 )  # fmt: skip
 QUIET = "quiet hours"  # the reason a held row shows in ``plaint outbox list``
 

@@ -7,7 +7,8 @@ a score — 1-5, 满意 / 基本满意 / 不满意, optionally with a comment
 counts; a second is taken as an answer too and changes nothing), and a
 ``survey_answer`` event. A score at or under 2 (不满意) reopens the ticket (actor
 ``resident``), notifies the department's heads (outbox, recipient kind ``staff``, template
-``survey_low``) and records ``survey_escalated``. Free text alone is no answer: it is a
+``survey_low``) and records ``survey_escalated``. The resident is answered at once
+(``survey_reopened`` or ``survey_thanks``). Free text alone is no answer: it is a
 message like any other (a new complaint, most likely).
 """
 
@@ -24,6 +25,7 @@ from plaint.models import Notification, NotificationStatus, Resident, SurveyAnsw
 from plaint.pipeline.residentsms import SurveyReply, parse_survey_reply
 from plaint.service.directory import load_directory
 from plaint.service.events import record_event
+from plaint.service.resident_messages import notify_resident
 from plaint.service.staff import Action, act
 from plaint.service.store import dialect_insert
 from plaint.service.survey import SURVEY
@@ -82,6 +84,9 @@ def take_survey_reply(
                  score=reply.score, inbox=inbox_id)  # fmt: skip
     if reply.low:
         _reopen_and_escalate(session, ticket, reply, cycle=cycle, config=config, now=now)
+    notify_resident(session, ticket, template="survey_reopened" if reply.low else "survey_thanks",
+                    key=f"survey_reply:{ticket.id}:{cycle}", now=now,
+                    data={"score": reply.score}, channel="sms")  # fmt: skip
     logger.info("inbox %s: survey of ticket %s answered (%d)", inbox_id, ticket.id, reply.score)
     return True
 

@@ -147,7 +147,8 @@ def test_the_survey_goes_once_after_closure_and_a_low_score_reopens_and_tells_th
     dispatch(sessions, config, sms, at=answered)
     [to_head] = bodies(standin, "+8613900000001")
     assert number in to_head
-    assert len(bodies(standin)) == 2  # the resident got nothing for the answer
+    assert "已重新打开" in bodies(standin)[2]  # the resident is told, once
+    assert len(bodies(standin)) == 3
     with sessions.begin() as session:
         act_by_number(session, number=number, action=Action.CLOSE, actor="zhang.head",
                       at=answered, config=config)  # fmt: skip
