@@ -126,6 +126,8 @@ def act(
     data = handler(session, ticket, actor, at, config, target)
     record_event(session, ticket, action.value, at=at, actor=actor, **data)
     refresh_sla(session, ticket, config=config, now=at)
+    if action is Action.CLOSE:  # the follow-up survey (回访), after the close event
+        schedule_survey(session, ticket, config=config, now=at)
 
 
 def _clock(ticket: Ticket, clock: Clock, kind: ClockEventKind, at: datetime, actor: str) -> None:
@@ -239,7 +241,6 @@ def _close(session: Session, ticket: Ticket, actor: str, at: datetime, config: C
     if ticket.status != TicketStatus.RESOLVED:
         _resolve(session, ticket, actor, at, config, target)
     ticket.status = TicketStatus.CLOSED
-    schedule_survey(session, ticket, config=config, now=at)
     return {}
 
 
