@@ -19,9 +19,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
-from plaint.config.validation import PositiveNumber, Table, Text
+from plaint.config.validation import PositiveNumber, QuietHoursText, Table, Text
 from plaint.errors import ConfigError
 from plaint.pipeline.quiet import QuietHours, parse_quiet_hours
 from plaint.pipeline.texts import Templates, check_templates
@@ -35,15 +35,6 @@ __all__ = [
 ]
 
 
-def _quiet(value: str) -> str:
-    try:
-        parse_quiet_hours(value)
-    except ConfigError as exc:
-        raise ValueError(str(exc)) from exc
-    return value
-
-
-QuietHoursText = Annotated[str, AfterValidator(_quiet)]
 DEFAULT_QUIET_HOURS = "21:00-08:00"
 
 

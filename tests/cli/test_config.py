@@ -192,3 +192,11 @@ def test_templates_from_a_named_file_and_per_community_quiet_hours(
     code, _, err = check(capsys, str(write(tmp_path, text)))
     assert code == 2
     assert "messages.templates.closed.zh.body: unknown variable ${oops}" in err
+
+
+def test_quiet_hours_that_do_not_parse_are_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = check(capsys, str(write(tmp_path, '[messages]\nquiet_hours = "night"\n')))
+    assert code == 2
+    assert err.startswith("plaint: error: messages.quiet_hours: ")
