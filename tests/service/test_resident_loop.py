@@ -19,6 +19,7 @@ from plaint.channels.outbound import Sender
 from plaint.channels.twilio.sender import TwilioSender
 from plaint.config import Config
 from plaint.models import Notification, Resident, SurveyAnswer, Ticket
+from plaint.service.fallback import fall_back_bounced
 from plaint.service.resident_messages import notify_resident
 from plaint.service.residents import set_language
 from plaint.service.satisfaction import satisfaction
@@ -213,10 +214,31 @@ def test_an_undelivered_status_falls_back_and_a_bounce_falls_back_to_sms(
         for _ in range(2):  # a repeated callback adds nothing
             record_status(session, sid="SM1", key="c:1", status="undelivered", error_code="30005",
                           recipient=PHONE, now=DAY)  # fmt: skip
+    with sessions.begin() as session:
+        session.add(Notification(recipient_kind="resident", recipient="1", template="closed",
+                                 key="c:2", channel="email", status="sent",
+                                 provider_id="<plaint.a@plaint.example>", data={},
+                                 not_before=DAY, created_at=DAY))  # fmt: skip
+        session.flush()
+        assert fall_back_bounced(session, ["plaint.a@plaint.example"], now=DAY) == 1
     fallbacks = [n for n in notifications(sessions) if n.key.endswith(":fallback")]
     assert [(n.key, n.channel, n.template) for n in fallbacks] == [
-        ("c:1:fallback", "email", "closed")
-    ]
+        ("c:1:fallback", "email", "closed"), ("c:2:fallback", "sms", "closed")
+    ]  # fmt: skip
+
+
+def test_the_survey_respects_an_opt_out(
+    sessions: sessionmaker[Session], config: Config, standin: StandIn, sms: dict[str, Sender]
+) -> None:
+    text_in(sessions, config, LIFT, now=DAY)
+    text_in(sessions, config, "退订", now=DAY)
+    with sessions.begin() as session:
+        act_by_number(session, number=only_ticket(sessions).number, action=Action.CLOSE,
+                      actor="zhang.head", at=DAY, config=config)  # fmt: skip
+    dispatch(sessions, config, sms, at=DAY + timedelta(days=1))
+    assert not [b for b in bodies(standin) if "满意" in b]
+    [survey] = [n for n in notifications(sessions) if n.template == "survey"]
+    assert (survey.status, survey.last_error) == ("failed", "opted_out")
 
 
 def test_survey_answers_feed_the_monthly_satisfaction_figures(
