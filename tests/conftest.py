@@ -122,9 +122,13 @@ def mailbox(dovecot: DovecotServer) -> Mailbox:
 
 @pytest.fixture
 def make_config(tmp_path: Path) -> Callable[..., Config]:
-    """Build a validated Config from TOML text (over the packaged defaults)."""
+    """Build a validated Config from TOML text (over the packaged defaults). Quiet hours
+    are off unless the text has a ``[messages]`` table: tests run at any hour of the wall
+    clock, and a plant's clock starts at the real time."""
 
     def build(text: str = "") -> Config:
+        if "[messages" not in text:
+            text += '\n[messages]\nquiet_hours = "off"\n'
         path = tmp_path / f"config{next(_counter)}.toml"
         path.write_text(text, "utf-8")
         return load_config(path)

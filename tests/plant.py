@@ -136,6 +136,10 @@ def make_plant(
             sync_directory(session, config, now=clock.now)
         client = redis.Redis.from_url(redis_url)
         cleanup.callback(client.close)
+        senders = open_senders(environ)
+        for sender in senders.values():  # an SMTP sender keeps its connection open
+            if hasattr(sender, "close"):
+                cleanup.callback(sender.close)
         rt = runtime.Runtime(
             settings=load_settings(environ),
             config=config,
@@ -145,7 +149,7 @@ def make_plant(
             environ=environ,
             producer=Producer(actors.broker),
             clock=clock,
-            senders=open_senders(environ),
+            senders=senders,
         )
         runtime.install(rt)
         cleanup.callback(runtime.install, None)

@@ -6,7 +6,9 @@ holds the tickets *received* in it. Rows are grouped ``--by`` department (defaul
 category, channel or resident community, with a last row for all tickets; ``--json``
 prints one JSON object instead of the table. Deadlines neither met nor due yet are
 pending, judged at ``--as-of`` (default: now). The figures come from
-:func:`plaint.service.reports.sla_kpis`.
+:func:`plaint.service.reports.sla_kpis`. A second table (and the JSON's ``satisfaction``)
+gives the follow-up survey's answers given in the month, per group
+(:func:`plaint.service.satisfaction.satisfaction`).
 
 The monthly report (:mod:`plaint.service.monthly`) is one HTML page with inline SVG charts
 and, with ``--csv-dir``, one CSV file per table; its SLA figures are ``sla_kpis`` rows too.
@@ -30,6 +32,7 @@ from plaint.errors import ConfigError
 
 if TYPE_CHECKING:
     from plaint.service.reports import DurationKpi, KpiRow, Period, ShareKpi
+    from plaint.service.satisfaction import SatisfactionRow
 
 __all__ = ["GROUPS", "register"]
 
@@ -119,6 +122,7 @@ def _monthly(args: argparse.Namespace) -> int:
 def _sla(args: argparse.Namespace) -> int:
     """Print the report of ``args.month``; raise ConfigError on a bad --month/--as-of."""
     from plaint.service.reports import GroupBy, month_period, sla_kpis
+    from plaint.service.satisfaction import satisfaction
 
     year, month = _parse_month(args.month)
     with open_db() as (sessions, config), sessions() as session:
@@ -127,8 +131,11 @@ def _sla(args: argparse.Namespace) -> int:
         rows = sla_kpis(
             session, start=period.start, end=period.end, now=as_of, group_by=GroupBy(args.by)
         )
+        scores = satisfaction(session, start=period.start, end=period.end, group_by=args.by)
     if args.json:
-        print(json.dumps(_json(period, args.by, as_of, rows), ensure_ascii=False))
+        report = _json(period, args.by, as_of, rows)
+        report["satisfaction"] = [row.as_dict() for row in scores]
+        print(json.dumps(report, ensure_ascii=False))
     elif not rows:
         print(f"no tickets were received in {period.label} ({period.start.tzinfo})")
     else:
@@ -136,7 +143,18 @@ def _sla(args: argparse.Namespace) -> int:
               f"as of {as_of.astimezone(config.timezone):%Y-%m-%d %H:%M}")  # fmt: skip
         _print_table(args.by, rows)
         print(_LEGEND)
+    if scores and not args.json:
+        _print_satisfaction(args.by, scores)
     return 0
+
+
+def _print_satisfaction(by: str, rows: Sequence[SatisfactionRow]) -> None:
+    from plaint.cli.output import print_table
+
+    print("Satisfaction (回访 answers given this month; satisfied 4-5, unhappy 1-2)")
+    headers = (by, "answers", "mean score", "satisfied", "unhappy")
+    print_table(headers, [[r.group, str(r.answers), f"{r.mean:.2f}", str(r.satisfied),
+                           str(r.unhappy)] for r in rows])  # fmt: skip
 
 
 def _parse_month(text: str) -> tuple[int, int]:

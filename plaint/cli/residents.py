@@ -1,4 +1,6 @@
-"""``plaint residents import FILE.csv`` and ``plaint residents show PHONE_OR_EMAIL``.
+"""``plaint residents import FILE.csv``, ``plaint residents show PHONE_OR_EMAIL`` and
+``plaint residents language PHONE_OR_EMAIL zh|en|auto`` (the language set for a resident
+wins over the one detected in their messages).
 
 The CSV may be UTF-8 (with or without a BOM) or GBK/GB18030 as Excel saves it in China;
 its header names the columns in English or Chinese (姓名, 电话/手机, 邮箱, 小区, 楼栋,
@@ -27,6 +29,12 @@ def register(subparsers: Any) -> None:
     show = commands.add_parser("show", help="one resident, by phone number or email")
     show.add_argument("key", metavar="PHONE_OR_EMAIL")
     show.set_defaults(handler=_show)
+    language = commands.add_parser(
+        "language", help="answer a resident in zh or en whatever they write in (auto: detect)"
+    )
+    language.add_argument("key", metavar="PHONE_OR_EMAIL")
+    language.add_argument("language", choices=["zh", "en", "auto"])
+    language.set_defaults(handler=_language)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -52,6 +60,17 @@ def _show(args: argparse.Namespace) -> int:
         print(f"community:  {resident.community or '-'}")
         print(f"building:   {resident.building or '-'}")
         print(f"unit:       {resident.unit or '-'}")
-        print(f"language:   {resident.language}")
+        print(f"language:   {resident.language_override or 'detected'} (directory: "
+              f"{resident.language})")  # fmt: skip
         print(f"created:    {resident.created_at:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def _language(args: argparse.Namespace) -> int:
+    from plaint.cli.common import open_db
+    from plaint.service.residents import set_language
+
+    with open_db() as (sessions, _config), sessions.begin() as session:
+        resident = set_language(session, args.key, args.language)
+        print(f"resident {resident.id}: language {resident.language_override or 'detected'}")
     return 0

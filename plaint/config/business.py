@@ -20,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from plaint.config.calendars import build_calendar
+from plaint.config.messages import MessagesConfig, build_messages, resolve_templates_file
 from plaint.config.schema import (
     ConfigFile,
     DedupeTable,
@@ -88,6 +89,7 @@ class Config:
     escalation: EscalationConfig
     staff: tuple[StaffMember, ...]
     dedupe: DedupeConfig
+    messages: MessagesConfig
 
     def staff_member(self, code: str | None) -> StaffMember | None:
         """Return the staff member with ``code``, if there is one."""
@@ -113,11 +115,13 @@ def load_file(path: Path | None) -> ConfigFile:
     )
     if path is not None:
         try:
-            data.update(tomllib.loads(Path(path).read_text("utf-8")))
+            own = tomllib.loads(Path(path).read_text("utf-8"))
         except OSError as exc:
             raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+        resolve_templates_file(own, Path(path).parent)
+        data.update(own)
     return validate(ConfigFile, data, context=references(data))
 
 
@@ -152,6 +156,7 @@ def build_config(doc: ConfigFile, *, required_years: Iterable[int] = ()) -> Conf
         escalation=escalation,
         staff=build_staff(doc.staff),
         dedupe=_dedupe(doc.dedupe),
+        messages=build_messages(doc.messages),
     )
 
 

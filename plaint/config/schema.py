@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from plaint.config.calendars import CalendarTable
+from plaint.config.messages import MessagesTable
 from plaint.config.sla import EscalationTable, SlaTable, StaffEntry
 from plaint.config.sources import SourceEntry
 from plaint.config.validation import (
@@ -142,6 +143,7 @@ class ConfigFile(Table):
     sla: SlaTable
     escalation: EscalationTable = Field(default_factory=EscalationTable)
     dedupe: DedupeTable = Field(default_factory=DedupeTable)
+    messages: MessagesTable = Field(default_factory=MessagesTable)
     routing: RoutingTableModel
     departments: list[DepartmentEntry] = Field(min_length=1)
     taxonomy: TaxonomyTable

@@ -37,6 +37,7 @@ from pydantic_core import PydanticCustomError
 
 from plaint.errors import ConfigError
 from plaint.pipeline.calendar import parse_working_hours
+from plaint.pipeline.quiet import parse_quiet_hours
 
 __all__ = [
     "CategoryRef",
@@ -46,6 +47,7 @@ __all__ = [
     "Level",
     "MatchTable",
     "PositiveNumber",
+    "QuietHoursText",
     "Scope",
     "SubTopicRef",
     "Table",
@@ -150,6 +152,7 @@ Scope = Annotated[int, Field(ge=1, le=3)]
 Urgency = Literal["normal", "emergency"]
 TimeZoneName = Annotated[str, AfterValidator(_checked(load_zone))]
 WorkingHoursText = Annotated[str, AfterValidator(_checked(parse_working_hours))]
+QuietHoursText = Annotated[str, AfterValidator(_checked(parse_quiet_hours))]
 DateValue = Annotated[date, BeforeValidator(_iso_date)]
 DepartmentRef = Annotated[str, AfterValidator(_reference("departments", "a department code"))]
 SubTopicRef = Annotated[str, AfterValidator(_reference("sub_topics", "in taxonomy.sub_topics"))]

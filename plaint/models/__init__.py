@@ -3,6 +3,7 @@
 from plaint.models.db import create_db_engine, read_session_factory, session_factory
 from plaint.models.mailtables import EmailFailure, StoredAttachment
 from plaint.models.sms import SmsOptOut
+from plaint.models.surveys import SurveyAnswer
 from plaint.models.tables import (
     OPEN_STATUSES,
     Base,
@@ -46,6 +47,7 @@ __all__ = [
     "StaffRecord",
     "StaffToken",
     "StoredAttachment",
+    "SurveyAnswer",
     "Ticket",
     "TicketEvent",
     "TicketLshKey",

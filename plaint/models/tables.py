@@ -169,6 +169,9 @@ class Resident(Base):
     building: Mapped[str | None] = mapped_column(String(50))
     unit: Mapped[str | None] = mapped_column(String(50))
     language: Mapped[str] = mapped_column(String(10), default="zh")
+    # The language set for this resident by staff (plaint residents language): wins over
+    # the language detected in their messages. NULL: detected.
+    language_override: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime]
 
 

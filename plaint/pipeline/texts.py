@@ -1,92 +1,85 @@
-"""The plain texts plaint sends (acknowledgements, notices, staff warnings), rendered from
-a notification's template name and data in the recipient's language.
+"""The texts plaint sends (resident messages, staff notices), rendered from a
+notification's template name and data in the recipient's language.
 
-Chinese is the default; English where the resident's language is ``en``. The resident-loop
-issue replaces these with configurable templates; until then this module is the one place
-the wording lives. Rendering never truncates: an SMS longer than one segment is sent whole.
+The wording is configuration, not code: :class:`Templates` holds a subject and a body per
+template and language, read from the TOML business configuration (the packaged texts in
+``plaint/config/messages.toml``, overridable per template and language). Templates are
+:class:`string.Template` strings (``${ticket}``): substitution only, no expressions, so a
+file staff edit cannot run code; :func:`check_templates` refuses, at load, a template that
+names a variable its notification never carries (:data:`VARIABLES`).
+
+Chinese is the default; English where the resident's language is ``en``. Rendering never
+truncates: an SMS longer than one segment is sent whole.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
-from dataclasses import dataclass
+import string
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from plaint.errors import NotFoundError
+from plaint.errors import ConfigError, NotFoundError
 
-__all__ = ["LANGUAGES", "Rendered", "category_name", "filed_as", "render", "sub_topic_name"]
+__all__ = [
+    "LANGUAGES",
+    "VARIABLES",
+    "Rendered",
+    "Templates",
+    "category_name",
+    "check_templates",
+    "filed_as",
+    "local_time",
+    "render",
+    "sub_topic_name",
+]
 
 LANGUAGES = ("zh", "en")
+MISSING = "-"  # what a variable the notification's data lacks is shown as
+# The status answer's data: ``tickets``, a list of {ticket, status, department, due_at};
+# its ``lines`` are rendered from ``status_line`` (or ``status_none``) for each.
+STATUS_ANSWER = "status_answer"
 
-# (subject, body) by template and language; ``{name}`` fields come from the data, plus
-# ``{filed_as}`` and ``{due}`` (a local time, "YYYY-MM-DD HH:MM").
-_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
-    "ack": {
-        "zh": ("[{ticket}] 您的投诉已受理",
-               "您好，您的投诉已受理，编号 {ticket}，类别：{filed_as}。{promise}"
-               "如需补充，请直接回复本消息。"),
-        "en": ("[{ticket}] Your complaint has been received",
-               "Your complaint has been received under number {ticket}, filed as "
-               "{filed_as}. {promise}To add anything, simply reply to this message."),
-    },
-    "already_tracked": {
-        "zh": ("[{ticket}] 问题已在处理中",
-               "您好，您反映的问题已在处理中，编号 {ticket}，无需重复反映。"),
-        "en": ("[{ticket}] Already being handled",
-               "The problem you reported is already being handled under number {ticket}."),
-    },
-    "incident_resolved": {
-        "zh": ("[{ticket}] 问题已处理",
-               "您好，您反映的问题（编号 {ticket}）已处理完毕，感谢您的反馈。"),
-        "en": ("[{ticket}] Resolved",
-               "The problem you reported (number {ticket}) has been resolved. Thank you."),
-    },
-    "staff_reply": {
-        "zh": ("[{ticket}] 物业回复", "您好，关于您的投诉（编号 {ticket}）：{text}"),
-        "en": ("[{ticket}] Our reply", "About your complaint (number {ticket}): {text}"),
-    },
-    "email_too_large": {
-        "zh": ("您的邮件过大，未能受理",
-               "您好，您的邮件（{bytes} 字节）超过了可受理的大小，未能登记。"
-               "请删减附件后重新发送，或致电物业服务中心。"),
-        "en": ("Your mail was too large to take in",
-               "Your mail ({bytes} bytes) is larger than we can take in, so it was not "
-               "registered. Please send it again with smaller attachments, or call us."),
-    },
-    "sms_opted_out": {
-        "zh": ("短信退订", "您已退订短信通知，将不再收到本服务的短信。回复“订阅”可恢复。"),
-        "en": ("Unsubscribed",
-               "You have unsubscribed and will get no more texts. Reply START to resume."),
-    },
-    "sms_opted_in": {
-        "zh": ("短信订阅", "您已恢复接收短信通知。回复“退订”可取消。"),
-        "en": ("Subscribed", "You will get texts again. Reply STOP to unsubscribe."),
-    },
-    "sla.warn": {
-        "zh": ("[{ticket}] 时限预警",
-               "工单 {ticket}（{department}）的{clock}时限将于 {due} 到期。"),
-        "en": ("[{ticket}] Deadline warning",
-               "Ticket {ticket} ({department}): the {clock} deadline is {due}."),
-    },
-    "sla.breach": {
-        "zh": ("[{ticket}] 已超时",
-               "工单 {ticket}（{department}）的{clock}时限已于 {due} 超时。"),
-        "en": ("[{ticket}] Deadline missed",
-               "Ticket {ticket} ({department}): the {clock} deadline passed at {due}."),
-    },
-    "sla.escalate": {
-        "zh": ("[{ticket}] 升级处理",
-               "工单 {ticket}（{department}）的{clock}时限已超时，已升级给您处理。"),
-        "en": ("[{ticket}] Escalated to you",
-               "Ticket {ticket} ({department}) missed its {clock} deadline and is "
-               "escalated to you."),
-    },
-}  # fmt: skip
-_PROMISE = {"zh": "我们将在 {due} 前首次答复您。", "en": "We will first respond by {due}. "}
+_TICKET = frozenset({"ticket", "department"})
+_SLA = _TICKET | {"clock", "due"}
+# The variables each template may name. The data of a notification provides them; the
+# computed ones (``filed_as``, ``first_response_due``, ``due``, ``clock``) come from
+# :func:`render`.
+VARIABLES: Mapping[str, frozenset[str]] = {
+    "ack": _TICKET | {"filed_as", "first_response_due", "promise"},
+    "ack_promise": frozenset({"first_response_due"}),
+    "already_tracked": _TICKET,
+    "staff_reply": _TICKET | {"text"},
+    "progress": _TICKET | {"text"},
+    "waiting": _TICKET | {"needed"},
+    "resolved": _TICKET | {"resolution"},
+    "closed": _TICKET,
+    "incident_resolved": _TICKET,
+    "survey": _TICKET,
+    "survey_thanks": _TICKET | {"score"},
+    "survey_reopened": _TICKET | {"score"},
+    "survey_low": _TICKET | {"score", "comment"},
+    "sms_opted_out": frozenset(),
+    "sms_opted_in": frozenset(),
+    "status_answer": frozenset({"lines", "count"}),
+    "status_line": _TICKET | {"status", "due"},
+    "status_none": frozenset(),
+    "email_too_large": frozenset({"bytes"}),
+    "sla.warn": _SLA,
+    "sla.breach": _SLA,
+    "sla.escalate": _SLA,
+}
+
 _CLOCKS = {"zh": {"first_response": "首次响应", "closure": "办结"},
            "en": {"first_response": "first-response", "closure": "closure"}}  # fmt: skip
+_STATUSES = {
+    "zh": {"open": "已受理", "responded": "处理中", "waiting": "待您补充", "resolved": "已处理",
+           "closed": "已办结"},
+    "en": {"open": "received", "responded": "in progress", "waiting": "waiting for you",
+           "resolved": "resolved", "closed": "closed"},
+}  # fmt: skip
 _CATEGORIES = {
     "zh": {"service": "服务投诉", "facility": "设施/产品投诉", "fee": "收费投诉",
            "management": "管理投诉"},
@@ -107,6 +100,67 @@ _SUB_TOPICS = {
            "staff attitude", "construction_defect": "construction defect",
            "neighbour": "neighbours"},
 }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Text:
+    """One template in one language: the mail subject and the body (SMS or mail text)."""
+
+    subject: string.Template
+    body: string.Template
+
+
+@dataclass(frozen=True)
+class Templates:
+    """Every template's texts by name and language (``zh`` must exist; ``en`` falls back
+    to ``zh`` when a template has no English)."""
+
+    texts: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
+
+    def text(self, name: str, language: str) -> Text:
+        """The text of ``name`` in ``language``; raise NotFoundError if there is none."""
+        by_language = self.texts.get(name)
+        if not by_language:
+            raise NotFoundError(f"no text for template {name!r}")
+        return by_language.get(language) or by_language["zh"]
+
+
+def _identifiers(source: str, where: str) -> Iterator[str]:
+    template = string.Template(source)
+    if not template.is_valid():
+        raise ConfigError(f"{where}: a '$' that starts no ${{name}} (write $$ for a '$')")
+    yield from template.get_identifiers()
+
+
+def check_templates(raw: Mapping[str, Mapping[str, Mapping[str, str]]]) -> Templates:
+    """Build :class:`Templates` from ``{name: {language: {"subject", "body"}}}``.
+
+    Raises ConfigError naming ``messages.templates.NAME.LANG.KEY`` for an unknown template
+    name or language, a text naming a variable the template never has (the allowed ones
+    are listed), a stray ``$``, or a template without Chinese."""
+    texts: dict[str, dict[str, Text]] = {}
+    for name, by_language in raw.items():
+        allowed = VARIABLES.get(name)
+        if allowed is None:
+            raise ConfigError(f"messages.templates.{name}: unknown template")
+        if "zh" not in by_language:
+            raise ConfigError(f"messages.templates.{name}: no zh text")
+        for language, parts in by_language.items():
+            if language not in LANGUAGES:
+                raise ConfigError(f"messages.templates.{name}.{language}: unknown language")
+            for part in ("subject", "body"):
+                where = f"messages.templates.{name}.{language}.{part}"
+                for variable in _identifiers(parts.get(part, ""), where):
+                    if variable not in allowed:
+                        known = ", ".join(sorted(allowed)) or "none"
+                        raise ConfigError(
+                            f"{where}: unknown variable ${{{variable}}} (known: {known})"
+                        )
+            texts.setdefault(name, {})[language] = Text(
+                subject=string.Template(parts.get("subject", "")),
+                body=string.Template(parts.get("body", "")),
+            )
+    return Templates(texts=texts)
 
 
 @dataclass(frozen=True)
@@ -139,37 +193,70 @@ def filed_as(*, category: str, sub_topic: str, language: str) -> str:
     return f"{what} · {topic}" if lang == "zh" else f"{what}: {topic}"
 
 
-def _due(value: Any, zone: tzinfo) -> str:
+def local_time(value: Any, zone: tzinfo) -> str:
+    """An ISO time with an offset as a wall time in ``zone`` ("YYYY-MM-DD HH:MM"); the
+    empty string for no value."""
     if not value:
         return ""
     return datetime.fromisoformat(str(value)).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def render(template: str, data: Mapping[str, Any], *, language: str, zone: tzinfo) -> Rendered:
+def status_word(status: str, language: str) -> str:
+    """A ticket status in the resident's words."""
+    return _STATUSES["en" if language == "en" else "zh"].get(status, status)
+
+
+def render(
+    template: str, data: Mapping[str, Any], *, language: str, zone: tzinfo, templates: Templates
+) -> Rendered:
     """Render ``template`` with ``data`` in ``language`` (anything but ``en`` is Chinese).
 
     Times in the data (``first_response_due``, ``due_at``: ISO strings with an offset) are
-    shown as wall times in ``zone``. Raises NotFoundError for a template with no text; a
-    field the data lacks is shown as ``-``."""
+    shown as wall times in ``zone``, the resident's local time. Raises NotFoundError for a
+    template with no text; a variable the data lacks is shown as ``-`` (the names
+    themselves were checked at load)."""
     lang = "en" if language == "en" else "zh"
-    texts = _TEXTS.get(template)
-    if texts is None:
-        raise NotFoundError(f"no text for template {template!r}")
-    fields: dict[str, Any] = {"ticket": "-", "department": "-", **data}
-    fields["clock"] = _CLOCKS[lang].get(str(data.get("clock")), str(data.get("clock", "")))
-    fields["due"] = _due(data.get("due_at") or data.get("first_response_due"), zone)
+    if template == STATUS_ANSWER:
+        data = {**data, **_status_lines(data.get("tickets") or [], lang, zone, templates)}
+    text = templates.text(template, lang)
+    fields: dict[str, Any] = {key: value for key, value in data.items() if value is not None}
+    fields["clock"] = _CLOCKS[lang].get(str(data.get("clock")), str(data.get("clock") or ""))
+    fields["due"] = local_time(data.get("due_at") or data.get("first_response_due"), zone)
+    fields["first_response_due"] = local_time(data.get("first_response_due"), zone)
     fields["filed_as"] = filed_as(
-        category=str(data.get("category", "-")),
-        sub_topic=str(data.get("sub_topic", "-")),
+        category=str(data.get("category", MISSING)),
+        sub_topic=str(data.get("sub_topic", MISSING)),
         language=lang,
     )
-    due = _due(data.get("first_response_due"), zone)
-    fields["promise"] = _PROMISE[lang].format(due=due) if due else ""
-    subject, body = (text.format_map(_Missing(fields)) for text in texts[lang])
+    if "status" in data:
+        fields["status"] = status_word(str(data["status"]), lang)
+    values = _Missing({key: value if value != "" else MISSING for key, value in fields.items()})
+    values["promise"] = _promise(fields["first_response_due"], lang, templates)
+    subject, body = text.subject.substitute(values), text.body.substitute(values)
     paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in body.splitlines())
     return Rendered(subject=subject, body=body, html=f"<html><body>{paragraphs}</body></html>")
 
 
+def _promise(due: str, lang: str, templates: Templates) -> str:
+    """The acknowledgement's promise of a first response by ``due`` ("" without one)."""
+    if not due:
+        return ""
+    return templates.text("ack_promise", lang).body.substitute(first_response_due=due)
+
+
+def _status_lines(
+    tickets: list[Mapping[str, Any]], lang: str, zone: tzinfo, templates: Templates
+) -> dict[str, Any]:
+    """A status answer's ``lines`` (one ``status_line`` per ticket, or ``status_none``)
+    and ``count``."""
+    if not tickets:
+        empty = render("status_none", {}, language=lang, zone=zone, templates=templates)
+        return {"lines": empty.body, "count": 0}
+    lines = [render("status_line", entry, language=lang, zone=zone, templates=templates).body
+             for entry in tickets]  # fmt: skip
+    return {"lines": "\n".join(lines), "count": len(lines)}
+
+
 class _Missing(dict[str, Any]):
     def __missing__(self, key: str) -> str:
-        return "-"
+        return MISSING

@@ -83,7 +83,8 @@ def screen_inbound(
     become a complaint, or ``None``. A bounce that encloses one of our signed Message-IDs
     marks the addresses it names as failing (:func:`mark_email_failing`); a mail the
     channel took in as its headers only (too large) queues a notification telling the
-    sender (template ``email_too_large``, recipient kind ``email``)."""
+    sender (template ``email_too_large``, recipient kind ``email``). The bounced
+    notifications go again by SMS (:mod:`plaint.service.fallback`)."""
     if message.channel is not ChannelKind.EMAIL:
         return "auto_submitted" if message.auto_submitted else None
     if _ours(message.message_id, intake.secret):
@@ -100,6 +101,9 @@ def screen_inbound(
     if kind is AutomaticKind.BOUNCE and _bounces_ours(payload, intake.secret):
         for address in bounced_addresses(payload):
             mark_email_failing(session, address=address, now=now)
+        from plaint.service.fallback import fall_back_bounced  # it reads email_failing here
+
+        fall_back_bounced(session, signed_ids_in(payload), now=now)
     return f"automatic:{kind.value}"
 
 

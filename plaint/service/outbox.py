@@ -47,11 +47,14 @@ from plaint.channels.outbound import (
     SendResult,
     TransientSendError,
 )
+from plaint.config.messages import MessagesConfig, packaged_messages
 from plaint.errors import NotFoundError
 from plaint.models import Notification, NotificationStatus
 from plaint.pipeline.backoff import compute_backoff
+from plaint.service.fallback import fall_back
 from plaint.service.optout import CARRIER, OPTED_OUT, blocked, opt_out_address
 from plaint.service.outbox_address import address, outgoing
+from plaint.service.resident_messages import QUIET, quiet_until
 
 __all__ = ["Claim", "DispatchResult", "RetryPolicy", "claim_due", "dispatch_due", "record"]
 
@@ -111,13 +114,22 @@ def _due_query(now: datetime, limit: int) -> Any:
 
 def claim_due(
     session: Session, *, senders: Mapping[str, Sender], zone: tzinfo, now: datetime,
-    limit: int, policy: RetryPolicy,
+    limit: int, policy: RetryPolicy, messages: MessagesConfig | None = None,
 ) -> tuple[list[Claim], DispatchResult]:  # fmt: skip
     """Claim up to ``limit`` due rows in the caller's transaction (commit it before
-    sending); return the claims and the rows held or failed on the way."""
+    sending); return the claims and the rows held or failed on the way. A row to a
+    resident in their quiet hours (``messages``; ``None``: the packaged texts and no quiet
+    hours) is held until they end."""
     claims: list[Claim] = []
     held = failed = 0
+    texts = messages or packaged_messages()
     for row in session.scalars(_due_query(now, limit)).all():
+        later = None if messages is None else quiet_until(
+            session, row, messages=messages, zone=zone, now=now)  # fmt: skip
+        if later is not None:
+            row.not_before, row.last_error, row.updated_at = later, QUIET, now
+            held += 1
+            continue
         try:
             where = address(session, row, channels=senders.keys())
             if where.held:
@@ -129,7 +141,8 @@ def claim_due(
                 failed += 1
                 continue
             first = row.first_attempt_at or now
-            message = outgoing(session, row, where, zone=zone, first_attempt_at=first)
+            message = outgoing(session, row, where, zone=zone, templates=texts.templates,
+                               first_attempt_at=first)  # fmt: skip
         except NotFoundError as exc:
             _finish(row, NotificationStatus.FAILED, str(exc), now=now)
             failed += 1
@@ -216,6 +229,8 @@ def record(
         return None
     if status is NotificationStatus.FAILED:
         logger.warning("notification %s failed: %s", claim.id, values["last_error"])
+        if isinstance(outcome, PermanentSendError):
+            fall_back(session, claim.message.key, now=now)
     return status
 
 
@@ -236,6 +251,7 @@ def dispatch_due(
     batch: int = 20,
     budget: timedelta = timedelta(seconds=60),
     jitter: Callable[[], float] = random.random,
+    messages: MessagesConfig | None = None,
 ) -> DispatchResult:
     """Claim, send and record due rows in batches of ``batch`` until none is due or
     ``budget`` of wall time is spent (the clock starts another run soon); return the
@@ -245,7 +261,7 @@ def dispatch_due(
     while time.monotonic() < deadline:
         with sessions.begin() as session:
             claims, tally = claim_due(session, senders=senders, zone=zone, now=clock(),
-                                      limit=batch, policy=policy)  # fmt: skip
+                                      limit=batch, policy=policy, messages=messages)  # fmt: skip
         total += tally
         for claim in claims:
             outcome = deliver(claim, senders[claim.message.channel])

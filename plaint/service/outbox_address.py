@@ -20,10 +20,19 @@ from sqlalchemy.orm import Session
 from plaint.channels.outbound import Outgoing
 from plaint.errors import NotFoundError
 from plaint.models import Message, Notification, Resident, StaffRecord, Ticket
-from plaint.pipeline.texts import render
+from plaint.pipeline.texts import LANGUAGES, Templates, render
 
-__all__ = ["Addressed", "NoAddressError", "address", "answer_channel", "outgoing", "thread"]
+__all__ = [
+    "Addressed",
+    "NoAddressError",
+    "address",
+    "answer_channel",
+    "outgoing",
+    "resident_language",
+    "thread",
+]
 
+DEFAULT_LANGUAGE = "zh"
 # The email thread a reply refers to: the resident's newest messages of the ticket.
 THREAD_LIMIT = 20
 # The channel a ticket came in on -> the channel its resident is answered on.
@@ -82,13 +91,27 @@ def _options(session: Session, row: Notification) -> tuple[list[tuple[str, str |
     if resident is None:
         raise NoAddressError("no such resident")
     options = {"sms": resident.phone, "email": resident.email}
-    first = None
+    first = written = None
     if row.ticket_id is not None:
-        came_in = session.scalar(select(Ticket.channel).where(Ticket.id == row.ticket_id))
+        came_in, written = session.execute(
+            select(Ticket.channel, Ticket.language).where(Ticket.id == row.ticket_id)
+        ).one()
         first = _ANSWER_ON.get(came_in or "")
     order = [first] if first else []
     order += [c for c in ("sms", "email") if c not in order]
-    return [(c, options[c]) for c in order], resident.language or "zh"
+    return [(c, options[c]) for c in order], resident_language(resident, written)
+
+
+def resident_language(resident: Resident, written: str | None) -> str:
+    """The language a resident is answered in: the one set for them (``plaint residents
+    language``), else a language other than the default that the directory gives (an
+    import's 语言 column), else the one their ticket was written in (when plaint has
+    texts in it), else the default, Chinese."""
+    if resident.language_override:
+        return resident.language_override
+    if resident.language and resident.language != DEFAULT_LANGUAGE:
+        return resident.language
+    return str(written) if written in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def thread(session: Session, ticket_id: int | None) -> tuple[str, ...]:
@@ -107,11 +130,12 @@ def thread(session: Session, ticket_id: int | None) -> tuple[str, ...]:
 
 def outgoing(
     session: Session, row: Notification, where: Addressed, *, zone: tzinfo,
-    first_attempt_at: datetime,
+    templates: Templates, first_attempt_at: datetime,
 ) -> Outgoing:  # fmt: skip
-    """The rendered message of ``row`` for ``where``; raise NotFoundError for a template
-    with no text."""
-    text = render(row.template, row.data or {}, language=where.language, zone=zone)
+    """The rendered message of ``row`` for ``where`` from ``templates``; raise
+    NotFoundError for a template with no text."""
+    text = render(row.template, row.data or {}, language=where.language, zone=zone,
+                  templates=templates)  # fmt: skip
     email = where.channel == "email"
     return Outgoing(
         key=row.key,

@@ -29,6 +29,7 @@ __all__ = [
     "normalise_email",
     "normalise_language",
     "normalise_phone",
+    "set_language",
 ]
 
 # The columns an import row may carry; any other key is ignored.
@@ -78,6 +79,16 @@ def find_resident(session: Session, key: str, *, region: str = "CN") -> Resident
         resident = session.scalar(select(Resident).where(Resident.phone == phone))
     if resident is None:
         raise NotFoundError("no resident with that phone number or email address")
+    return resident
+
+
+def set_language(session: Session, key: str, language: str) -> Resident:
+    """Set the language resident ``key`` (phone or email) is answered in, whatever their
+    messages are written in; ``auto`` goes back to the detected language. Raises as
+    :func:`find_resident`, and MalformedMessageError for an unsupported language."""
+    resident = find_resident(session, key)
+    override = None if language.strip().lower() == "auto" else normalise_language(language)
+    resident.language_override = override
     return resident
 
 

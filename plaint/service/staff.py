@@ -43,6 +43,7 @@ from plaint.pipeline.sla import Clock, ClockEventKind
 from plaint.service.directory import find_staff
 from plaint.service.events import record_event
 from plaint.service.sla import plan_for, refresh_sla, reselect_policy
+from plaint.service.survey import schedule_survey
 
 __all__ = [
     "Action",
@@ -111,6 +112,8 @@ def act(
     recorded = record_event(session, ticket, event or action.value, at=at, actor=actor,
                             data=details, **data)  # fmt: skip
     refresh_sla(session, ticket, config=config, now=at)
+    if action is Action.CLOSE:  # the follow-up survey (回访), after the close event
+        schedule_survey(session, ticket, config=config, now=at)
     return recorded
 
 

@@ -59,6 +59,7 @@ from plaint.service.mailtriage import (
     store_attachments,
 )
 from plaint.service.optout import handle_keyword
+from plaint.service.resident_sms import handle_resident_sms
 from plaint.service.sla import start_clocks
 from plaint.service.store import department_ref, dialect_insert, next_counter, write_ticket
 
@@ -101,7 +102,7 @@ class TriageOutcome(enum.StrEnum):
     APPENDED = "appended"
     QUARANTINED = "quarantined"
     ALREADY_DONE = "already_done"
-    KEYWORD = "keyword"  # an SMS opt-out or opt-in, not a complaint
+    KEYWORD = "keyword"  # an SMS opt-out/in, status query or survey answer: no complaint
 
 
 def triage_inbox(
@@ -130,7 +131,9 @@ def triage_inbox(
     )
     if refusal is not None:
         return _quarantine(session, inbox_id, refusal, now=now)
-    if handle_keyword(session, message, inbox_id=inbox_id, now=now):
+    if handle_keyword(session, message, inbox_id=inbox_id, now=now) or handle_resident_sms(
+        session, message, inbox_id=inbox_id, config=config, now=now
+    ):
         session.connection().execute(_FINISH_DONE, {"inbox_id": inbox_id, "at": now})
         return TriageOutcome.KEYWORD
     _triage_earlier_parents(session, row, message, config=config, now=now, model=model,

@@ -11,7 +11,8 @@ before the dispatcher has recorded the send: the most advanced status stays, and
 dispatcher's own record keeps a status a callback already wrote. A callback for another
 message than the row's (its SID differs) or for an unknown key changes nothing. Error
 21610 (the recipient opted out at the carrier) opts the number out
-(:mod:`plaint.service.optout`).
+(:mod:`plaint.service.optout`). An ``undelivered`` or ``failed`` message to a resident is
+sent again by email where they have an address (:mod:`plaint.service.fallback`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plaint.models import Notification
+from plaint.service.fallback import fall_back
 from plaint.service.optout import CARRIER, opt_out
 
 __all__ = ["OPTED_OUT_ERROR", "record_status"]
@@ -69,4 +71,6 @@ def record_status(
         row.segments = segments
     if status in _FAILED and error_code:
         row.last_error = f"delivery {status} (code {error_code})"
+    if status in _FAILED:
+        fall_back(session, key, now=now)
     return True

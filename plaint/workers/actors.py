@@ -168,7 +168,8 @@ def dispatch_outbox() -> None:
     overlap: each claims its rows with SKIP LOCKED, so no row is sent twice. Not retried
     by dramatiq: the rows keep their own retry state and the clock runs it again."""
     rt = runtime.current()
-    result = dispatch_due(rt.sessions, senders=rt.senders, zone=rt.config.timezone, clock=rt.clock)
+    result = dispatch_due(rt.sessions, senders=rt.senders, zone=rt.config.timezone, clock=rt.clock,
+                          messages=rt.config.messages)  # fmt: skip
     if result != DispatchResult():
         logger.info("outbox: %d sent, %d to retry, %d failed, %d held", result.sent,
                     result.retrying, result.failed, result.held)  # fmt: skip

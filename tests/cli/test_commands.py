@@ -100,6 +100,7 @@ def _database_commands(tmp: Path) -> list[list[str | Path]]:
         ["report", "monthly", "--month", "2026-11", "--out", tmp / "report.html"],
         ["sla", "sweep"],
         ["residents", "show", "13800000000"],
+        ["residents", "language", "13800000000", "en"],
         ["residents", "import", residents],
         ["outbox", "list"],
         ["outbox", "list", "--status", "failed", "--json"],

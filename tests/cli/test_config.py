@@ -166,3 +166,37 @@ def test_a_misspelt_key_stops_the_command_before_anything_starts(
     assert MISSPELT_LINE in result.stderr.splitlines()
     assert "Traceback" not in result.stderr
     assert not data_dir.exists()  # no database, no embedded Redis
+
+
+def test_a_template_naming_an_unknown_variable_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = '[messages.templates.ack.en]\nbody = "Number ${ticket}, by ${deadline}."\n'
+    code, out, err = check(capsys, str(write(tmp_path, text)))
+    assert (code, out) == (2, "")
+    assert errors(err) == [
+        "plaint: error: messages.templates.ack.en.body: unknown variable ${deadline} "
+        "(known: department, filed_as, first_response_due, promise, ticket)"
+    ]
+
+
+def test_templates_from_a_named_file_and_per_community_quiet_hours(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "texts.toml").write_text('[closed.zh]\nbody = "${ticket} 已办结"\n', "utf-8")
+    text = ('[messages]\ntemplates_file = "texts.toml"\n'
+            '[messages.communities."阳光花园"]\nquiet_hours = "off"\n')  # fmt: skip
+    code, _, _ = check(capsys, str(write(tmp_path, text)))
+    assert code == 0
+    (tmp_path / "texts.toml").write_text('[closed.zh]\nbody = "${ticket} ${oops}"\n', "utf-8")
+    code, _, err = check(capsys, str(write(tmp_path, text)))
+    assert code == 2
+    assert "messages.templates.closed.zh.body: unknown variable ${oops}" in err
+
+
+def test_quiet_hours_that_do_not_parse_are_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = check(capsys, str(write(tmp_path, '[messages]\nquiet_hours = "night"\n')))
+    assert code == 2
+    assert err.startswith("plaint: error: messages.quiet_hours: ")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from plaint.channels.outbound import Outgoing, SendResult
 from plaint.channels.twilio.client import make_client
 from plaint.channels.twilio.sender import TwilioSender
+from plaint.config.messages import packaged_messages
 from plaint.models import Notification
 from plaint.pipeline.smstext import segment_count
 from plaint.pipeline.texts import render
@@ -22,6 +23,7 @@ from tests.service.outbox_helpers import add_sms_notifications, phone_of, rows
 from tests.twilio_fixture import StandIn
 
 PAST = datetime.now(UTC) - timedelta(seconds=1)
+TEXTS = packaged_messages().templates
 
 
 def _dispatch(sessions: sessionmaker[Session], standin: StandIn) -> None:
@@ -33,7 +35,7 @@ def _ack_data(length: int) -> dict[str, str]:
     """Acknowledgement data whose Chinese text is exactly ``length`` characters."""
     data = {"ticket": "TS-2026-000123", "category": "facility", "sub_topic": "",
             "first_response_due": "2026-11-03T01:00:00+00:00"}  # fmt: skip
-    short = len(render("ack", data, language="zh", zone=UTC).body)
+    short = len(render("ack", data, language="zh", zone=UTC, templates=TEXTS).body)
     return {**data, "sub_topic": "楼" * (length - short)}
 
 
@@ -41,7 +43,7 @@ def test_a_100_character_chinese_acknowledgement_is_sent_whole_in_2_segments(
     sessions: sessionmaker[Session], standin: StandIn
 ) -> None:
     data = _ack_data(100)
-    body = render("ack", data, language="zh", zone=UTC).body
+    body = render("ack", data, language="zh", zone=UTC, templates=TEXTS).body
     assert len(body) == 100
     add_sms_notifications(sessions, 1, now=PAST, template="ack", data=data)
     _dispatch(sessions, standin)
