@@ -25,7 +25,6 @@ from plaint.models import (
     OPEN_STATUSES,
     Message,
     Notification,
-    NotificationStatus,
     Resident,
     Ticket,
     TicketEvent,
@@ -33,6 +32,7 @@ from plaint.models import (
 from plaint.service.directory import StaffIdentity
 from plaint.service.events import record_event
 from plaint.service.outbox_address import answer_channel
+from plaint.service.resident_messages import notify_resident
 from plaint.service.staff import Action, act
 from plaint.service.ticket_actions import ActionResult, action_result, locked_visible
 
@@ -114,12 +114,8 @@ def reply(
                 event="reply", details={"channel": out, "key": key})  # fmt: skip
     session.add(Message(ticket_id=ticket.id, direction="out", channel=out, sender=who.code,
                         body=text, created_at=at))  # fmt: skip
-    session.add(Notification(
-        key=key, ticket_id=ticket.id, recipient_kind="resident", recipient=str(resident.id),
-        template=REPLY_TEMPLATE, data={"ticket": number, "text": text}, urgent=False,
-        not_before=at, created_at=at, updated_at=at, status=NotificationStatus.PENDING.value,
-        attempts=0, channel=out,
-    ))  # fmt: skip
+    notify_resident(session, ticket, template=REPLY_TEMPLATE, key=key, now=at,
+                    data={"text": text}, channel=out)  # fmt: skip
     return action_result(ticket, "reply", event)
 
 

@@ -24,6 +24,7 @@ from plaint.errors import ConfigError, ConflictError, InvalidInputError
 from plaint.models import Ticket, TicketEvent
 from plaint.service.directory import StaffIdentity, can_see_department, find_staff
 from plaint.service.permissions import require_acknowledger, require_visible
+from plaint.service.resident_messages import notify_resident
 from plaint.service.staff import Action, act, lock_ticket, reclassify
 from plaint.service.tickets import EventView
 
@@ -74,6 +75,30 @@ def locked_visible(session: Session, *, number: str, who: StaffIdentity) -> Tick
     return require_visible(who, lock_ticket(session, number))
 
 
+# What the resident is told after an action: the template, and the detail it carries.
+_RESIDENT_NOTICES: Mapping[Action, tuple[str, str | None]] = {
+    Action.WAIT: ("waiting", "needed"),
+    Action.RESOLVE: ("resolved", "resolution"),
+    Action.CLOSE: ("closed", None),
+}
+
+
+def _tell_resident(
+    session: Session, ticket: Ticket, action: Action, event: TicketEvent, at: datetime
+) -> None:
+    """Queue the resident's notice of ``action`` (none for most actions), keyed by the
+    event that recorded it: one message per action, however often the request is retried
+    within its transaction."""
+    notice = _RESIDENT_NOTICES.get(action)
+    if notice is None:
+        return
+    template, detail = notice
+    session.flush()  # the event's id is the notice's key
+    data = {detail: dict(event.data).get(detail)} if detail else {}
+    notify_resident(session, ticket, template=template, key=f"{template}:{ticket.id}:{event.id}",
+                    now=at, data=data)  # fmt: skip
+
+
 def _check_target(session: Session, ticket: Ticket, action: Action, target: str | None) -> None:
     if action is Action.TRANSFER and target == ticket.department.code:
         raise ConflictError(f"ticket {ticket.number} is already with {target!r}")
@@ -109,6 +134,7 @@ def perform(
     _check_target(session, ticket, action, target)
     event = act(session, ticket, action, actor=who.code, at=at, config=config, target=target,
                 details=details)  # fmt: skip
+    _tell_resident(session, ticket, action, event, at)
     return action_result(ticket, action.value, event)
 
 
