@@ -84,7 +84,8 @@ def _triage_queue() -> Iterator[Enqueue]:
     becomes TransientError), or ``None`` when it is not set."""
     from plaint.config import load_settings
 
-    url = load_settings(os.environ).redis_url
+    settings = load_settings(os.environ)
+    url = settings.redis_url and (settings.broker_url or settings.redis_url)
     if url is None:
         yield None
         return
