@@ -30,12 +30,27 @@ from plaint.models import (
 )
 from plaint.queue.depth import queue_depths
 
-__all__ = ["LAST_POLL_KEY", "StateCollector", "record_poll"]
+__all__ = ["FAMILIES", "LAST_POLL_KEY", "StateCollector", "record_poll"]
 
 logger = logging.getLogger(__name__)
 
 # A Redis hash: source name → Unix time of its last poll that reached the source.
 LAST_POLL_KEY = "plaint:poll:last"
+# Every gauge a scrape may show: name → (help, labels).
+FAMILIES = {
+    "plaint_state_up": ("Whether the last scrape could read this part.", ("part",)),
+    "plaint_tickets": ("Tickets still needing work, by status.", ("status",)),
+    "plaint_quarantined_items": ("Inbox items quarantined, by channel.", ("channel",)),
+    "plaint_outbox_notifications": (
+        "Notifications not sent (yet): pending, sending or failed, by channel.",
+        ("channel", "status"),
+    ),
+    "plaint_queue_depth": ("Messages held by each queue.", ("queue",)),
+    "plaint_poller_lag_seconds": (
+        "Seconds since each source was last polled (sources polled at least once).",
+        ("source",),
+    ),
+}
 # Outbox rows still to be sent or given up on; sent rows only grow and are not counted.
 _UNSENT = (NotificationStatus.PENDING, NotificationStatus.SENDING, NotificationStatus.FAILED)
 
@@ -85,11 +100,14 @@ class StateCollector(Collector):
         self._sources = tuple(sources)
         self._clock = clock
 
+    def describe(self) -> Iterator[Metric]:
+        """The gauges :meth:`collect` yields, without samples (reads nothing)."""
+        for name in FAMILIES:
+            yield _family(name)
+
     def collect(self) -> Iterator[Metric]:
         """Yield the gauges of every part that could be read, and ``plaint_state_up``."""
-        up = GaugeMetricFamily(
-            "plaint_state_up", "Whether the last scrape could read this part.", labels=["part"]
-        )
+        up = _family("plaint_state_up")
         parts: dict[str, Callable[[], list[Metric]]] = {
             "database": self._database,
             "queues": self._queues,
@@ -111,20 +129,12 @@ class StateCollector(Collector):
             tickets = _counts(session, _TICKETS)
             quarantined = _counts(session, _QUARANTINED)
             unsent = session.execute(_UNSENT_QUERY).all()
-        by_status = GaugeMetricFamily(
-            "plaint_tickets", "Tickets still needing work, by status.", labels=["status"]
-        )
+        by_status = _family("plaint_tickets")
         for open_status in OPEN_STATUSES:
             by_status.add_metric([open_status.value], tickets.get(open_status.value, 0))
-        held = GaugeMetricFamily(
-            "plaint_quarantined_items", "Inbox items quarantined, by channel.", labels=["channel"]
-        )
+        held = _family("plaint_quarantined_items")
         _add_all(held, quarantined.items())
-        outbox = GaugeMetricFamily(
-            "plaint_outbox_notifications",
-            "Notifications not sent (yet): pending, sending or failed, by channel.",
-            labels=["channel", "status"],
-        )
+        outbox = _family("plaint_outbox_notifications")
         for channel, status, count in unsent:
             outbox.add_metric([channel or "none", status], count)
         return [by_status, held, outbox]
@@ -132,9 +142,7 @@ class StateCollector(Collector):
     def _queues(self) -> list[Metric]:
         if self._broker is None:
             return []
-        depth = GaugeMetricFamily(
-            "plaint_queue_depth", "Messages held by each queue.", labels=["queue"]
-        )
+        depth = _family("plaint_queue_depth")
         _add_all(depth, queue_depths(self._broker).items())
         return [depth]
 
@@ -144,13 +152,14 @@ class StateCollector(Collector):
         raw = self._client.hgetall(LAST_POLL_KEY)
         last = {_text(k): float(v) for k, v in raw.items()}
         now = self._clock().timestamp()
-        lag = GaugeMetricFamily(
-            "plaint_poller_lag_seconds",
-            "Seconds since each source was last polled (sources polled at least once).",
-            labels=["source"],
-        )
+        lag = _family("plaint_poller_lag_seconds")
         _add_all(lag, ((s, max(0.0, now - last[s])) for s in self._sources if s in last))
         return [lag]
+
+
+def _family(name: str) -> GaugeMetricFamily:
+    doc, labels = FAMILIES[name]
+    return GaugeMetricFamily(name, doc, labels=list(labels))
 
 
 def _counts(session: Session, query: Select[str, int]) -> dict[str, int]:
