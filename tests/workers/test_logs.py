@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 
 from plaint.workers.logs import JSON_KEYS, configure
 
-
 # A resident's number in a database's error text (the traceback quotes source lines, so it
 # is kept out of the line that raises).
 PHONE = "+8613900000001"
