@@ -89,8 +89,7 @@ def _kick() -> bool:
     """Enqueue a dispatcher run if ``PLAINT_REDIS_URL`` is set and Redis answers."""
     from plaint.config import load_settings
 
-    settings = load_settings(os.environ)
-    url = settings.redis_url and (settings.broker_url or settings.redis_url)
+    url = load_settings(os.environ).queue_url
     if url is None:
         return False
     import redis

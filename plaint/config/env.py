@@ -56,6 +56,14 @@ class Settings:
     metrics_addr: tuple[str, int] | None = None
     log_format: str = "text"
 
+    @property
+    def queue_url(self) -> str | None:
+        """Where messages are enqueued: ``broker_url``, else ``redis_url``; ``None`` without
+        Redis (which a RabbitMQ site needs too, for locks: no worker would be running)."""
+        if self.redis_url is None:
+            return None
+        return self.broker_url or self.redis_url
+
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Read ``PLAINT_*`` settings from ``environ``; raise ConfigError naming a bad variable."""
@@ -149,8 +157,9 @@ def _env_choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...])
 
 def require_broker_url(settings: Settings) -> str:
     """Return the URL of the message broker: ``PLAINT_BROKER_URL`` when set, else the Redis
-    URL; raise ConfigError when neither is set."""
-    return settings.broker_url or require_redis_url(settings)
+    URL; raise ConfigError when Redis is not set (RabbitMQ sites need it too, for locks)."""
+    redis_url = require_redis_url(settings)
+    return settings.broker_url or redis_url
 
 
 def require_redis_url(settings: Settings) -> str:

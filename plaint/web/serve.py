@@ -81,16 +81,16 @@ def _sync_directory(sessions: sessionmaker[Session], config: Config, *, now: dat
 def _triage_sender(settings: Settings) -> Callable[[int], None] | None:
     """What the Twilio webhooks enqueue triage with: a producer on ``PLAINT_REDIS_URL``;
     ``None`` without Twilio or Redis (the inbox reconciler then sends the rows)."""
-    if settings.twilio is None or settings.redis_url is None:
+    if settings.twilio is None or settings.queue_url is None:
         return None
-    return Producer(build_broker(settings.broker_url or settings.redis_url)).triage
+    return Producer(build_broker(settings.queue_url)).triage
 
 
 def metrics_registry(settings: Settings, config: Config, engine: Engine) -> CollectorRegistry:
     """The registry ``/metrics`` serves: the shared-state gauges
     (:class:`plaint.telemetry.state.StateCollector`) read through ``engine``, the queues of
     the broker and the poll times in Redis (left out when Redis is not configured)."""
-    url = settings.broker_url or settings.redis_url
+    url = settings.queue_url
     client = None
     if settings.redis_url is not None:
         client = redis.Redis.from_url(

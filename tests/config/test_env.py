@@ -43,3 +43,14 @@ def test_bad_operations_settings_name_the_variable(environ: dict[str, str], mess
 
 def test_json_logs_may_be_asked_in_any_case() -> None:
     assert load_settings({"PLAINT_LOG_FORMAT": "JSON"}).log_format == "json"
+
+
+def test_rabbitmq_without_redis_is_refused_and_queues_need_redis() -> None:
+    from plaint.config import require_broker_url
+
+    settings = load_settings({"PLAINT_BROKER_URL": "amqp://mq/%2F"})
+    assert settings.queue_url is None
+    with pytest.raises(ConfigError, match="PLAINT_REDIS_URL is not set"):
+        require_broker_url(settings)
+    both = load_settings({"PLAINT_BROKER_URL": "amqp://mq/%2F", "PLAINT_REDIS_URL": "redis://r"})
+    assert both.queue_url == require_broker_url(both) == "amqp://mq/%2F"
