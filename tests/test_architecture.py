@@ -73,11 +73,13 @@ ALLOWED = {
     ),
     "workers": (
         *_VALUES, "plaint.pipeline", "plaint.config", "plaint.models", "plaint.channels",
-        "plaint.classifier", "plaint.service", "plaint.queue", "plaint.workers",
+        "plaint.classifier", "plaint.service", "plaint.queue", "plaint.telemetry",
+        "plaint.workers",
     ),
+    "telemetry": (*_VALUES, "plaint.config", "plaint.models", "plaint.queue", "plaint.telemetry"),
     "web": (
         *_VALUES, "plaint.pipeline", "plaint.config", "plaint.models", "plaint.classifier",
-        "plaint.service", "plaint.queue", "plaint.web",
+        "plaint.service", "plaint.queue", "plaint.telemetry", "plaint.web",
     ),
 }  # fmt: skip
 

@@ -30,15 +30,15 @@ def _idle(args: argparse.Namespace) -> int:
     from functools import partial
 
     from plaint.cli.run import configure_logging
-    from plaint.config import load_config, load_settings, require_redis_url
+    from plaint.config import load_config, load_settings, require_broker_url
     from plaint.queue import producer as names
     from plaint.queue.broker import build_broker
     from plaint.workers.idle import run_idle
 
     settings = load_settings(os.environ)
-    configure_logging(settings.log_level)
+    configure_logging(settings)
     config = load_config(settings.config_path)
-    producer = names.Producer(build_broker(require_redis_url(settings)))
+    producer = names.Producer(build_broker(require_broker_url(settings)))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -80,11 +80,12 @@ def register(subparsers: Any) -> None:
 
 @contextlib.contextmanager
 def _triage_queue() -> Iterator[Enqueue]:
-    """Yield ``enqueue(inbox_id)`` sending triage over ``PLAINT_REDIS_URL`` (a Redis error
+    """Yield ``enqueue(inbox_id)`` sending triage over the broker (``PLAINT_BROKER_URL`` or
+    ``PLAINT_REDIS_URL``) (a Redis error
     becomes TransientError), or ``None`` when it is not set."""
     from plaint.config import load_settings
 
-    url = load_settings(os.environ).redis_url
+    url = load_settings(os.environ).queue_url
     if url is None:
         yield None
         return

@@ -89,7 +89,7 @@ def _kick() -> bool:
     """Enqueue a dispatcher run if ``PLAINT_REDIS_URL`` is set and Redis answers."""
     from plaint.config import load_settings
 
-    url = load_settings(os.environ).redis_url
+    url = load_settings(os.environ).queue_url
     if url is None:
         return False
     import redis

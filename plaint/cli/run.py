@@ -10,6 +10,7 @@ due times before starting its children (:mod:`plaint.service.recompute`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -57,13 +58,12 @@ def register(subparsers: Any) -> None:
     clock.set_defaults(handler=_clock)
 
 
-def configure_logging(level: str) -> None:
-    """Log to stderr at ``level``, database error texts withheld (shared by run, worker,
-    clock and web)."""
-    from plaint.workers.logfilter import install
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at ``PLAINT_LOG_LEVEL`` in ``PLAINT_LOG_FORMAT``, database error texts
+    withheld (shared by run, worker, clock, idle and web: :mod:`plaint.workers.logs`)."""
+    from plaint.workers.logs import configure
 
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    install()
+    configure(level=settings.log_level, log_format=settings.log_format)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -71,7 +71,7 @@ def _run(args: argparse.Namespace) -> int:
     from plaint.workers.stack import open_stack
 
     settings = load_settings(os.environ)
-    configure_logging(settings.log_level)
+    configure_logging(settings)
     # Fail here, naming the key or the uncovered year, not in every child.
     config = _start_up(settings.config_path)
     with open_stack(settings, os.environ, web=True) as stack:
@@ -89,24 +89,31 @@ def _worker(args: argparse.Namespace) -> int:
 
     from plaint.config import load_settings
     from plaint.queue.broker import QUEUES
+    from plaint.telemetry.exporter import FORK_FUNCTION, multiprocess_directory
 
     settings = load_settings(os.environ)
-    logging.getLogger("dramatiq").setLevel(settings.log_level)
+    # dramatiq's own logging setup is skipped: its processes inherit this one's, and
+    # plaint.workers.entry sets it again in each (dramatiq's lines in plaint's format).
+    configure_logging(settings)
     _start_up(settings.config_path)
     argv = [
-        "plaint.workers.entry",
+        "plaint.workers.entry", "--skip-logging",
         "--processes", str(args.processes or settings.worker_processes),
         "--threads", str(args.threads or settings.worker_threads),
         "--queues", *(args.queues or QUEUES),
     ]  # fmt: skip
-    code: int = dramatiq_main(make_argument_parser().parse_args(argv))
+    with contextlib.ExitStack() as stack:
+        if settings.metrics_addr is not None:
+            stack.enter_context(multiprocess_directory(os.environ))
+            argv += ["--fork-function", FORK_FUNCTION]
+        code: int = dramatiq_main(make_argument_parser().parse_args(argv))
     return code
 
 
 def _clock(args: argparse.Namespace) -> int:
     import redis
 
-    from plaint.config import load_settings, require_redis_url
+    from plaint.config import load_settings, require_broker_url, require_redis_url
     from plaint.pipeline.schedule import Schedule
     from plaint.queue import producer as names
     from plaint.queue.broker import build_broker
@@ -114,10 +121,10 @@ def _clock(args: argparse.Namespace) -> int:
     from plaint.workers.clock import run_clock
 
     settings = load_settings(os.environ)
-    configure_logging(settings.log_level)
+    configure_logging(settings)
     config = _start_up(settings.config_path, notices=False)  # the daily job logs them
     redis_url = require_redis_url(settings)
-    producer = names.Producer(build_broker(redis_url))
+    producer = names.Producer(build_broker(require_broker_url(settings)))
     jobs: dict[str, tuple[timedelta, Callable[[], None]]] = {
         f"poll:{s.name}": (s.poll_interval, partial(producer.send, names.POLL_SOURCE, s.name))
         for s in config.sources

@@ -26,6 +26,6 @@ def _web(args: argparse.Namespace) -> int:
 
     settings = load_settings(os.environ)
     config = load_config(settings.config_path, required_years=[this_year()])
-    configure_logging(settings.log_level)
+    configure_logging(settings)
     serve(settings=settings, config=config)
     return 0

@@ -11,7 +11,7 @@ from plaint.config.business import (
     SourceConfig,
     load_config,
 )
-from plaint.config.env import Settings, load_settings, require_redis_url
+from plaint.config.env import Settings, load_settings, require_broker_url, require_redis_url
 
 __all__ = [
     "Config",
@@ -21,5 +21,6 @@ __all__ = [
     "SourceConfig",
     "load_config",
     "load_settings",
+    "require_broker_url",
     "require_redis_url",
 ]

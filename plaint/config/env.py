@@ -16,7 +16,12 @@ from pathlib import Path
 from plaint.config.twilio import TwilioSettings, load_twilio_settings
 from plaint.errors import ConfigError
 
-__all__ = ["Settings", "load_settings", "require_redis_url"]
+__all__ = ["LOG_FORMATS", "Settings", "load_settings", "require_broker_url", "require_redis_url"]
+
+# How log lines are written: ``text`` for people, ``json`` (one object a line) for collectors.
+LOG_FORMATS = ("text", "json")
+# The broker URL schemes plaint understands: Redis (the default) and RabbitMQ.
+_BROKER_SCHEMES = ("redis", "rediss", "unix", "amqp", "amqps")
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,12 @@ class Settings:
     ``X-Forwarded-For``/``-Proto`` headers the web server believes; empty: nobody's.
     ``twilio`` is ``None`` unless Twilio's account SID and token are set.
     ``secret_key`` (``PLAINT_SECRET_KEY``) signs outbound Message-IDs, so our own mail is
-    recognised when it comes back; ``None``: nothing is signed or recognised."""
+    recognised when it comes back; ``None``: nothing is signed or recognised.
+    ``broker_url`` (``PLAINT_BROKER_URL``) is the message broker when it is not Redis
+    (``amqp://`` for RabbitMQ); ``None``: the queues live in ``redis_url``, which locks and
+    the clock's leadership need either way. ``metrics_addr`` (``PLAINT_METRICS_ADDR``,
+    ``host:port``) is where ``plaint worker`` serves Prometheus metrics; ``None``: not
+    served. ``log_format`` is one of :data:`LOG_FORMATS`."""
 
     database_url: str
     redis_url: str | None
@@ -42,6 +52,17 @@ class Settings:
     web_trusted_proxies: tuple[str, ...] = ()
     twilio: TwilioSettings | None = None
     secret_key: str | None = None
+    broker_url: str | None = None
+    metrics_addr: tuple[str, int] | None = None
+    log_format: str = "text"
+
+    @property
+    def queue_url(self) -> str | None:
+        """Where messages are enqueued: ``broker_url``, else ``redis_url``; ``None`` without
+        Redis (which a RabbitMQ site needs too, for locks: no worker would be running)."""
+        if self.redis_url is None:
+            return None
+        return self.broker_url or self.redis_url
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -65,6 +86,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         web_trusted_proxies=_env_networks(environ, "PLAINT_WEB_TRUSTED_PROXIES"),
         twilio=load_twilio_settings(environ),
         secret_key=environ.get("PLAINT_SECRET_KEY") or None,
+        broker_url=_env_broker(environ, "PLAINT_BROKER_URL"),
+        metrics_addr=_env_address(environ, "PLAINT_METRICS_ADDR"),
+        log_format=_env_choice(environ, "PLAINT_LOG_FORMAT", LOG_FORMATS),
     )
 
 
@@ -104,6 +128,38 @@ def _env_networks(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
                 f"{name}: {item!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/8)"
             ) from None
     return tuple(items)
+
+
+def _env_broker(environ: Mapping[str, str], name: str) -> str | None:
+    url = environ.get(name) or None
+    if url is not None and url.partition("://")[0] not in _BROKER_SCHEMES:
+        raise ConfigError(f"{name} must start with one of {', '.join(_BROKER_SCHEMES)}://")
+    return url
+
+
+def _env_address(environ: Mapping[str, str], name: str) -> tuple[str, int] | None:
+    """``host:port`` (``[::1]:9191`` for IPv6); unset or empty: ``None``."""
+    raw = environ.get(name) or ""
+    if not raw:
+        return None
+    host, sep, port = raw.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) <= _MAX_PORT:
+        raise ConfigError(f"{name} must be host:port (e.g. 127.0.0.1:9191), got {raw!r}")
+    return host.strip("[]"), int(port)
+
+
+def _env_choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = (environ.get(name) or choices[0]).lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def require_broker_url(settings: Settings) -> str:
+    """Return the URL of the message broker: ``PLAINT_BROKER_URL`` when set, else the Redis
+    URL; raise ConfigError when Redis is not set (RabbitMQ sites need it too, for locks)."""
+    redis_url = require_redis_url(settings)
+    return settings.broker_url or redis_url
 
 
 def require_redis_url(settings: Settings) -> str:

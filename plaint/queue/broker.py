@@ -15,9 +15,15 @@
   several times a second) redeliver them within seconds of the timeout. Every live
   consumer refreshes its heartbeat on each fetch, far more often than every 10 s; a
   message redelivered from a merely slow worker is triaged idempotently.
-- Prometheus: not installed. Its exporter binds 0.0.0.0 by default, which would expose
-  metrics on every interface of a resident-data server; metrics come in a later issue, on
-  loopback.
+- Prometheus: dramatiq's middleware is not installed. Its exporter binds 0.0.0.0 by
+  default, which would expose metrics on every interface of a resident-data server, and
+  its names are ``dramatiq_*``; plaint's own ``plaint_*`` metrics
+  (:mod:`plaint.telemetry`) are served on ``PLAINT_METRICS_ADDR`` only.
+- RabbitMQ (``amqp://`` URLs, the ``rabbitmq`` extra): ``confirm_delivery`` on, so an
+  enqueue returns only once RabbitMQ holds the message (dramatiq's default fires and
+  forgets: a message lost in flight would wait for the inbox reconciler). RabbitMQ
+  redelivers a dead consumer's unacked messages when its connection drops, so the
+  heartbeat settings above are Redis's only.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from dramatiq.middleware import (
 
 from plaint.errors import PermanentError
 
-__all__ = ["QUEUES", "build_broker"]
+__all__ = ["QUEUES", "build_broker", "is_rabbitmq"]
 
 MAX_RETRIES = 8
 MIN_BACKOFF = timedelta(seconds=1)
@@ -59,10 +65,29 @@ def _should_retry(retries: int, exception: BaseException) -> bool:
     return retries < MAX_RETRIES and not isinstance(exception, PermanentError)
 
 
-def build_broker(redis_url: str) -> dramatiq.Broker:
-    """Return a Redis broker for ``redis_url`` (``redis://`` or ``unix://``) with plaint's
-    middleware; it connects lazily, on first use."""
-    middleware = [
+def is_rabbitmq(url: str) -> bool:
+    """Whether ``url`` names a RabbitMQ broker (``amqp://`` or ``amqps://``)."""
+    return url.startswith(("amqp://", "amqps://"))
+
+
+def build_broker(url: str) -> dramatiq.Broker:
+    """Return a broker for ``url`` with plaint's middleware: RabbitMQ for ``amqp://`` and
+    ``amqps://`` (needs the ``rabbitmq`` extra, pika), Redis otherwise (``redis://``,
+    ``unix://``). A Redis broker connects lazily, on first use."""
+    if is_rabbitmq(url):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        return RabbitmqBroker(url=url, middleware=_middleware(), confirm_delivery=True)
+    return RedisBroker(
+        url=url,
+        middleware=_middleware(),
+        heartbeat_timeout=_ms(HEARTBEAT_TIMEOUT),
+        maintenance_chance=MAINTENANCE_CHANCE,
+    )
+
+
+def _middleware() -> list[dramatiq.Middleware]:
+    return [
         AgeLimit(),
         TimeLimit(time_limit=_ms(TIME_LIMIT)),
         ShutdownNotifications(),
@@ -74,9 +99,3 @@ def build_broker(redis_url: str) -> dramatiq.Broker:
             retry_when=_should_retry,
         ),
     ]
-    return RedisBroker(
-        url=redis_url,
-        middleware=middleware,
-        heartbeat_timeout=_ms(HEARTBEAT_TIMEOUT),
-        maintenance_chance=MAINTENANCE_CHANCE,
-    )

@@ -252,10 +252,12 @@ def dispatch_due(
     budget: timedelta = timedelta(seconds=60),
     jitter: Callable[[], float] = random.random,
     messages: MessagesConfig | None = None,
+    observe: Callable[[str, NotificationStatus], None] | None = None,
 ) -> DispatchResult:
     """Claim, send and record due rows in batches of ``batch`` until none is due or
     ``budget`` of wall time is spent (the clock starts another run soon); return the
-    tally. Blocks on the senders' network calls."""
+    tally. ``observe(channel, status)`` is told each recorded attempt's outcome (metrics).
+    Blocks on the senders' network calls."""
     total = DispatchResult()
     deadline = time.monotonic() + budget.total_seconds()
     while time.monotonic() < deadline:
@@ -269,6 +271,8 @@ def dispatch_due(
                 status = record(session, claim, outcome, now=clock(), policy=policy,
                                 jitter=jitter())  # fmt: skip
             total += _TALLY[status] if status is not None else DispatchResult()
+            if status is not None and observe is not None:
+                observe(claim.message.channel, status)
         if not claims and not tally.held and not tally.failed:
             break
     return total

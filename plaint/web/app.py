@@ -8,6 +8,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.config import Config
@@ -16,6 +17,7 @@ from plaint.web import actions, tickets
 from plaint.web import twilio as twilio_webhooks
 from plaint.web.deps import Context, WebContext, current_staff
 from plaint.web.errors import error_responses, install_error_handlers
+from plaint.web.metrics import metrics_router
 from plaint.web.probes import database_ready
 from plaint.web.schemas import Readiness, Status
 
@@ -56,6 +58,7 @@ def create_app(
     writer: sessionmaker[Session] | None = None,
     twilio: TwilioSettings | None = None,
     enqueue: Callable[[int], None] | None = None,
+    metrics: CollectorRegistry | None = None,
 ) -> FastAPI:
     """Return the ASGI app serving ``/healthz``, ``/readyz``, ``/openapi.json`` and the
     staff API under ``/api/v1/`` (every request there needs a bearer token): the ticket
@@ -67,7 +70,8 @@ def create_app(
     ``clock`` returns the current instant (timezone-aware); ``writer`` (default:
     ``sessions``) opens the sessions that write: the staff actions and the webhooks. With
     ``twilio`` settings the Twilio webhooks are served under ``/webhooks/twilio/``
-    (signature-checked, no token), enqueuing triage with ``enqueue``."""
+    (signature-checked, no token), enqueuing triage with ``enqueue``. With a ``metrics``
+    registry, ``/metrics`` serves it."""
     app = FastAPI(
         title="plaint",
         description="Residents' complaints, routed and answered in time: the staff API.",
@@ -77,6 +81,8 @@ def create_app(
         writer=writer or sessions, twilio=twilio, enqueue=enqueue,
     )  # fmt: skip
     app.include_router(probes)
+    if metrics is not None:
+        app.include_router(metrics_router(metrics))
     api = APIRouter(
         prefix=API_PREFIX, dependencies=[Depends(current_staff)],
         responses=error_responses(401, 422),

@@ -12,8 +12,11 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import redis
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,10 +26,11 @@ from plaint.models import create_db_engine, read_session_factory, session_factor
 from plaint.queue.broker import build_broker
 from plaint.queue.producer import Producer
 from plaint.service.directory import sync_directory
+from plaint.telemetry.state import StateCollector
 from plaint.web.app import create_app
-from plaint.web.probes import RedisProbe
+from plaint.web.probes import PROBE_TIMEOUT_SECONDS, RedisProbe
 
-__all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "serve", "server_config"]
+__all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "metrics_registry", "serve", "server_config"]
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +81,34 @@ def _sync_directory(sessions: sessionmaker[Session], config: Config, *, now: dat
 def _triage_sender(settings: Settings) -> Callable[[int], None] | None:
     """What the Twilio webhooks enqueue triage with: a producer on ``PLAINT_REDIS_URL``;
     ``None`` without Twilio or Redis (the inbox reconciler then sends the rows)."""
-    if settings.twilio is None or settings.redis_url is None:
+    if settings.twilio is None or settings.queue_url is None:
         return None
-    return Producer(build_broker(settings.redis_url)).triage
+    return Producer(build_broker(settings.queue_url)).triage
+
+
+def metrics_registry(settings: Settings, config: Config, engine: Engine) -> CollectorRegistry:
+    """The registry ``/metrics`` serves: the shared-state gauges
+    (:class:`plaint.telemetry.state.StateCollector`) read through ``engine``, the queues of
+    the broker and the poll times in Redis (left out when Redis is not configured)."""
+    url = settings.queue_url
+    client = None
+    if settings.redis_url is not None:
+        client = redis.Redis.from_url(
+            settings.redis_url,
+            socket_connect_timeout=PROBE_TIMEOUT_SECONDS,
+            socket_timeout=PROBE_TIMEOUT_SECONDS,
+        )
+    registry = CollectorRegistry()
+    registry.register(
+        StateCollector(
+            sessions=read_session_factory(engine),
+            client=client,
+            broker=None if url is None else build_broker(url),
+            sources=[source.name for source in config.sources],
+            clock=_utc_now,
+        )
+    )
+    return registry
 
 
 def _utc_now() -> datetime:
@@ -101,7 +130,7 @@ def serve(*, settings: Settings, config: Config, clock: Callable[[], datetime] =
         app = create_app(
             config=config, sessions=read_session_factory(engine), redis_ready=redis_ready,
             clock=clock, writer=session_factory(engine), twilio=settings.twilio,
-            enqueue=_triage_sender(settings),
+            enqueue=_triage_sender(settings), metrics=metrics_registry(settings, config, engine),
         )  # fmt: skip
         server = uvicorn.Server(server_config(app, settings))
         try:

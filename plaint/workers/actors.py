@@ -34,6 +34,8 @@ from plaint.service.retry import FailureOutcome, claim_unqueued, failure_reason,
 from plaint.service.sla import sweep
 from plaint.service.store import DbCursorStore
 from plaint.service.triage import TriageOutcome, triage_inbox
+from plaint.telemetry.metrics import observe_triage, outbox_result
+from plaint.telemetry.state import record_poll
 from plaint.workers import runtime
 from plaint.workers.locks import held
 
@@ -93,6 +95,7 @@ def poll_source(source_name: str) -> None:
             try:
                 poll_until_drained(channel, sessions=rt.sessions,
                                    enqueue=rt.producer.triage, clock=rt.clock)  # fmt: skip
+                record_poll(rt.redis, source_name, now=rt.clock())
             finally:
                 channel.close()
         except ChannelUnavailableError as exc:
@@ -115,6 +118,8 @@ def triage(inbox_id: int) -> None:
                 session, inbox_id, config=rt.config, now=rt.clock(), model=rt.model.current(),
                 email=email_intake(rt.settings),
             )  # fmt: skip
+            if triaged in (TriageOutcome.TICKET, TriageOutcome.APPENDED):
+                observe_triage(session, inbox_id, now=rt.clock())
         if triaged in (TriageOutcome.TICKET, TriageOutcome.APPENDED):
             kick_outbox(rt)  # an acknowledgement or notice may wait in the outbox
     except Exception as exc:  # every failure ends in retry or quarantine, never a loop
@@ -168,8 +173,9 @@ def dispatch_outbox() -> None:
     overlap: each claims its rows with SKIP LOCKED, so no row is sent twice. Not retried
     by dramatiq: the rows keep their own retry state and the clock runs it again."""
     rt = runtime.current()
-    result = dispatch_due(rt.sessions, senders=rt.senders, zone=rt.config.timezone, clock=rt.clock,
-                          messages=rt.config.messages)  # fmt: skip
+    result = dispatch_due(rt.sessions, senders=rt.senders, zone=rt.config.timezone,
+                          clock=rt.clock, messages=rt.config.messages,
+                          observe=outbox_result)  # fmt: skip
     if result != DispatchResult():
         logger.info("outbox: %d sent, %d to retry, %d failed, %d held", result.sent,
                     result.retrying, result.failed, result.held)  # fmt: skip

@@ -24,6 +24,7 @@ from plaint.config import Config, Settings, load_config, load_settings, require_
 from plaint.models import create_db_engine, session_factory
 from plaint.queue.producer import Producer
 from plaint.service.directory import sync_directory
+from plaint.telemetry.metrics import count_sla_marks
 
 if TYPE_CHECKING:
     from plaint.channels.outbound import Sender
@@ -57,6 +58,7 @@ def build_runtime(environ: Mapping[str, str], *, broker: dramatiq.Broker) -> Run
     config = load_config(settings.config_path, required_years=[datetime.now(UTC).year])
     engine = create_db_engine(settings.database_url)
     sessions = session_factory(engine)
+    count_sla_marks(sessions)
     with sessions.begin() as session:
         sync_directory(session, config, now=datetime.now(UTC))
     return Runtime(

@@ -58,11 +58,14 @@ def open_stack(
         if url is None:
             url = stack.enter_context(EmbeddedRedis(settings.data_dir / "redis")).url
         env = {**environ, "PLAINT_REDIS_URL": url}
+        # The intake worker counts no metrics (poll times are in Redis) and must not take
+        # the metrics address from the main worker.
+        intake_env = {k: v for k, v in env.items() if k != "PLAINT_METRICS_ADDR"}
         command = [sys.executable, "-m", "plaint"]
         children = [
             # Polling in a process of its own: a crash of a triage worker (dramatiq takes
             # all of its processes down with it) or a deep triage queue never stalls intake.
-            ChildSpec("intake", [*command, "worker", *INTAKE_WORKER], env),
+            ChildSpec("intake", [*command, "worker", *INTAKE_WORKER], intake_env),
             ChildSpec("worker", [*command, "worker", "--queues", *WORK_QUEUES], env),
             ChildSpec("clock", [*command, "clock"], env),
             # IMAP IDLE: enqueues a source's poll the moment mail arrives.

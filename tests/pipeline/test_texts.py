@@ -95,7 +95,6 @@ def test_the_status_answer_lists_each_ticket_in_the_residents_words() -> None:
     assert en.body == "You have no open complaints."
 
 
-
 @pytest.mark.parametrize(
     ("language", "subject", "body"),
     [
