@@ -5,9 +5,8 @@ ticket); staff resolve and close; the survey goes out a day later; the resident 
 the ticket reopens and the department head is notified (by mail: the head has only an
 address); every step is in the timeline, and the resident got exactly one SMS per step.
 
-Staff act through :mod:`plaint.service.staff` and
-:func:`plaint.service.resident_messages.notify_resident` here; the REST endpoints
-(``POST /api/v1/tickets/{number}/reply`` …) call the same functions.
+Staff act through the REST API (``POST /api/v1/tickets/{number}/reply|resolve|close``)
+with the head's bearer token, as the pages and integrations do.
 """
 
 from __future__ import annotations
@@ -18,11 +17,13 @@ from itertools import count
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from plaint.models import Ticket
+from plaint.service.directory import issue_token
 from plaint.service.resident_messages import notify_resident
-from plaint.service.staff import Action, act_by_number
+from plaint.web.app import create_app
 from tests.plant import Plant
 from tests.smtp import SmtpServer
 from tests.twilio_fixture import ACCOUNT, SENDER, StandIn
@@ -59,20 +60,17 @@ def _settle(plant: Plant) -> None:
     plant.drain()
 
 
-def _staff(plant: Plant, number: str, *actions: Action, reply: tuple[str, str] | None = None,
-           ) -> None:  # fmt: skip
-    """``HEAD`` acts on the ticket; ``reply`` = (template, text) tells the resident."""
+def _staff(plant: Plant, number: str, action: str, body: dict[str, str] | None = None) -> None:
+    """``HEAD`` does ``action`` on ticket ``number`` through the REST API; then everything
+    it causes is done."""
     with plant.sessions.begin() as session:
-        for action in actions:
-            act_by_number(session, number=number, action=action, actor=HEAD,
-                          at=plant.clock(), config=plant.rt.config)  # fmt: skip
-        if reply is not None:
-            ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
-            template, text = reply
-            field = "resolution" if template == "resolved" else "text"
-            notify_resident(session, ticket, template=template, now=plant.clock(),
-                            key=f"{template}:{ticket.id}:{actions[-1].value}",
-                            data={field: text})  # fmt: skip
+        token = issue_token(session, HEAD, now=plant.clock())
+    app = create_app(config=plant.rt.config, sessions=plant.sessions, redis_ready=lambda: True,
+                     clock=plant.clock)  # fmt: skip
+    with TestClient(app) as client:
+        response = client.post(f"/api/v1/tickets/{number}/{action}", json=body or {},
+                               headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert response.status_code == 200, response.text
     _settle(plant)
 
 
@@ -94,14 +92,15 @@ def test_the_resident_loop_end_to_end(
     _text(plant, "3号楼的电梯坏了好几天了，请尽快派人修理")
     [ticket] = plant.tickets()
     step(f"您好，您的投诉已受理，编号 {ticket.number}，类别：设施/产品投诉 · 电梯。")
-    _staff(plant, ticket.number, Action.RESPOND, reply=("staff_reply", "维修师傅今天下午上门"))
-    step("维修师傅今天下午上门")
+    _staff(plant, ticket.number, "reply", {"text": "维修师傅今天下午上门"})
+    step("工程维修部答复：维修师傅今天下午上门")
     _text(plant, "进度")
     step(f"编号 {ticket.number}：处理中，工程维修部负责，办结时限 ")
     assert len(plant.tickets()) == 1
-    _staff(plant, ticket.number, Action.RESOLVE, Action.CLOSE,
-           reply=("resolved", "已更换电梯门机"))  # fmt: skip
-    step("已更换电梯门机")
+    _staff(plant, ticket.number, "resolve", {"resolution": "已更换电梯门机"})
+    step("已处理：已更换电梯门机")
+    _staff(plant, ticket.number, "close")
+    step("已办结")
     plant.clock.set(DAY + timedelta(hours=24))
     _settle(plant)
     step("请回复数字 1-5")
@@ -113,11 +112,11 @@ def test_the_resident_loop_end_to_end(
     assert mail.rcpt_tos == ("zhang.head@plaint.example",)
     assert ticket.number in str(mail.mail["Subject"])
     kinds = [event.kind for event in reopened.events]
-    expected = ["respond", "status_query", "resolve", "close", "survey_scheduled",
+    expected = ["reply", "status_query", "resolve", "close", "survey_scheduled",
                 "survey_answer", "reopen", "survey_escalated"]  # fmt: skip
     assert [k for k in kinds if k in expected] == expected
     _settle(plant)  # nothing more goes out
-    assert len([s for s in standin.sent() if s["to"] == RESIDENT]) == len(texts) == 6
+    assert len([s for s in standin.sent() if s["to"] == RESIDENT]) == len(texts) == 7
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -130,7 +129,7 @@ def test_at_23_00_a_reply_waits_for_08_00_and_an_emergency_is_acknowledged_at_on
     _text(plant, "电梯困人了！有人被困在3号楼电梯里出不来")
     [ticket] = plant.tickets()
     assert ticket.urgency == "emergency"
-    _staff(plant, ticket.number, Action.RESPOND, reply=("progress", "师傅正在赶来"))
+    _staff(plant, ticket.number, "reply", {"text": "师傅正在赶来"})
     sent = [s["body"] for s in standin.sent() if s["to"] == RESIDENT]
     assert len(sent) == 2  # the acknowledgement, and the emergency's progress, at 23:00
     _text(plant, "好的，谢谢，楼道里的灯也坏了，不急")  # joins the ticket; nothing to send
