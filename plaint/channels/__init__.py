@@ -44,6 +44,7 @@ _PARSERS = {
     ChannelKind.EMAIL: "plaint.channels.email.parse:parse_email",
     ChannelKind.SMS: "plaint.channels.sms.parse:parse_sms",
     ChannelKind.PHONE: "plaint.channels.phone.parse:parse_call",
+    ChannelKind.DESK: "plaint.channels.desk:parse_desk",
 }
 
 

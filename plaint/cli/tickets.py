@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from plaint.cli.common import open_db, parse_instant
+from plaint.cli.desk import register_desk
 from plaint.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def register(subparsers: Any) -> None:
         recode.add_argument(f"--{code.replace('_', '-')}", dest=code,
                             type=int if code == "level" else str)  # fmt: skip
     recode.set_defaults(handler=_reclassify)
+    register_desk(commands)
 
 
 def _staff_command(commands: Any, name: str, text: str) -> argparse.ArgumentParser:

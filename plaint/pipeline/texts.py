@@ -60,6 +60,14 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("短信订阅", "您已恢复接收短信通知。回复“退订”可取消。"),
         "en": ("Subscribed", "You will get texts again. Reply STOP to unsubscribe."),
     },
+    "extended": {
+        "zh": ("[{ticket}] 处理时限延期",
+               "您好，您的投诉（编号 {ticket}）需要更多时间处理，原因：{reason}。"
+               "我们将在 {due} 前办结，感谢您的理解。"),
+        "en": ("[{ticket}] More time needed",
+               "Your complaint (number {ticket}) needs more time: {reason}. "
+               "We will resolve it by {due}. Thank you for your patience."),
+    },
     "sla.warn": {
         "zh": ("[{ticket}] 时限预警",
                "工单 {ticket}（{department}）的{clock}时限将于 {due} 到期。"),

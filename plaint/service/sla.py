@@ -86,7 +86,7 @@ def reselect_policy(
 
 def _clock_events(ticket: Ticket) -> list[ClockEvent]:
     return [
-        ClockEvent(Clock(e.clock), ClockEventKind(e.kind), e.at)
+        ClockEvent(Clock(e.clock), ClockEventKind(e.kind), e.at, e.until)
         # By time; events at the same instant keep the order they were recorded in.
         for _, _, e in sorted((e.at, i, e) for i, e in enumerate(ticket.clock_events))
     ]

@@ -50,6 +50,7 @@ from plaint.service.dedupe import (
     reporter_keys,
     series_keys,
 )
+from plaint.service.desk import desk_classification, desk_resident, desk_route, desk_taken
 from plaint.service.events import new_event, record_event, write_events
 from plaint.service.locks import lock_keys
 from plaint.service.mailtriage import (
@@ -135,7 +136,8 @@ def triage_inbox(
         return TriageOutcome.KEYWORD
     _triage_earlier_parents(session, row, message, config=config, now=now, model=model,
                             email=email)  # fmt: skip
-    resident, created = _resident_for(session, message, now=now)
+    desk = desk_resident(session, channel=row.channel, payload=row.payload)
+    resident, created = (desk, False) if desk else _resident_for(session, message, now=now)
     # From here to commit, this resident's and this unit's "new problem?" decisions are ours.
     lock_keys(session, reporter_keys(resident))
     text = complaint_text(subject=message.subject, body=message.body)
@@ -323,16 +325,19 @@ def _open_ticket(
     outside the session, then write it (every column set before: no UPDATE after); return
     the draft, which has its id."""
     [classified] = classify_texts([text], taxonomy=config.taxonomy, model=model)
-    result = classified.result
+    result = desk_classification(classified.result, channel=row.channel, payload=row.payload,
+                                 config=config)  # fmt: skip
     decision = route(
         result, table=config.routing, community=resident.community, building=resident.building
     )
+    decision = desk_route(decision, channel=row.channel, payload=row.payload)
     department = department_ref(session, decision.department)
     if department is None:
         raise NotFoundError(f"department {decision.department!r} is not in the database")
     ticket = _draft(session, row, message, result, department=department, resident=resident,
                     print_=print_, config=config, now=now)  # fmt: skip
-    record_event(session, ticket, "received", at=now, inbox_id=row.id, channel=row.channel)
+    record_event(session, ticket, "received", at=now, inbox_id=row.id, channel=row.channel,
+                 data=desk_taken(channel=row.channel, payload=row.payload))  # fmt: skip
     record_event(session, ticket, "classified", at=now, **_codes(result))
     record_event(
         session, ticket, "routed", at=now, department=decision.department, reason=decision.reason

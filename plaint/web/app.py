@@ -12,14 +12,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.config import Config
 from plaint.config.twilio import TwilioSettings
-from plaint.errors import ConflictError, NotFoundError, PermissionDeniedError, PlaintError
-from plaint.web import tickets
+from plaint.errors import (
+    ConflictError,
+    MalformedMessageError,
+    NotFoundError,
+    PermissionDeniedError,
+    PlaintError,
+)
+from plaint.web import desk, tickets
 from plaint.web import twilio as twilio_webhooks
 from plaint.web.deps import Context, WebContext, current_staff
 from plaint.web.probes import database_ready
 from plaint.web.schemas import Readiness, Status
 
-__all__ = ["API_PREFIX", "create_app"]
+__all__ = ["API_PREFIX", "create_app", "error_code"]
 
 API_PREFIX = "/api/v1"
 
@@ -28,7 +34,12 @@ _ERROR_STATUS: tuple[tuple[type[PlaintError], int], ...] = (
     (NotFoundError, 404),
     (PermissionDeniedError, 403),
     (ConflictError, 409),
+    (MalformedMessageError, 422),
 )
+# The stable ``code`` of an error that names none of its own (``code`` attribute; a
+# MalformedMessageError's ``reason``).
+_DEFAULT_CODE = {NotFoundError: "not_found", PermissionDeniedError: "forbidden",
+                 ConflictError: "conflict", MalformedMessageError: "invalid"}  # fmt: skip
 
 probes = APIRouter(tags=["probes"])
 
@@ -54,9 +65,21 @@ def readyz(context: Context) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=503 if failed else 200)
 
 
+def error_code(exc: Exception) -> str:
+    """The stable code of a service error: its ``code``, a malformed input's ``reason``,
+    else its class's default."""
+    code = getattr(exc, "code", None) or getattr(exc, "reason", None)
+    if isinstance(code, str):
+        return code
+    for error, default in _DEFAULT_CODE.items():
+        if isinstance(exc, error):
+            return default
+    return "error"
+
+
 def _error_handler(status: int) -> Callable[[Request, Exception], JSONResponse]:
     def handle(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=status)
+        return JSONResponse({"code": error_code(exc), "detail": str(exc)}, status_code=status)
 
     return handle
 
@@ -91,6 +114,8 @@ def create_app(
     app.include_router(probes)
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_staff)])
     api.include_router(tickets.router)
+    api.include_router(desk.router)
+    api.include_router(desk.inbox)
     app.include_router(api)
     if twilio is not None:
         app.include_router(twilio_webhooks.router)
