@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -16,7 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.config import Config
 from plaint.models import Inbox, Notification, Resident, Ticket, read_session_factory
+from plaint.pipeline.texts import render
 from plaint.service.directory import issue_token, sync_staff
+from plaint.service.explain import explain_ticket
+from plaint.service.reports import sla_kpis
+from plaint.service.staff import Action, act
 from plaint.service.store import sync_departments
 from plaint.service.triage import triage_inbox
 from plaint.web.app import create_app
@@ -198,3 +203,61 @@ def test_only_the_desk_managers_and_admins_take_complaints(desk: Desk) -> None:
     assert (status.status_code, status.json()["code"]) == (403, "role_not_allowed")
     assert desk.get("/api/v1/inbox/999", as_="desk.wu").status_code == 404
     assert desk.client.post(TICKETS, json=body).status_code == 401
+
+
+# Extension (延期): POST /api/v1/tickets/{number}/extend.
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def extend(desk: Desk, number: str, until: datetime, *, as_: str) -> httpx.Response:
+    body = {"until": until.isoformat(), "reason": "等待外包清运车辆"}
+    return desk.post(f"{TICKETS}/{number}/extend", body, as_=as_)
+
+
+def test_an_extension_moves_the_closure_due_and_tells_the_resident(desk: Desk) -> None:
+    number = desk.take({"text": "门口垃圾两天没人清运", "phone": "13800138000"})
+    assert ticket(desk, number).closure_due == datetime(2026, 11, 5, 10, 0, tzinfo=SH)
+    until = datetime(2026, 11, 13, 18, 0, tzinfo=SH)
+    done = extend(desk, number, until, as_="li.clean")
+    assert done.status_code == 200, done.text
+    assert datetime.fromisoformat(done.json()["closure_due"]) == until
+    assert datetime.fromisoformat(done.json()["limit"]) == datetime(2026, 11, 23, 10, 0, tzinfo=SH)
+    found = ticket(desk, number)
+    assert found.closure_due == until
+    event = next(e for e in found.events if e.kind == "extended")
+    assert (event.actor, event.data["reason"], event.data["beyond_limit"]) == (
+        "li.clean", "等待外包清运车辆", False)  # fmt: skip
+    with desk.sessions() as session:
+        notice = session.scalars(
+            select(Notification).where(Notification.template == "extended")
+        ).one()
+        text = render(notice.template, notice.data, language="zh", zone=SH).body
+        explained = "\n".join(explain_ticket(session, number, config=desk.config, now=NOW))
+    assert "等待外包清运车辆" in text
+    assert "2026-11-13 18:00" in text
+    assert "extended 2026-11-02 10:00: due moved to 2026-11-13 18:00" in explained
+
+
+def test_beyond_the_limit_only_a_property_manager_extends(desk: Desk) -> None:
+    number = desk.take({"text": "门口垃圾两天没人清运", "phone": "13800138000"})
+    far = datetime(2026, 12, 1, 18, 0, tzinfo=SH)
+    refused = extend(desk, number, far, as_="li.clean")
+    assert (refused.status_code, refused.json()["code"]) == (403, "extension_beyond_limit")
+    hidden = extend(desk, number, far, as_="zhao.fin")  # another department's ticket
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "not_found")
+    assert extend(desk, number, far, as_="qian.pm").status_code == 200
+    earlier = extend(desk, number, far - timedelta(days=1), as_="qian.pm")
+    assert (earlier.status_code, earlier.json()["code"]) == (409, "not_extendable")
+    with desk.sessions() as session:
+        rows = sla_kpis(session, start=NOW - timedelta(days=1), end=NOW + timedelta(days=1),
+                        now=NOW)  # fmt: skip
+    assert rows[-1].extensions == 1
+
+
+def test_a_resolved_ticket_cannot_be_extended(desk: Desk) -> None:
+    number = desk.take({"text": "门口垃圾两天没人清运", "phone": "13800138000"})
+    with desk.sessions.begin() as session:
+        found = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        act(session, found, Action.RESOLVE, actor="li.clean", at=NOW, config=desk.config)
+    refused = extend(desk, number, datetime(2026, 11, 13, 18, 0, tzinfo=SH), as_="li.clean")
+    assert (refused.status_code, refused.json()["code"]) == (409, "not_extendable")
