@@ -28,8 +28,11 @@ def register_desk(commands: Any) -> None:
     new.add_argument("--subject", default="", help="a short subject")
     new.add_argument("--mode", choices=("phone", "visit", "letter"), default="phone",
                      help="电话 phone (default), 来访 visit, 书面/信函 letter")  # fmt: skip
-    for name in _RESIDENT:
-        new.add_argument(f"--{name}", help=f"the resident's {name}")
+    new.add_argument("--name", default="", help="the resident's name")
+    for name in _RESIDENT[:-1]:
+        if name != "name":
+            new.add_argument(f"--{name}", help=f"the resident's {name}")
+    new.add_argument("--language", help="zh or en (a new resident)")
     for name in _CODES:
         new.add_argument(f"--{name.replace('_', '-')}", dest=name, help=f"a {name} code")
     new.add_argument("--at", help="when the resident complained (ISO 8601; default now)")

@@ -206,7 +206,7 @@ def _new_resident(
 ) -> Resident:  # fmt: skip
     """Insert the resident; a concurrent insert of the same phone or email wins, and its
     row is returned."""
-    values = {"name": complaint.name, "phone": phone, "email": email,
+    values = {"name": complaint.name or "", "phone": phone, "email": email,
               "community": complaint.community, "building": complaint.building,
               "unit": complaint.unit, "created_at": now,
               "language": normalise_language(complaint.language or "")}  # fmt: skip

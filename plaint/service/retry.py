@@ -165,14 +165,16 @@ def enqueue_stored(
     after its grace period."""
     if not item.pending:
         return
-    try:
-        if enqueue is None:
-            raise LookupError("no broker")
-        enqueue(item.inbox_id)
-    except Exception:  # any broker failure: the reconciler resends the row
-        logger.warning("inbox %s stored but not enqueued", item.inbox_id)
-        with sessions.begin() as session:
-            mark_unqueued(session, [item.inbox_id])
+    if enqueue is None:
+        logger.info("inbox %s stored; no broker: the reconciler sends it", item.inbox_id)
+    else:
+        try:
+            enqueue(item.inbox_id)
+            return
+        except Exception:  # any broker failure: the reconciler resends the row
+            logger.warning("inbox %s stored but not enqueued", item.inbox_id)
+    with sessions.begin() as session:
+        mark_unqueued(session, [item.inbox_id])
 
 
 def mark_unqueued(session: Session, inbox_ids: list[int]) -> None:
