@@ -38,6 +38,7 @@ _EXTRAS = {"amqp": "amqp"}
 SENDERS = {
     "email": "plaint.channels.email.smtp:SmtpSender.from_environ",
     "sms": "plaint.channels.twilio.sender:from_environ",
+    "webhook": "plaint.channels.webhook:WebhookSender.from_environ",
 }
 # channel kind -> "module:function"; the function takes (payload, received_at=).
 _PARSERS = {

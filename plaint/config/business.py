@@ -36,6 +36,7 @@ from plaint.config.sla import (
 )
 from plaint.config.sources import SourceConfig, build_source
 from plaint.config.validation import load_zone, references, validate
+from plaint.config.webhooks import WebhookConfig, build_webhooks
 from plaint.errors import ConfigError
 from plaint.pipeline.calendar import WorkCalendar
 from plaint.pipeline.classify import Rule, Taxonomy
@@ -88,6 +89,7 @@ class Config:
     escalation: EscalationConfig
     staff: tuple[StaffMember, ...]
     dedupe: DedupeConfig
+    webhooks: tuple[WebhookConfig, ...] = ()
 
     def staff_member(self, code: str | None) -> StaffMember | None:
         """Return the staff member with ``code``, if there is one."""
@@ -152,6 +154,7 @@ def build_config(doc: ConfigFile, *, required_years: Iterable[int] = ()) -> Conf
         escalation=escalation,
         staff=build_staff(doc.staff),
         dedupe=_dedupe(doc.dedupe),
+        webhooks=build_webhooks(doc.webhooks),
     )
 
 

@@ -34,6 +34,7 @@ from plaint.service.roles import MANAGER_ROLES
 from plaint.service.sla import plan_for, policy_of, refresh_sla
 from plaint.service.staff import lock_ticket
 from plaint.service.tickets import get_ticket
+from plaint.service.webhooks import emit_event
 
 __all__ = [
     "EXTENDED_TEMPLATE",
@@ -115,6 +116,8 @@ def extend(
     refresh_sla(session, ticket, config=config, now=now)
     _tell_resident(session, ticket, until=until, reason=reason.strip(), cycle=state.cycle,
                    now=now)  # fmt: skip
+    emit_event(session, ticket, event="ticket.updated", config=config, now=now,
+               occurrence=f"extended:{state.cycle}:{_iso(until)}")  # fmt: skip
     return Extended(ticket.number, ticket.closure_due or until, limit)
 
 

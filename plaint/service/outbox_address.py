@@ -21,6 +21,7 @@ from plaint.channels.outbound import Outgoing
 from plaint.errors import NotFoundError
 from plaint.models import Message, Notification, Resident, StaffRecord, Ticket
 from plaint.pipeline.texts import render
+from plaint.service.webhooks import webhook_outgoing
 
 __all__ = ["Addressed", "NoAddressError", "address", "answer_channel", "outgoing", "thread"]
 
@@ -71,6 +72,8 @@ def address(session: Session, row: Notification, *, channels: Collection[str]) -
 def _options(session: Session, row: Notification) -> tuple[list[tuple[str, str | None]], str]:
     if row.recipient_kind == "email":  # an address with no resident behind it (yet)
         return [("email", row.recipient)], "zh"
+    if row.recipient_kind == "webhook":  # an event for a receiver's URL
+        return [("webhook", row.recipient)], "zh"
     if row.recipient_kind == "phone":  # an opt-out/opt-in confirmation: to the number
         return [("sms", row.recipient)], str((row.data or {}).get("language", "zh"))
     if row.recipient_kind == "staff":
@@ -110,7 +113,9 @@ def outgoing(
     first_attempt_at: datetime,
 ) -> Outgoing:  # fmt: skip
     """The rendered message of ``row`` for ``where``; raise NotFoundError for a template
-    with no text."""
+    with no text. A webhook's is its event as JSON (:mod:`plaint.service.webhooks`)."""
+    if where.channel == "webhook":
+        return webhook_outgoing(row, first_attempt_at=first_attempt_at)
     text = render(row.template, row.data or {}, language=where.language, zone=zone)
     email = where.channel == "email"
     return Outgoing(

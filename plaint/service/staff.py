@@ -41,6 +41,7 @@ from plaint.pipeline.sla import Clock, ClockEventKind
 from plaint.service.directory import find_staff
 from plaint.service.events import record_event
 from plaint.service.sla import plan_for, refresh_sla, reselect_policy
+from plaint.service.webhooks import emit_event
 
 __all__ = [
     "Action",
@@ -124,7 +125,14 @@ def act(
     handler = _HANDLERS[action]
     data = handler(session, ticket, actor, at, config, target)
     record_event(session, ticket, action.value, at=at, actor=actor, **data)
-    refresh_sla(session, ticket, config=config, now=at)
+    plan = refresh_sla(session, ticket, config=config, now=at)
+    if action is Action.CLOSE:
+        cycle = plan.states[Clock.CLOSURE].cycle if plan is not None else 0
+        emit_event(session, ticket, event="ticket.closed", occurrence=f"cycle:{cycle}",
+                   config=config, now=at)  # fmt: skip
+    else:
+        emit_event(session, ticket, event="ticket.updated", config=config, now=at,
+                   occurrence=f"{action.value}:{at.isoformat()}")  # fmt: skip
 
 
 def _clock(ticket: Ticket, clock: Clock, kind: ClockEventKind, at: datetime, actor: str) -> None:

@@ -62,6 +62,7 @@ from plaint.service.mailtriage import (
 from plaint.service.optout import handle_keyword
 from plaint.service.sla import start_clocks
 from plaint.service.store import department_ref, dialect_insert, next_counter, write_ticket
+from plaint.service.webhooks import emit_event
 
 if TYPE_CHECKING:
     from plaint.classifier.textmodel import TextModel
@@ -159,6 +160,7 @@ def triage_inbox(
         group_series(session, ticket, resident, print_, config=config, now=now)
         index_ticket(session, ticket, print_)
         acknowledge_ticket(session, ticket, now=now)
+        emit_event(session, ticket, event="ticket.created", occurrence="0", config=config, now=now)
         ticket_id, outcome = ticket.id, TriageOutcome.TICKET
     session.connection().execute(_FINISH_DONE, {"inbox_id": inbox_id, "at": now})
     if message.attachments and email.blobs is not None:
