@@ -50,9 +50,8 @@ def register_desk(commands: Any) -> None:
 def _new(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from plaint.channels.desk import DeskMode
     from plaint.cli.inbox import _triage_queue
-    from plaint.service.desk import DeskComplaint, take_complaint
+    from plaint.service.desk import DeskComplaint, DeskMode, take_complaint
     from plaint.service.directory import find_staff
     from plaint.service.retry import enqueue_stored
     from plaint.service.store import StoredItem

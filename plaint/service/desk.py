@@ -46,6 +46,7 @@ __all__ = [
     "DESK_ROLES",
     "DESK_SOURCE",
     "DeskComplaint",
+    "DeskMode",
     "IntakeStatus",
     "Taken",
     "desk_classification",

@@ -16,8 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from plaint.channels.desk import DeskMode
-from plaint.service.desk import DeskComplaint, intake_status, take_complaint
+from plaint.service.desk import DeskComplaint, DeskMode, intake_status, take_complaint
 from plaint.service.extension import extend_by_number
 from plaint.service.retry import enqueue_stored
 from plaint.service.store import StoredItem
