@@ -8,9 +8,9 @@ from them.
     [sla]
     warn_at = [0.5, 0.8]                       # fractions of each budget
     default = { first_response = { hours = 24 }, closure = { working_days = 3 } }
-    # optional: how far staff may extend (延期) the closure due time from receipt
-    # without a manager (default 15 working days), per policy or in the default
-    # default.extension_limit = { working_days = 15 }
+    # optional, in the default or a policy: how far staff may extend (延期) the closure
+    # due time from receipt without a manager, e.g. extension_limit = { working_days = 15 }
+    # (the default)
     [[sla.policies]]                           # first match wins
     name = "emergency"
     match = { urgency = "emergency" }          # level / urgency / category
