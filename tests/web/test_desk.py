@@ -261,3 +261,12 @@ def test_a_resolved_ticket_cannot_be_extended(desk: Desk) -> None:
         act(session, found, Action.RESOLVE, actor="li.clean", at=NOW, config=desk.config)
     refused = extend(desk, number, datetime(2026, 11, 13, 18, 0, tzinfo=SH), as_="li.clean")
     assert (refused.status_code, refused.json()["code"]) == (409, "not_extendable")
+
+
+def test_the_openapi_schema_documents_the_desk_routes_and_their_errors(desk: Desk) -> None:
+    paths = desk.client.get("/openapi.json").json()["paths"]
+    take, extend_ = paths[TICKETS]["post"], paths[f"{TICKETS}/{{number}}/extend"]["post"]
+    assert {"202", "403", "409", "422"} <= set(take["responses"])
+    assert {"200", "403", "404", "409", "422"} <= set(extend_["responses"])
+    assert "Idempotency-Key" in {p["name"].title() for p in take["parameters"]}
+    assert "get" in paths["/api/v1/inbox/{inbox_id}"]
