@@ -110,14 +110,8 @@ def _print_table(by: str, rows: Sequence[KpiRow]) -> None:
         *(by, "tickets", "invalid"),
         f"L1 answered in time (target {FIRST_RESPONSE_TARGET * 100:.0f} %)",
         f"L2 closed in time (target {CLOSURE_TARGET * 100:.0f} %)",
-        *(
-            "pending L1/L2",
-            "hours to answer",
-            "hours to close",
-            "breaches",
-            "escalations",
-            "extensions",
-        ),
+        *("pending L1/L2", "hours to answer", "hours to close", "breaches", "escalations"),
+        "extensions",
     )
     cells = [
         [r.group, str(r.tickets), str(r.invalid),
