@@ -15,6 +15,7 @@ class ChannelKind(enum.StrEnum):
     EMAIL = "email"
     SMS = "sms"
     PHONE = "phone"
+    DESK = "desk"  # taken by the customer-service desk: a call, a visit (来访) or a letter
 
 
 @dataclass(frozen=True)

@@ -38,12 +38,14 @@ _EXTRAS = {"amqp": "amqp"}
 SENDERS = {
     "email": "plaint.channels.email.smtp:SmtpSender.from_environ",
     "sms": "plaint.channels.twilio.sender:from_environ",
+    "webhook": "plaint.channels.webhook:WebhookSender.from_environ",
 }
 # channel kind -> "module:function"; the function takes (payload, received_at=).
 _PARSERS = {
     ChannelKind.EMAIL: "plaint.channels.email.parse:parse_email",
     ChannelKind.SMS: "plaint.channels.sms.parse:parse_sms",
     ChannelKind.PHONE: "plaint.channels.phone.parse:parse_call",
+    ChannelKind.DESK: "plaint.channels.desk:parse_desk",
 }
 
 

@@ -24,7 +24,9 @@ class Outgoing:
 
     ``thread`` holds the Message-IDs an email reply refers to (oldest first; empty for
     SMS). ``first_attempt_at`` is when the dispatcher first tried this notification: a
-    lookup of earlier attempts need not search before it.
+    lookup of earlier attempts need not search before it. ``credential`` names the
+    environment variable whose value signs the message (a webhook's HMAC key), never the
+    secret itself; empty for the other channels.
     """
 
     key: str
@@ -36,6 +38,7 @@ class Outgoing:
     html: str | None = None
     thread: tuple[str, ...] = field(default_factory=tuple)
     automatic: bool = True
+    credential: str = ""
 
 
 @dataclass(frozen=True)

@@ -185,13 +185,14 @@ def _print_table(by: str, rows: Sequence[KpiRow]) -> None:
         f"L1 answered in time (target {FIRST_RESPONSE_TARGET * 100:.0f} %)",
         f"L2 closed in time (target {CLOSURE_TARGET * 100:.0f} %)",
         *("pending L1/L2", "hours to answer", "hours to close", "breaches", "escalations"),
+        "extensions",
     )
     cells = [
         [r.group, str(r.tickets), str(r.invalid),
          _share(r.first_response, FIRST_RESPONSE_TARGET), _share(r.closure, CLOSURE_TARGET),
          f"{r.first_response.pending}/{r.closure.pending}",
          _hours(r.hours_to_first_response), _hours(r.hours_to_closure),
-         str(r.breaches), str(r.escalations)]
+         str(r.breaches), str(r.escalations), str(r.extensions)]
         for r in rows
     ]  # fmt: skip
     print_table(headers, cells)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from plaint.cli.actions import register_actions
 from plaint.cli.common import open_db, parse_instant
+from plaint.cli.desk import register_desk
 from plaint.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ def register(subparsers: Any) -> None:
     explain.add_argument("--at", help="explain as of this instant (ISO 8601; default now)")
     explain.set_defaults(handler=_explain)
     register_actions(commands)
+    register_desk(commands)
 
 
 def _when(value: datetime | None, tz: ZoneInfo) -> str:

@@ -37,6 +37,7 @@ from plaint.config.sla import (
 )
 from plaint.config.sources import SourceConfig, build_source
 from plaint.config.validation import load_zone, references, validate
+from plaint.config.webhooks import WebhookConfig, build_webhooks
 from plaint.errors import ConfigError
 from plaint.pipeline.calendar import WorkCalendar
 from plaint.pipeline.classify import Rule, Taxonomy
@@ -90,6 +91,7 @@ class Config:
     staff: tuple[StaffMember, ...]
     dedupe: DedupeConfig
     messages: MessagesConfig
+    webhooks: tuple[WebhookConfig, ...] = ()
 
     def staff_member(self, code: str | None) -> StaffMember | None:
         """Return the staff member with ``code``, if there is one."""
@@ -157,6 +159,7 @@ def build_config(doc: ConfigFile, *, required_years: Iterable[int] = ()) -> Conf
         staff=build_staff(doc.staff),
         dedupe=_dedupe(doc.dedupe),
         messages=build_messages(doc.messages),
+        webhooks=build_webhooks(doc.webhooks),
     )
 
 

@@ -34,6 +34,7 @@ from plaint.config.validation import (
     key_error,
     matching,
 )
+from plaint.config.webhooks import WebhookEntry
 from plaint.pipeline.route import DEFAULT_REVIEW_THRESHOLD
 
 __all__ = [
@@ -149,12 +150,13 @@ class ConfigFile(Table):
     taxonomy: TaxonomyTable
     sources: list[SourceEntry] = Field(default_factory=list)
     staff: list[StaffEntry] = Field(default_factory=list)
+    webhooks: list[WebhookEntry] = Field(default_factory=list)
 
-    @field_validator("departments", "sources", "staff")
+    @field_validator("departments", "sources", "staff", "webhooks")
     @classmethod
     def _unique(cls, entries: list[Any], info: ValidationInfo) -> list[Any]:
-        """Department and staff codes and source names are unique."""
-        key = "name" if info.field_name == "sources" else "code"
+        """Department and staff codes and source and webhook names are unique."""
+        key = "name" if info.field_name in ("sources", "webhooks") else "code"
         seen: set[str] = set()
         for index, entry in enumerate(entries):
             value = getattr(entry, key)

@@ -8,6 +8,9 @@ from them.
     [sla]
     warn_at = [0.5, 0.8]                       # fractions of each budget
     default = { first_response = { hours = 24 }, closure = { working_days = 3 } }
+    # optional, in the default or a policy: how far staff may extend (延期) the closure
+    # due time from receipt without a manager, e.g. extension_limit = { working_days = 15 }
+    # (the default)
     [[sla.policies]]                           # first match wins
     name = "emergency"
     match = { urgency = "emergency" }          # level / urgency / category
@@ -52,7 +55,13 @@ from plaint.config.validation import (
     matching,
 )
 from plaint.pipeline.calendar import Budget, BudgetKind
-from plaint.pipeline.sla import DEFAULT_WARN_AT, Escalation, Policy, PolicyRule
+from plaint.pipeline.sla import (
+    DEFAULT_EXTENSION_LIMIT,
+    DEFAULT_WARN_AT,
+    Escalation,
+    Policy,
+    PolicyRule,
+)
 
 __all__ = [
     "COMPANY_ROLES",
@@ -152,10 +161,11 @@ class BudgetTable(Table):
 
 
 class Budgets(Table):
-    """The two budgets of a policy."""
+    """The two budgets of a policy, and optionally its extension limit."""
 
     first_response: BudgetTable
     closure: BudgetTable
+    extension_limit: BudgetTable | None = None
 
 
 class PolicyMatch(MatchTable):
@@ -173,6 +183,7 @@ class PolicyEntry(Table):
     match: PolicyMatch
     first_response: BudgetTable
     closure: BudgetTable
+    extension_limit: BudgetTable | None = None
 
 
 class SlaTable(Table):
@@ -223,13 +234,16 @@ class StaffEntry(Table):
 def build_sla(table: SlaTable) -> SlaConfig:
     """Build the SLA policies from the validated ``[sla]`` table."""
     warn_at = tuple(table.warn_at)
+    default_limit = table.default.extension_limit
 
     def policy(name: str, budgets: Budgets | PolicyEntry) -> Policy:
+        limit = budgets.extension_limit or default_limit
         return Policy(
             name=name,
             first_response=budgets.first_response.budget(),
             closure=budgets.closure.budget(),
             warn_at=warn_at,
+            extension_limit=DEFAULT_EXTENSION_LIMIT if limit is None else limit.budget(),
         )
 
     rules = tuple(

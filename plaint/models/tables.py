@@ -287,6 +287,8 @@ class SlaClockEvent(Base):
     kind: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(100))
+    # The new due instant of an extension (kind "extended"); NULL for the other kinds.
+    until: Mapped[datetime | None]
 
 
 class SlaMark(Base):

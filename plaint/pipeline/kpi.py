@@ -150,6 +150,7 @@ class KpiRow:
     hours_to_closure: DurationKpi
     breaches: int
     escalations: int
+    extensions: int = 0  # extensions (延期) of the closure due time
 
     def as_dict(self) -> dict[str, Any]:
         """This row as JSON-ready values, shares with their targets."""
@@ -160,6 +161,7 @@ class KpiRow:
             "hours_to_first_response": asdict(self.hours_to_first_response),
             "hours_to_closure": asdict(self.hours_to_closure),
             "breaches": self.breaches, "escalations": self.escalations,
+            "extensions": self.extensions,
         }  # fmt: skip
 
 
@@ -195,10 +197,14 @@ class KpiTally:
     to_closure: list[float] = field(default_factory=list)
     breaches: int = 0
     escalations: int = 0
+    extensions: int = 0
 
-    def add(self, row: TicketTimes, breaches: int, escalations: int, now: datetime) -> None:
-        """Count one ticket with its fired breaches and escalation steps."""
+    def add(
+        self, row: TicketTimes, breaches: int, escalations: int, now: datetime, extensions: int = 0
+    ) -> None:
+        """Count one ticket with its fired breaches, escalation steps and extensions."""
         self.tickets += 1
+        self.extensions += extensions
         self.breaches += breaches
         self.escalations += escalations
         if row.validity == INVALID:
@@ -227,6 +233,7 @@ class KpiTally:
             hours_to_closure=DurationKpi.of(self.to_closure),
             breaches=self.breaches,
             escalations=self.escalations,
+            extensions=self.extensions,
         )
 
 

@@ -2,10 +2,18 @@
 (warnings, breach, escalation steps) at which the sweep must act.
 
 A ticket has two clocks, ``first_response`` and ``closure``. Each is a list of
-:class:`ClockEvent` values (started, paused, resumed, met, restarted, acknowledged); its
-due instant is recomputed from them with the working-time calendar, so every due time can
-be explained. A clock restarted (a reopened ticket) begins a new *cycle*: marks already
-fired in an earlier cycle do not suppress those of the new one.
+:class:`ClockEvent` values (started, paused, resumed, met, restarted, acknowledged,
+extended); its due instant is recomputed from them with the working-time calendar, so
+every due time can be explained. A clock restarted (a reopened ticket) begins a new
+*cycle*: marks already fired in an earlier cycle do not suppress those of the new one.
+
+An extension (延期, kind ``extended``, with ``until``) moves the due instant of its cycle
+to ``until`` — or later, if pauses after it push the computed due time beyond that — and
+only forward: the latest extension of the cycle counts. Warnings of the old budget that
+fall at or after the extension no longer fire (the resident was given a new date); the
+breach and the escalation follow the new due time. :func:`extension_limit` is the latest
+date a clock may be extended to without a manager (the policy's ``extension_limit``,
+default 15 working days, from the cycle's start, pauses not counted).
 
 Nothing here reads the clock: ``now`` is always an argument.
 """
@@ -20,6 +28,7 @@ from datetime import datetime, timedelta
 from plaint.pipeline.calendar import Budget, WorkCalendar, due_with_pauses
 
 __all__ = [
+    "DEFAULT_EXTENSION_LIMIT",
     "Clock",
     "ClockEvent",
     "ClockEventKind",
@@ -30,11 +39,13 @@ __all__ = [
     "PolicyRule",
     "TicketPlan",
     "clock_state",
+    "extension_limit",
     "plan_ticket",
     "select_policy",
 ]
 
 DEFAULT_WARN_AT = (0.5, 0.8)
+DEFAULT_EXTENSION_LIMIT = Budget.working_days(15)
 
 
 class Clock(enum.StrEnum):
@@ -53,25 +64,30 @@ class ClockEventKind(enum.StrEnum):
     MET = "met"
     RESTARTED = "restarted"
     ACKNOWLEDGED = "acknowledged"
+    EXTENDED = "extended"
 
 
 @dataclass(frozen=True)
 class ClockEvent:
-    """One stored event of one clock of a ticket."""
+    """One stored event of one clock of a ticket; ``until`` is the new due instant of an
+    ``extended`` event (``None`` for the other kinds)."""
 
     clock: Clock
     kind: ClockEventKind
     at: datetime
+    until: datetime | None = None
 
 
 @dataclass(frozen=True)
 class Policy:
-    """The budgets of a ticket's clocks and the fractions at which to warn."""
+    """The budgets of a ticket's clocks, the fractions at which to warn, and how far a
+    clock may be extended from its start without a manager."""
 
     name: str
     first_response: Budget
     closure: Budget
     warn_at: tuple[float, ...] = DEFAULT_WARN_AT
+    extension_limit: Budget = DEFAULT_EXTENSION_LIMIT
 
     def budget(self, clock: Clock) -> Budget:
         """Return the budget of ``clock``."""
@@ -116,7 +132,9 @@ class ClockState:
     """A clock as its events leave it in the current cycle.
 
     ``due`` is ``None`` until the clock starts; while it is paused, ``due`` assumes the
-    pause ends at ``now`` (so it moves on as the pause lasts).
+    pause ends at ``now`` (so it moves on as the pause lasts). ``extended_at`` and
+    ``extended_until`` are the cycle's latest extension, if any (``due`` already counts
+    it).
     """
 
     clock: Clock
@@ -127,6 +145,8 @@ class ClockState:
     met_at: datetime | None
     acknowledged_at: datetime | None
     due: datetime | None
+    extended_at: datetime | None = None
+    extended_until: datetime | None = None
 
     @property
     def running(self) -> bool:
@@ -144,6 +164,7 @@ def clock_state(
 ) -> ClockState:
     """Fold the events of ``clock`` (in order) into its state at ``now``."""
     cycle, started, met, acked, paused_since = 0, None, None, None, None
+    extended: ClockEvent | None = None
     pauses: list[tuple[datetime, datetime]] = []
     for event in events:
         if event.clock is not clock:
@@ -153,7 +174,7 @@ def clock_state(
             started = event.at
         elif kind is ClockEventKind.RESTARTED:
             cycle, started, pauses = cycle + 1, event.at, []
-            met = acked = paused_since = None
+            met = acked = paused_since = extended = None
         elif kind is ClockEventKind.PAUSED and started is not None and paused_since is None:
             paused_since = event.at
         elif kind is ClockEventKind.RESUMED and paused_since is not None:
@@ -163,11 +184,35 @@ def clock_state(
             met = event.at
         elif kind is ClockEventKind.ACKNOWLEDGED and acked is None:
             acked = event.at
+        elif kind is ClockEventKind.EXTENDED and started is not None and event.until is not None:
+            extended = event
     due = None
     if started is not None:
         counted = [*pauses, (paused_since, max(now, paused_since))] if paused_since else pauses
         due = due_with_pauses(start=started, budget=budget, calendar=calendar, pauses=counted)
-    return ClockState(clock, cycle, started, tuple(pauses), paused_since, met, acked, due)
+        if extended is not None and extended.until is not None:
+            due = max(due, extended.until)
+    return ClockState(
+        clock,
+        cycle,
+        started,
+        tuple(pauses),
+        paused_since,
+        met,
+        acked,
+        due,
+        extended.at if extended else None,
+        extended.until if extended else None,
+    )
+
+
+def extension_limit(*, state: ClockState, limit: Budget, calendar: WorkCalendar) -> datetime | None:
+    """The latest instant ``state``'s clock may be extended to without a manager: ``limit``
+    from the start of its cycle, its pauses not counted (``None`` before it starts)."""
+    if state.started_at is None:
+        return None
+    return due_with_pauses(start=state.started_at, budget=limit, calendar=calendar,
+                           pauses=state.pauses)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -197,6 +242,8 @@ def _moments(
         part = Budget(budget.kind, budget.amount * fraction)
         at = due_with_pauses(start=state.started_at, budget=part, calendar=calendar,
                              pauses=state.pauses)  # fmt: skip
+        if state.extended_at is not None and at >= state.extended_at:
+            continue  # a warning of the old due time, after the resident was given a new one
         moments.append(Moment(state.clock, state.cycle, f"warn:{round(fraction * 100)}", at))
     moments.append(Moment(state.clock, state.cycle, "breach", state.due))
     for step in range(1, len(escalation.steps) + 1):

@@ -67,6 +67,7 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "status_line": _TICKET | {"status", "due"},
     "status_none": frozenset(),
     "email_too_large": frozenset({"bytes"}),
+    "extended": _TICKET | {"reason", "due"},
     "sla.warn": _SLA,
     "sla.breach": _SLA,
     "sla.escalate": _SLA,

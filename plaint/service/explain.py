@@ -75,6 +75,11 @@ def _clock_lines(
                      "(waiting on the resident: not counted)")  # fmt: skip
     if state.paused_since is not None:
         lines.append(f"    paused   since {_when(state.paused_since, calendar)} (due moves on)")
+    if state.extended_at is not None:
+        until = _when(state.extended_until, calendar)
+        lines.append(
+            f"    extended {_when(state.extended_at, calendar)}: due moved to {until} (延期)"
+        )
     if budget.kind is BudgetKind.WORKING:
         lines.extend(_calendar_days(state.started_at, state.due, calendar))
     lines.append(f"    due      {_when(state.due, calendar)}{' (provisional)' * provisional}")

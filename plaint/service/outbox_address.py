@@ -21,6 +21,7 @@ from plaint.channels.outbound import Outgoing
 from plaint.errors import NotFoundError
 from plaint.models import Message, Notification, Resident, StaffRecord, Ticket
 from plaint.pipeline.texts import LANGUAGES, Templates, render
+from plaint.service.webhooks import webhook_outgoing
 
 __all__ = [
     "Addressed",
@@ -80,6 +81,8 @@ def address(session: Session, row: Notification, *, channels: Collection[str]) -
 def _options(session: Session, row: Notification) -> tuple[list[tuple[str, str | None]], str]:
     if row.recipient_kind == "email":  # an address with no resident behind it (yet)
         return [("email", row.recipient)], "zh"
+    if row.recipient_kind == "webhook":  # an event for a receiver's URL
+        return [("webhook", row.recipient)], "zh"
     if row.recipient_kind == "phone":  # an opt-out/opt-in confirmation: to the number
         return [("sms", row.recipient)], str((row.data or {}).get("language", "zh"))
     if row.recipient_kind == "staff":
@@ -133,7 +136,10 @@ def outgoing(
     templates: Templates, first_attempt_at: datetime,
 ) -> Outgoing:  # fmt: skip
     """The rendered message of ``row`` for ``where`` from ``templates``; raise
-    NotFoundError for a template with no text."""
+    NotFoundError for a template with no text. A webhook's is its event as JSON
+    (:mod:`plaint.service.webhooks`)."""
+    if where.channel == "webhook":
+        return webhook_outgoing(row, first_attempt_at=first_attempt_at)
     text = render(row.template, row.data or {}, language=where.language, zone=zone,
                   templates=templates)  # fmt: skip
     email = where.channel == "email"

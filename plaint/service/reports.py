@@ -12,7 +12,8 @@ community) and for all tickets together, :func:`sla_kpis` returns a :class:`KpiR
   against the industry targets :data:`FIRST_RESPONSE_TARGET` and :data:`CLOSURE_TARGET`;
 - median and 90th percentile of the elapsed hours from receipt to first response and to
   closure (valid tickets of every level that got there);
-- SLA breaches and escalation steps that fired for these tickets (``sla_marks``).
+- SLA breaches and escalation steps that fired for these tickets (``sla_marks``), and the
+  extensions (延期) of their closure due times (``extended`` clock events).
 
 The functions read the database in the caller's session and never the clock: ``now``
 decides which tickets are still pending. Nothing here is dialect-specific (SQLite and
@@ -29,7 +30,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, null, select
 from sqlalchemy.orm import Session
 
-from plaint.models import Department, Resident, SlaMark, Ticket
+from plaint.models import Department, Resident, SlaClockEvent, SlaMark, Ticket
 from plaint.pipeline.kpi import (
     CLOSURE_TARGET,
     FIRST_RESPONSE_TARGET,
@@ -94,14 +95,16 @@ def sla_kpis(
     (:data:`TOTAL_GROUP`). Without ``group_by`` only the total row; no rows at all when
     no ticket was received. Deadlines not met and not yet due at ``now`` are pending."""
     marks = _mark_counts(session, start=start, end=end)
+    extensions = _extension_counts(session, start=start, end=end)
     total = KpiTally()
     groups: defaultdict[str, KpiTally] = defaultdict(KpiTally)
     for row in session.execute(_ticket_query(group_by, start=start, end=end)):
         breaches, escalations = marks.get(row.id, (0, 0))
-        total.add(row, breaches, escalations, now)
+        extended = extensions.get(row.id, 0)
+        total.add(row, breaches, escalations, now, extended)
         if group_by is not None:
             name = NO_COMMUNITY if row.grp is None else row.grp
-            groups[name].add(row, breaches, escalations, now)
+            groups[name].add(row, breaches, escalations, now, extended)
     if total.tickets == 0:
         return []
     return [groups[name].freeze(name) for name in sorted(groups)] + [total.freeze(TOTAL_GROUP)]
@@ -138,3 +141,15 @@ def _mark_counts(session: Session, *, start: datetime, end: datetime) -> dict[in
         .group_by(SlaMark.ticket_id)
     )
     return {ticket_id: (int(b), int(e)) for ticket_id, b, e in session.execute(query)}
+
+
+def _extension_counts(session: Session, *, start: datetime, end: datetime) -> dict[int, int]:
+    """Extensions (``extended`` clock events) per ticket received in the period."""
+    query = (
+        select(SlaClockEvent.ticket_id, func.count())
+        .join(Ticket, Ticket.id == SlaClockEvent.ticket_id)
+        .where(Ticket.received_at >= start, Ticket.received_at < end,
+               SlaClockEvent.kind == "extended")
+        .group_by(SlaClockEvent.ticket_id)
+    )  # fmt: skip
+    return {ticket_id: int(n) for ticket_id, n in session.execute(query)}

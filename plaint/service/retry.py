@@ -22,19 +22,22 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.errors import TransientError
 from plaint.models import Inbox, InboxStatus
+from plaint.service.store import StoredItem
 
 __all__ = [
     "FailureOutcome",
     "claim_unqueued",
+    "enqueue_stored",
     "failure_reason",
     "is_transient",
     "mark_unqueued",
@@ -151,6 +154,27 @@ def claim_unqueued(
     if ids:
         session.execute(update(Inbox).where(Inbox.id.in_(ids)).values(enqueued_at=now))
     return ids
+
+
+def enqueue_stored(
+    sessions: sessionmaker[Session], item: StoredItem, *, enqueue: Callable[[int], None] | None
+) -> None:
+    """Send the triage of ``item`` — stored by a transaction that has committed — when it
+    still awaits triage. A failed send (or no ``enqueue`` at all: no broker configured) is
+    not the caller's problem: the row is marked unqueued and the inbox reconciler sends it
+    after its grace period."""
+    if not item.pending:
+        return
+    if enqueue is None:
+        logger.info("inbox %s stored; no broker: the reconciler sends it", item.inbox_id)
+    else:
+        try:
+            enqueue(item.inbox_id)
+            return
+        except Exception:  # any broker failure: the reconciler resends the row
+            logger.warning("inbox %s stored but not enqueued", item.inbox_id)
+    with sessions.begin() as session:
+        mark_unqueued(session, [item.inbox_id])
 
 
 def mark_unqueued(session: Session, inbox_ids: list[int]) -> None:

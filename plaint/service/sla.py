@@ -34,6 +34,7 @@ from plaint.pipeline.sla import (
 from plaint.service.directory import Directory, StaffEntry, load_directory, personal_calendar
 from plaint.service.events import SYSTEM_ACTOR, record_event
 from plaint.service.provisional import all_years, dues_of, provisional_clocks, record_recomputed
+from plaint.service.webhooks import emit_event
 
 __all__ = [
     "SweepResult",
@@ -86,7 +87,7 @@ def reselect_policy(
 
 def _clock_events(ticket: Ticket) -> list[ClockEvent]:
     return [
-        ClockEvent(Clock(e.clock), ClockEventKind(e.kind), e.at)
+        ClockEvent(Clock(e.clock), ClockEventKind(e.kind), e.at, e.until)
         # By time; events at the same instant keep the order they were recorded in.
         for _, _, e in sorted((e.at, i, e) for i, e in enumerate(ticket.clock_events))
     ]
@@ -296,6 +297,9 @@ def _notify(
         session, ticket, f"sla_{kind}", at=now, clock=moment.clock.value, cycle=moment.cycle,
         mark=moment.mark, due_at=moment.at.isoformat(), recipients=[r.code for r in recipients],
     )  # fmt: skip
+    if kind == "breach":
+        emit_event(session, ticket, event="ticket.breached", config=config, now=now,
+                   occurrence=f"{moment.clock.value}:{moment.cycle}")  # fmt: skip
     urgent = ticket.urgency == "emergency"
     for staff in recipients:
         not_before = _not_before(staff, urgent=urgent, config=config, now=now)

@@ -44,6 +44,7 @@ from plaint.service.directory import find_staff
 from plaint.service.events import record_event
 from plaint.service.sla import plan_for, refresh_sla, reselect_policy
 from plaint.service.survey import schedule_survey
+from plaint.service.webhooks import emit_event
 
 __all__ = [
     "Action",
@@ -111,9 +112,15 @@ def act(
     data = handler(session, ticket, actor, at, config, target)
     recorded = record_event(session, ticket, event or action.value, at=at, actor=actor,
                             data=details, **data)  # fmt: skip
-    refresh_sla(session, ticket, config=config, now=at)
-    if action is Action.CLOSE:  # the follow-up survey (回访), after the close event
-        schedule_survey(session, ticket, config=config, now=at)
+    plan = refresh_sla(session, ticket, config=config, now=at)
+    if action is Action.CLOSE:
+        cycle = plan.states[Clock.CLOSURE].cycle if plan is not None else 0
+        emit_event(session, ticket, event="ticket.closed", occurrence=f"cycle:{cycle}",
+                   config=config, now=at)  # fmt: skip
+        schedule_survey(session, ticket, config=config, now=at)  # the follow-up (回访)
+    else:
+        emit_event(session, ticket, event="ticket.updated", config=config, now=at,
+                   occurrence=f"{action.value}:{at.isoformat()}")  # fmt: skip
     return recorded
 
 

@@ -50,6 +50,7 @@ from plaint.service.dedupe import (
     reporter_keys,
     series_keys,
 )
+from plaint.service.desk import desk_classification, desk_resident, desk_route, desk_taken
 from plaint.service.events import new_event, record_event, write_events
 from plaint.service.locks import lock_keys
 from plaint.service.mailtriage import (
@@ -62,6 +63,7 @@ from plaint.service.optout import handle_keyword
 from plaint.service.resident_sms import handle_resident_sms
 from plaint.service.sla import start_clocks
 from plaint.service.store import department_ref, dialect_insert, next_counter, write_ticket
+from plaint.service.webhooks import emit_event
 
 if TYPE_CHECKING:
     from plaint.classifier.textmodel import TextModel
@@ -138,7 +140,8 @@ def triage_inbox(
         return TriageOutcome.KEYWORD
     _triage_earlier_parents(session, row, message, config=config, now=now, model=model,
                             email=email)  # fmt: skip
-    resident, created = _resident_for(session, message, now=now)
+    desk = desk_resident(session, channel=row.channel, payload=row.payload)
+    resident, created = (desk, False) if desk else _resident_for(session, message, now=now)
     # From here to commit, this resident's and this unit's "new problem?" decisions are ours.
     lock_keys(session, reporter_keys(resident))
     text = complaint_text(subject=message.subject, body=message.body)
@@ -160,6 +163,7 @@ def triage_inbox(
         group_series(session, ticket, resident, print_, config=config, now=now)
         index_ticket(session, ticket, print_)
         acknowledge_ticket(session, ticket, now=now)
+        emit_event(session, ticket, event="ticket.created", occurrence="0", config=config, now=now)
         ticket_id, outcome = ticket.id, TriageOutcome.TICKET
     session.connection().execute(_FINISH_DONE, {"inbox_id": inbox_id, "at": now})
     if message.attachments and email.blobs is not None:
@@ -326,16 +330,19 @@ def _open_ticket(
     outside the session, then write it (every column set before: no UPDATE after); return
     the draft, which has its id."""
     [classified] = classify_texts([text], taxonomy=config.taxonomy, model=model)
-    result = classified.result
+    result = desk_classification(classified.result, channel=row.channel, payload=row.payload,
+                                 config=config)  # fmt: skip
     decision = route(
         result, table=config.routing, community=resident.community, building=resident.building
     )
+    decision = desk_route(decision, channel=row.channel, payload=row.payload)
     department = department_ref(session, decision.department)
     if department is None:
         raise NotFoundError(f"department {decision.department!r} is not in the database")
     ticket = _draft(session, row, message, result, department=department, resident=resident,
                     print_=print_, config=config, now=now)  # fmt: skip
-    record_event(session, ticket, "received", at=now, inbox_id=row.id, channel=row.channel)
+    record_event(session, ticket, "received", at=now, inbox_id=row.id, channel=row.channel,
+                 data=desk_taken(channel=row.channel, payload=row.payload))  # fmt: skip
     record_event(session, ticket, "classified", at=now, **_codes(result))
     record_event(
         session, ticket, "routed", at=now, department=decision.department, reason=decision.reason

@@ -23,7 +23,7 @@ from plaint.channels.twilio.signature import valid_signature
 from plaint.config.twilio import TwilioSettings
 from plaint.errors import MalformedMessageError
 from plaint.pipeline.contacts import normalise_phone
-from plaint.service.retry import mark_unqueued
+from plaint.service.retry import enqueue_stored
 from plaint.service.store import StoredItem, store_delivery
 from plaint.service.twilio_status import record_status
 
@@ -51,13 +51,7 @@ def _store(
 ) -> StoredItem:  # fmt: skip
     with sessions.begin() as session:
         item = store_delivery(session, delivery, now=now)
-    if item.pending:
-        try:
-            enqueue(item.inbox_id)
-        except Exception:  # any broker failure: the reconciler resends the row
-            logger.warning("inbox %s stored but not enqueued", item.inbox_id)
-            with sessions.begin() as session:
-                mark_unqueued(session, [item.inbox_id])
+    enqueue_stored(sessions, item, enqueue=enqueue)
     return item
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.config import Config
 from plaint.config.twilio import TwilioSettings
-from plaint.web import actions, tickets
+from plaint.web import actions, desk, tickets
 from plaint.web import twilio as twilio_webhooks
 from plaint.web.deps import Context, WebContext, current_staff
 from plaint.web.errors import error_responses, install_error_handlers
@@ -89,6 +89,8 @@ def create_app(
     )  # fmt: skip
     api.include_router(tickets.router)
     api.include_router(actions.router)
+    api.include_router(desk.router)
+    api.include_router(desk.inbox)
     app.include_router(api)
     if twilio is not None:
         app.include_router(twilio_webhooks.router)

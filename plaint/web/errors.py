@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException
 from plaint.errors import (
     ConflictError,
     InvalidInputError,
+    MalformedMessageError,
     NotFoundError,
     PermissionDeniedError,
     PlaintError,
@@ -59,6 +60,7 @@ _STATUS: tuple[tuple[type[PlaintError], int], ...] = (
     (PermissionDeniedError, 403),
     (ConflictError, 409),
     (InvalidInputError, 422),
+    (MalformedMessageError, 422),
     (TransientError, 503),
 )
 _DESCRIPTIONS = {
@@ -112,6 +114,9 @@ def _plaint_error(request: Request, exc: Exception) -> JSONResponse:
         logger.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
         return JSONResponse(_body(500, "an internal error; the server log says which"), 500)
     extra: dict[str, Any] = {"errors": []} if status == 422 else {}
+    own = getattr(exc, "code", None) or getattr(exc, "reason", None)
+    if isinstance(own, str):  # an error with a stable code of its own (not_extendable, …)
+        extra["code"] = own
     return JSONResponse(_body(status, str(exc), **extra), status_code=status)
 
 

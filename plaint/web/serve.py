@@ -79,9 +79,10 @@ def _sync_directory(sessions: sessionmaker[Session], config: Config, *, now: dat
 
 
 def _triage_sender(settings: Settings) -> Callable[[int], None] | None:
-    """What the Twilio webhooks enqueue triage with: a producer on ``PLAINT_REDIS_URL``;
-    ``None`` without Twilio or Redis (the inbox reconciler then sends the rows)."""
-    if settings.twilio is None or settings.queue_url is None:
+    """What the Twilio webhooks and the desk's complaints enqueue triage with: a producer
+    on ``PLAINT_REDIS_URL``; ``None`` without Redis (the inbox reconciler then sends the
+    rows)."""
+    if settings.queue_url is None:
         return None
     return Producer(build_broker(settings.queue_url)).triage
 

@@ -90,7 +90,8 @@ def test_the_factory_reads_the_environment() -> None:
     assert from_environ(env) is None  # receives only
     env["PLAINT_TWILIO_FROM"] = "MG" + "1" * 32
     assert isinstance(from_environ(env), TwilioSender)
-    assert set(open_senders(env)) == {"sms"}
+    # webhooks need nothing from the environment: their sender is always there
+    assert set(open_senders(env)) == {"sms", "webhook"}
     with pytest.raises(ConfigError, match="PLAINT_TWILIO_AUTH_TOKEN"):
         load_settings({"PLAINT_TWILIO_ACCOUNT_SID": ACCOUNT})
 

@@ -59,7 +59,7 @@ def _sender(sink: str) -> Sender:
         environ = {"PLAINT_SMTP_HOST": "127.0.0.1", "PLAINT_SMTP_PORT": sink,
                    "PLAINT_SMTP_TLS": "none", "PLAINT_SMTP_FROM": "service@plaint.example",
                    "PLAINT_SECRET_KEY": "test-secret-key"}  # fmt: skip
-    [sender] = open_senders(environ).values()
+    [sender] = [s for channel, s in open_senders(environ).items() if channel != "webhook"]
     return sender
 
 

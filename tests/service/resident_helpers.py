@@ -17,6 +17,7 @@ from plaint.config import Config
 from plaint.models import Notification, Ticket
 from plaint.service.directory import sync_directory
 from plaint.service.outbox import DispatchResult, dispatch_due
+from plaint.service.staff import Action, act, lock_ticket
 from plaint.service.store import store_delivery
 from plaint.service.triage import TriageOutcome, triage_inbox
 
@@ -77,3 +78,11 @@ def only_ticket(sessions: sessionmaker[Session]) -> Ticket:
         [ticket] = session.scalars(select(Ticket)).all()
         _ = ticket.events, ticket.department
         return ticket
+
+
+def act_by_number(
+    session: Session, *, number: str, action: Action, actor: str, at: datetime, config: Config
+) -> None:
+    """``actor`` does ``action`` on ticket ``number`` through the service layer's clock
+    rules (no permission check: these tests are about what the resident is told)."""
+    act(session, lock_ticket(session, number), action, actor=actor, at=at, config=config)

@@ -23,11 +23,12 @@ from plaint.service.fallback import fall_back_bounced
 from plaint.service.resident_messages import notify_resident
 from plaint.service.residents import set_language
 from plaint.service.satisfaction import satisfaction
-from plaint.service.staff import Action, act_by_number
+from plaint.service.staff import Action
 from plaint.service.triage import TriageOutcome
 from plaint.service.twilio_status import record_status
 from tests.service.resident_helpers import (
     PHONE,
+    act_by_number,
     dispatch,
     notifications,
     only_ticket,

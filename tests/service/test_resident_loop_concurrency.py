@@ -22,11 +22,12 @@ from plaint.models import (
     create_db_engine,
     session_factory,
 )
-from plaint.service.staff import Action, act_by_number
+from plaint.service.staff import Action
 from plaint.service.store import store_delivery
 from tests.service.resident_helpers import (
     PHONE,
     RESIDENT_TOML,
+    act_by_number,
     only_ticket,
     resident_config,
     sync_staff,
