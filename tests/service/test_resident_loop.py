@@ -20,6 +20,7 @@ from plaint.channels.twilio.sender import TwilioSender
 from plaint.config import Config
 from plaint.models import Notification, Resident, SurveyAnswer, Ticket
 from plaint.service.fallback import fall_back_bounced
+from plaint.service.monthly.survey import survey_summary
 from plaint.service.resident_messages import notify_resident
 from plaint.service.residents import set_language
 from plaint.service.satisfaction import satisfaction
@@ -262,3 +263,9 @@ def test_survey_answers_feed_the_monthly_satisfaction_figures(
     assert [(r.group, r.answers, r.mean, r.satisfied, r.unhappy) for r in rows] == [
         ("cleaning", 1, 3.0, 0, 0), ("engineering", 1, 5.0, 1, 0), ("all", 2, 4.0, 1, 0)
     ]  # fmt: skip
+    with sessions() as session:  # the monthly report reads the same answers
+        summary = survey_summary(session, start=start, end=end)
+        assert survey_summary(session, start=end, end=end + timedelta(days=31)) is None
+    assert summary is not None
+    assert (summary.surveyed, summary.answered, summary.mean) == (2, 2, 4.0)
+    assert summary.satisfied_share == 0.5
