@@ -115,11 +115,7 @@ def store_deliveries(
         unique.setdefault((delivery.source, delivery.external_id), delivery)
     if not unique:
         return []
-    statement = (
-        dialect_insert(session, Inbox.__table__)
-        .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(Inbox.id)
-    )
+    statement = _insert_new_rows(session.get_bind().dialect.name)
     rows = [
         {"source": d.source, "external_id": d.external_id, "channel": d.channel.value,
          "payload": d.payload, "received_at": d.received_at, "created_at": now,
@@ -129,17 +125,27 @@ def store_deliveries(
     return sorted(session.scalars(statement, rows))
 
 
+@functools.cache
+def _insert_new_rows(dialect: str) -> Any:
+    """The INSERT of inbox rows that skips those already there, built once per dialect."""
+    return (
+        _insert_in(dialect, Inbox.__table__)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(Inbox.id)
+    )
+
+
 # The widest reason inbox.error holds.
 _MAX_REASON = 200
 
 
 def _state(delivery: Delivery, *, now: datetime) -> dict[str, Any]:
     """A new row's status columns: pending (counted as enqueued at ``now``), or quarantined
-    with the adapter's reason (see :class:`Delivery`), never to be triaged."""
+    with the adapter's reason (see :class:`Delivery`), never to be triaged. Columns left
+    NULL are left out (fewer parameters for the batch INSERT to process)."""
     if delivery.quarantine is None:
-        return {"status": InboxStatus.PENDING.value, "enqueued_at": now, "error": None,
-                "processed_at": None}  # fmt: skip
-    return {"status": InboxStatus.QUARANTINED.value, "enqueued_at": None,
+        return {"status": InboxStatus.PENDING.value, "enqueued_at": now}
+    return {"status": InboxStatus.QUARANTINED.value,
             "error": delivery.quarantine[:_MAX_REASON], "processed_at": now}  # fmt: skip
 
 

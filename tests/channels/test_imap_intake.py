@@ -75,6 +75,30 @@ def test_ack_marks_or_moves_only_after_the_cursor(mailbox: Mailbox, ack: str) ->
         assert len(_flags(mailbox, f"{mailbox.folder}-done")) == 2
 
 
+@pytest.mark.parametrize("ack", ["none", "move"])
+def test_batches_read_ahead_keep_the_order_and_an_unacked_batch_comes_back(
+    mailbox: Mailbox, ack: str
+) -> None:
+    """The batch after the one pulled is fetched in the background: a pull without an ack
+    still gets the un-acked batch, and acking (moving mail) waits for that FETCH."""
+    for n in range(7):
+        mailbox.append(mail(n))
+    channel = _channel(mailbox, MemoryCursors(), ack=ack, ack_folder=f"{mailbox.folder}-done")
+    taken: list[str] = []
+    first = channel.pull(limit=2)
+    assert channel.pull(limit=2) == first  # not acked: comes back, not the read-ahead
+    batch = first
+    while batch:
+        channel.ack(batch)
+        taken += [d.external_id for d in batch]
+        batch = channel.pull(limit=2)
+    channel.close()
+    assert taken == [f"<m{n}@example.com>" for n in range(7)]
+    if ack == "move":
+        assert _flags(mailbox, mailbox.folder) == []
+        assert len(_flags(mailbox, f"{mailbox.folder}-done")) == 7
+
+
 def test_a_mail_over_the_limit_comes_as_its_headers_and_does_not_block(mailbox: Mailbox) -> None:
     mailbox.append(mail(1, body="大" * 5000))
     mailbox.append(mail(2))

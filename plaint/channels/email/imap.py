@@ -8,7 +8,9 @@ Message-ID as external id absorbs what was already taken in. Mail is fetched wit
 batches from the cursor on, never from zero). The UIDs above the cursor are found by one
 SEARCH and served from it batch after batch; the folder is searched again (after a NOOP, so
 the server announces new mail) only when fewer than ``limit`` of them are left, so a short
-batch always means the folder was drained a moment ago. The arrival time is the server's
+batch always means the folder was drained a moment ago. While the caller stores a batch,
+the next one is fetched in the background (:mod:`plaint.channels.email.ahead`). The
+arrival time is the server's
 INTERNALDATE; the ``Date`` header stays in the raw message as the sender wrote it.
 
 The channel is a :class:`~plaint.channels.base.StagedAck`: the caller may write the
@@ -36,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from imapclient import DELETED, SEEN, IMAPClient
 
 from plaint.channels.base import CursorStore, Delivery
+from plaint.channels.email.ahead import ReadAhead
 from plaint.channels.email.connection import NETWORK_ERRORS, disconnect, login, password_for
 from plaint.channels.email.parse import TOO_LARGE_HEADER
 from plaint.errors import ChannelUnavailableError, ConfigError
@@ -124,6 +127,7 @@ class ImapChannel:
         self._staged: dict[str, int] | None = None  # saved in a caller's open transaction
         self._found: list[int] = []  # UIDs above the cursor at the last SEARCH, ascending
         self._over: set[int] = set()  # those of them over the size limit
+        self._ahead: ReadAhead[dict[int, dict[bytes, Any]]] = ReadAhead()
 
     @classmethod
     def from_config(
@@ -180,18 +184,13 @@ class ImapChannel:
         uids = self._found[start : start + limit]
         if not uids:
             return []
-        # Mail over the limit (found by SEARCH LARGER) is fetched by its headers: a ranged
-        # BODY.PEEK[]<0.N> would bound the transfer in one FETCH, but Dovecot serves it
-        # ~40 % slower than BODY.PEEK[] (bench/email_intake.py).
-        small = [uid for uid in uids if uid not in self._over]
-        large = [uid for uid in uids if uid in self._over]
-        fetched: dict[int, dict[bytes, Any]] = {}
-        if small:
-            fetched.update(client.fetch(small, ["INTERNALDATE", "BODY.PEEK[]"]))
-        if large:
-            items = ["RFC822.SIZE", "BODY.PEEK[HEADER]", "INTERNALDATE"]
-            for uid, data in client.fetch(large, items).items():
-                fetched[uid] = self._headers_only(data, self._size(data))
+        fetched = self._ahead.take(tuple(uids))
+        if fetched is None:
+            fetched = _fetch(client, uids, over=self._over)
+        following = self._found[start + limit : start + 2 * limit]
+        if len(following) == limit:  # the next pull asks for these if this batch is acked
+            over = self._over
+            self._ahead.start(tuple(following), lambda: _fetch(client, following, over=over))
         return [self._delivery(uid, uidvalidity, fetched[uid]) for uid in uids if uid in fetched]
 
     def _search(self, client: IMAPClient, last_uid: int) -> None:
@@ -204,16 +203,6 @@ class ImapChannel:
             span = f"{found[0]}:{found[-1]}"
             over = set(client.search(["UID", span, "LARGER", self._max_bytes]))
         self._found, self._over = found, over
-
-    @staticmethod
-    def _size(data: dict[bytes, Any]) -> int:
-        return int(data.get(b"RFC822.SIZE") or 0)
-
-    @staticmethod
-    def _headers_only(data: dict[bytes, Any], size: int) -> dict[bytes, Any]:
-        headers = bytes(data.get(b"BODY[HEADER]") or b"")
-        payload = TOO_LARGE_HEADER + f": {size}\r\n".encode() + headers
-        return {b"BODY[]": payload, b"INTERNALDATE": data.get(b"INTERNALDATE")}
 
     def _delivery(self, uid: int, uidvalidity: int, data: dict[bytes, Any]) -> Delivery:
         raw = bytes(data.get(b"BODY[]") or b"")
@@ -308,6 +297,9 @@ class ImapChannel:
             self._known = newest
 
     def _connect(self) -> IMAPClient:
+        """The connection, logged in, once no background FETCH uses it (raises the
+        network error such a FETCH met)."""
+        self._ahead.settle()
         if self._client is None:
             self._client = login(self._host, self._port, tls=self._tls, timeout=self._timeout,
                                  username=self._username, password=self._password)  # fmt: skip
@@ -316,6 +308,7 @@ class ImapChannel:
 
     def close(self) -> None:
         """Log out if connected; never raises."""
+        self._ahead.close()
         client, self._client = self._client, None
         self._selected, self._uidvalidity, self._known = False, None, None
         self._staged, self._found, self._over = None, [], set()
@@ -342,3 +335,23 @@ def _covers(current: dict[str, int] | None, newest: dict[str, int]) -> bool:
         and current["uidvalidity"] == newest["uidvalidity"]
         and current["uid"] >= newest["uid"]
     )
+
+
+def _fetch(client: IMAPClient, uids: list[int], *, over: set[int]) -> dict[int, dict[bytes, Any]]:
+    """FETCH ``uids``: whole mails, and those in ``over`` (over the size limit) by their
+    headers. A ranged BODY.PEEK[]<0.N> would bound the transfer in one FETCH, but Dovecot
+    serves it ~40 % slower than BODY.PEEK[] (bench/email_intake.py)."""
+    small = [uid for uid in uids if uid not in over]
+    large = [uid for uid in uids if uid in over]
+    fetched: dict[int, dict[bytes, Any]] = {}
+    if small:
+        fetched.update(client.fetch(small, ["INTERNALDATE", "BODY.PEEK[]"]))
+    if large:
+        for uid, data in client.fetch(
+            large, ["RFC822.SIZE", "BODY.PEEK[HEADER]", "INTERNALDATE"]
+        ).items():
+            size = int(data.get(b"RFC822.SIZE") or 0)
+            headers = bytes(data.get(b"BODY[HEADER]") or b"")
+            payload = TOO_LARGE_HEADER + f": {size}\r\n".encode() + headers
+            fetched[uid] = {b"BODY[]": payload, b"INTERNALDATE": data.get(b"INTERNALDATE")}
+    return fetched
