@@ -4,6 +4,10 @@ An adapter pulls items from its source and acks them only after the caller has m
 durable. Un-acked items come back on the next pull; acked ones do not; acking twice is a
 no-op. Where the adapter keeps its position (an IMAP UID, a Twilio date, a CSV offset) is a
 :class:`CursorStore` handed in by the caller, so the position lives in the database.
+
+An adapter may also be a :class:`StagedAck`: the caller then writes the position in the
+very transaction that makes the items durable (one commit a batch instead of two), and
+``ack`` afterwards only does what acking means at the source (flag, move, settle).
 """
 
 from __future__ import annotations
@@ -11,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from plaint.inbound import ChannelKind
 
-__all__ = ["Channel", "CursorStore", "Delivery"]
+__all__ = ["Channel", "CursorStore", "Delivery", "StagedAck"]
 
 
 @dataclass(frozen=True)
@@ -71,3 +75,21 @@ class Channel(Protocol):
 
     def close(self) -> None:
         """Release connections; safe to call more than once."""
+
+
+@runtime_checkable
+class StagedAck(Protocol):
+    """A channel whose position can be stored together with its items (optional).
+
+    The caller, inside the transaction that stores ``deliveries``, calls :meth:`stage` with
+    a :class:`CursorStore` writing into that transaction; after the commit it calls
+    ``ack(deliveries)`` as usual, which then saves nothing more and only acts at the source.
+    So the position is durable exactly when the items are (never ahead of them), and the
+    source is acked only after both. If the transaction fails the caller does not ack: the
+    next pull starts from the position durable before, and a stage not followed by its ack
+    (before the next pull) leaves ``ack`` to save the position itself, as without staging.
+    """
+
+    def stage(self, deliveries: Sequence[Delivery], *, cursors: CursorStore) -> None:
+        """Save the position acking ``deliveries`` moves to into ``cursors`` (unless it
+        is there already); no effect at the source. Raises what ``cursors.save`` raises."""

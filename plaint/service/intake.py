@@ -2,7 +2,9 @@
 
 A crash between any two steps repeats the poll and changes nothing: the inbox's unique
 key absorbs the redelivered items, triage is idempotent, and the cursor only moves after
-every pulled item is durable.
+every pulled item is durable. For a :class:`~plaint.channels.base.StagedAck` channel the
+cursor is written in the transaction that stores the items: it moves exactly when they
+become durable, with one commit a batch.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from plaint.channels.base import Channel, Delivery
+from plaint.channels.base import Channel, Delivery, StagedAck
 from plaint.models import Inbox, InboxStatus
-from plaint.service.store import store_deliveries, store_delivery
+from plaint.service.store import SessionCursors, store_deliveries, store_delivery
 
 __all__ = ["MAX_BATCHES", "PollResult", "poll_once", "poll_until_drained"]
 
@@ -45,8 +47,8 @@ def poll_once(
     clock: Callable[[], datetime],
     limit: int = DEFAULT_BATCH,
 ) -> PollResult:
-    """Pull up to ``limit`` items from ``channel`` and make them durable (one transaction)
-    before acking.
+    """Pull up to ``limit`` items from ``channel`` and make them durable (one transaction,
+    with the channel's new position if it is a :class:`StagedAck`) before acking.
 
     ``enqueue`` is called with the inbox id of every row still awaiting triage, after the
     transaction committed. Raises ChannelUnavailableError from the channel unchanged.
@@ -60,6 +62,8 @@ def poll_once(
             store_delivery(session, bad, now=clock())
         created = store_deliveries(session, good, now=clock())
         waiting = _still_pending(session, good, exclude=created)
+        if deliveries and isinstance(channel, StagedAck):
+            channel.stage(deliveries, cursors=SessionCursors(session, now=clock()))
     for inbox_id in sorted([*created, *waiting]):
         enqueue(inbox_id)
     channel.ack(deliveries)

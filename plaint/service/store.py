@@ -31,10 +31,12 @@ from plaint.service.events import write_events
 
 __all__ = [
     "DbCursorStore",
+    "SessionCursors",
     "StoredItem",
     "department_ref",
     "dialect_insert",
     "next_counter",
+    "save_cursor",
     "store_deliveries",
     "store_delivery",
     "sync_departments",
@@ -113,11 +115,7 @@ def store_deliveries(
         unique.setdefault((delivery.source, delivery.external_id), delivery)
     if not unique:
         return []
-    statement = (
-        dialect_insert(session, Inbox.__table__)
-        .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(Inbox.id)
-    )
+    statement = _insert_new_rows(session.get_bind().dialect.name)
     rows = [
         {"source": d.source, "external_id": d.external_id, "channel": d.channel.value,
          "payload": d.payload, "received_at": d.received_at, "created_at": now,
@@ -127,17 +125,27 @@ def store_deliveries(
     return sorted(session.scalars(statement, rows))
 
 
+@functools.cache
+def _insert_new_rows(dialect: str) -> Any:
+    """The INSERT of inbox rows that skips those already there, built once per dialect."""
+    return (
+        _insert_in(dialect, Inbox.__table__)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(Inbox.id)
+    )
+
+
 # The widest reason inbox.error holds.
 _MAX_REASON = 200
 
 
 def _state(delivery: Delivery, *, now: datetime) -> dict[str, Any]:
     """A new row's status columns: pending (counted as enqueued at ``now``), or quarantined
-    with the adapter's reason (see :class:`Delivery`), never to be triaged."""
+    with the adapter's reason (see :class:`Delivery`), never to be triaged. Columns left
+    NULL are left out (fewer parameters for the batch INSERT to process)."""
     if delivery.quarantine is None:
-        return {"status": InboxStatus.PENDING.value, "enqueued_at": now, "error": None,
-                "processed_at": None}  # fmt: skip
-    return {"status": InboxStatus.QUARANTINED.value, "enqueued_at": None,
+        return {"status": InboxStatus.PENDING.value, "enqueued_at": now}
+    return {"status": InboxStatus.QUARANTINED.value,
             "error": delivery.quarantine[:_MAX_REASON], "processed_at": now}  # fmt: skip
 
 
@@ -244,6 +252,42 @@ def sync_departments(session: Session, departments: Iterable[Any]) -> None:
             row.name = department.name
 
 
+def save_cursor(session: Session, source: str, position: str, *, now: datetime) -> None:
+    """Store ``position`` for ``source`` in the caller's transaction: one upsert."""
+    session.execute(_upsert_cursor(session.get_bind().dialect.name),
+                    {"source": source, "value": position, "updated_at": now})  # fmt: skip
+
+
+@functools.cache
+def _upsert_cursor(dialect: str) -> Any:
+    """The upsert of one ``channel_cursors`` row, built once per dialect."""
+    statement = _insert_in(dialect, ChannelCursor)
+    return statement.on_conflict_do_update(
+        index_elements=["source"],
+        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+    )
+
+
+class SessionCursors:
+    """A :class:`~plaint.channels.base.CursorStore` inside one open transaction: a save
+    becomes durable when, and only if, the caller's transaction commits (with whatever
+    else it wrote, e.g. the inbox rows of the items the position moves past)."""
+
+    def __init__(self, session: Session, *, now: datetime) -> None:
+        self._session, self._now = session, now
+
+    def load(self, source: str) -> str | None:
+        """Return the position of ``source`` as this transaction sees it, or ``None``."""
+        value: str | None = self._session.scalar(
+            select(ChannelCursor.value).where(ChannelCursor.source == source)
+        )
+        return value
+
+    def save(self, source: str, position: str) -> None:
+        """Write ``position`` for ``source`` into the transaction (not committed here)."""
+        save_cursor(self._session, source, position, now=self._now)
+
+
 class DbCursorStore:
     """A :class:`~plaint.channels.base.CursorStore` in the ``channel_cursors`` table; each
     save commits its own transaction. Loads are read-only transactions (on SQLite they
@@ -266,9 +310,4 @@ class DbCursorStore:
     def save(self, source: str, position: str) -> None:
         """Store ``position`` for ``source`` and commit."""
         with self._sessions.begin() as session:
-            row = session.get(ChannelCursor, source)
-            if row is None:
-                session.add(ChannelCursor(source=source, value=position, updated_at=self._clock()))
-            else:
-                row.value = position
-                row.updated_at = self._clock()
+            save_cursor(session, source, position, now=self._clock())

@@ -6,7 +6,9 @@ then check that pull returns the oldest items first and at most ``limit``; that 
 items come back, on the same adapter and on a new one; that acked ones do not; that acking
 twice is a no-op and the position never moves back; that close may be called twice; that
 a dead server raises ChannelUnavailableError; and that a malformed item does not block the
-next.
+next. For a :class:`~plaint.channels.base.StagedAck` adapter: that a staged position is
+saved once (not again by the ack), and that a stage whose transaction never committed is
+not trusted.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Protocol
 
 import pytest
 
-from plaint.channels.base import Channel, Delivery
+from plaint.channels.base import Channel, Delivery, StagedAck
 from plaint.errors import ChannelUnavailableError
 
 __all__ = ["ChannelContract", "ContractSource", "MemoryCursors"]
@@ -154,3 +156,50 @@ class ChannelContract:
         channel.ack(items)
         assert channel.pull(limit=10) == []
         channel.close()
+
+    @staticmethod
+    def _skip_unless_staged(channel: Channel) -> None:
+        if not isinstance(channel, StagedAck):
+            channel.close()
+            pytest.skip("the adapter does not stage its position")
+
+    def test_a_staged_position_is_saved_once_with_the_items(
+        self, contract_source: ContractSource
+    ) -> None:
+        cursors = MemoryCursors()  # stands for the transaction that stores the items
+        added = contract_source.add(3)
+        channel = contract_source.open(cursors)
+        self._skip_unless_staged(channel)
+        assert isinstance(channel, StagedAck)
+        items = channel.pull(limit=10)
+        assert ids(items) == added
+        channel.stage(items, cursors=cursors)
+        assert cursors.saves == 1
+        channel.ack(items)  # after the commit: nothing more to save
+        channel.ack(items)
+        assert cursors.saves == 1
+        assert channel.pull(limit=10) == []
+        channel.close()
+        later = contract_source.add(1)
+        reopened = contract_source.open(cursors)
+        assert ids(reopened.pull(limit=10)) == later
+        reopened.close()
+
+    def test_a_stage_whose_transaction_failed_is_not_trusted(
+        self, contract_source: ContractSource
+    ) -> None:
+        cursors = MemoryCursors()
+        added = contract_source.add(2)
+        channel = contract_source.open(cursors)
+        self._skip_unless_staged(channel)
+        assert isinstance(channel, StagedAck)
+        items = channel.pull(limit=10)
+        channel.stage(items, cursors=MemoryCursors())  # rolled back: never acked
+        again = channel.pull(limit=10)  # the next poll starts from the durable position
+        assert ids(again) == added
+        channel.ack(again)  # acked without a stage of its own: saves the position itself
+        assert cursors.saves == 1
+        channel.close()
+        reopened = contract_source.open(cursors)
+        assert reopened.pull(limit=10) == []
+        reopened.close()

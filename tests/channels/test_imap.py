@@ -110,6 +110,24 @@ def test_uidvalidity_change_rereads_the_folder(mailbox: Mailbox) -> None:
     channel.close()
 
 
+def test_mail_arriving_during_a_backlog_is_taken_in_order(mailbox: Mailbox) -> None:
+    """A backlog is served from one SEARCH; the folder is searched again (and the new mail
+    found) as soon as fewer than a batch are left, so a short batch means drained."""
+    for n in range(5):
+        mailbox.append(mail(n))
+    channel = channel_for(mailbox, MemoryCursors())
+    taken: list[str] = []
+    for arriving in (5, 6, None):
+        batch = channel.pull(limit=2)
+        taken += ids(batch)
+        channel.ack(batch)
+        if arriving is not None:
+            mailbox.append(mail(arriving))
+    rest = channel.pull(limit=10)
+    channel.close()
+    assert taken + ids(rest) == [f"<m{n}@example.com>" for n in range(7)]
+
+
 def test_from_config_takes_the_password_from_the_environment(mailbox: Mailbox) -> None:
     from datetime import timedelta
 

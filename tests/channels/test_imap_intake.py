@@ -3,6 +3,7 @@ connection cut in the middle of a FETCH, and IDLE."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from plaint.channels.email.idle import ImapIdleWatcher
 from plaint.channels.email.imap import ImapChannel
@@ -72,6 +73,30 @@ def test_ack_marks_or_moves_only_after_the_cursor(mailbox: Mailbox, ack: str) ->
     else:
         assert len(_flags(mailbox, mailbox.folder)) == 1
         assert len(_flags(mailbox, f"{mailbox.folder}-done")) == 2
+
+
+@pytest.mark.parametrize("ack", ["none", "move"])
+def test_batches_read_ahead_keep_the_order_and_an_unacked_batch_comes_back(
+    mailbox: Mailbox, ack: str
+) -> None:
+    """The batch after the one pulled is fetched in the background: a pull without an ack
+    still gets the un-acked batch, and acking (moving mail) waits for that FETCH."""
+    for n in range(7):
+        mailbox.append(mail(n))
+    channel = _channel(mailbox, MemoryCursors(), ack=ack, ack_folder=f"{mailbox.folder}-done")
+    taken: list[str] = []
+    first = channel.pull(limit=2)
+    assert channel.pull(limit=2) == first  # not acked: comes back, not the read-ahead
+    batch = first
+    while batch:
+        channel.ack(batch)
+        taken += [d.external_id for d in batch]
+        batch = channel.pull(limit=2)
+    channel.close()
+    assert taken == [f"<m{n}@example.com>" for n in range(7)]
+    if ack == "move":
+        assert _flags(mailbox, mailbox.folder) == []
+        assert len(_flags(mailbox, f"{mailbox.folder}-done")) == 7
 
 
 def test_a_mail_over_the_limit_comes_as_its_headers_and_does_not_block(mailbox: Mailbox) -> None:
@@ -157,6 +182,41 @@ def test_a_connection_cut_mid_fetch_loses_nothing_and_duplicates_nothing(
         assert session.scalar(select(func.count()).select_from(Inbox)) == 20
     assert ids == [f"<m{n}@example.com>" for n in range(20)]
     assert sorted(set(enqueued)) == sorted(enqueued)
+
+
+def test_the_cursor_moves_in_the_transaction_of_the_mail(mailbox: Mailbox, sessions: Any) -> None:
+    """One commit a batch holds the rows and the cursor: a batch whose transaction fails
+    leaves neither, and the next poll takes the same mail in once."""
+    for n in range(10):
+        mailbox.append(mail(n))
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    cursors = DbCursorStore(sessions, clock=lambda: now)
+    channel = _channel(mailbox, cursors)
+    stage = channel.stage
+
+    def fail_after_staging(deliveries: Any, *, cursors: Any) -> None:
+        stage(deliveries, cursors=cursors)
+        raise RuntimeError("the commit never happens")
+
+    channel.stage = fail_after_staging  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        poll_until_drained(channel, sessions=sessions, enqueue=lambda _: None,
+                           clock=lambda: now, limit=5)  # fmt: skip
+    assert cursors.load("mail") is None
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Inbox)) == 0
+    channel.stage = stage  # type: ignore[method-assign]
+    commits: list[object] = []
+    count, engine = commits.append, sessions.kw["bind"]
+    event.listen(engine, "commit", count)
+    result = poll_until_drained(channel, sessions=sessions, enqueue=lambda _: None,
+                                clock=lambda: now, limit=5)  # fmt: skip
+    event.remove(engine, "commit", count)
+    channel.close()
+    assert (result.pulled, result.new, len(commits)) == (10, 10, 2)
+    assert json.loads(cursors.load("mail") or "{}")["uid"] == 10
+    assert channel.pull(limit=10) == []
+    channel.close()
 
 
 def test_idle_wakes_up_within_seconds_of_new_mail(mailbox: Mailbox) -> None:

@@ -83,24 +83,32 @@ def test_each_new_mail_is_one_more_ticket_with_its_own_number(plant: Plant) -> N
     assert len({t.number for t in tickets}) == 4
 
 
-def test_a_crash_between_inbox_write_and_cursor_advance_duplicates_nothing(
-    plant: Plant, tmp_path: Path
-) -> None:
+def _crash_poll(plant: Plant, tmp_path: Path, moment: str) -> None:
+    """Poll source ``mail`` in a process killed by SIGKILL at ``moment`` (crash_poller)."""
     plant.mailbox.append(complaint(1))
     plant.mailbox.append(complaint(2, "楼上漏水，天花板在滴水"))
     config = tmp_path / "crash.toml"
     config.write_text(source_toml(plant.mailbox), "utf-8")
     env = {**os.environ, **plant.rt.environ, "PLAINT_CONFIG": str(config)}
     crashed = subprocess.run(
-        [sys.executable, "-m", "tests.workers.crash_poller", "mail"],
+        [sys.executable, "-m", "tests.workers.crash_poller", "mail", moment],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert crashed.returncode == -9, crashed.stderr
     assert "pulled 2" in crashed.stdout
-    assert plant.count(Inbox) == 2
-    assert plant.count(ChannelCursor) == 0  # the cursor never moved
 
-    plant.poll()  # the restarted poller reads both mails again
+
+@pytest.mark.parametrize(("moment", "durable"), [("commit", 0), ("ack", 2)])
+def test_a_crash_in_the_middle_of_a_poll_duplicates_nothing_and_loses_nothing(
+    plant: Plant, tmp_path: Path, moment: str, durable: int
+) -> None:
+    """Killed before the commit: neither the rows nor the cursor are there, and the next
+    poll reads both mails again. Killed after it, before the ack: both are (the cursor
+    moves in the transaction of the rows), and the next poll reads nothing twice."""
+    _crash_poll(plant, tmp_path, moment)
+    assert plant.count(Inbox) == durable
+    assert plant.count(ChannelCursor) == min(durable, 1)  # never ahead of the rows
+    plant.poll()  # the restarted poller
     assert plant.count(Inbox) == 2
     assert len(plant.tickets()) == 2
     assert plant.count(Message) == 2

@@ -5,10 +5,17 @@ generation ``V`` has been acked. A different UIDVALIDITY means the server renumb
 folder, so the whole folder is read again; the inbox's UNIQUE(source, external_id) with the
 Message-ID as external id absorbs what was already taken in. Mail is fetched with
 ``BODY.PEEK[]``, oldest first, at most ``limit`` a pull (a large backlog comes in bounded
-batches from the cursor on, never from zero). The arrival time is the server's
+batches from the cursor on, never from zero). The UIDs above the cursor are found by one
+SEARCH and served from it batch after batch; the folder is searched again (after a NOOP, so
+the server announces new mail) only when fewer than ``limit`` of them are left, so a short
+batch always means the folder was drained a moment ago. While the caller stores a batch,
+the next one is fetched in the background (:mod:`plaint.channels.email.ahead`). The
+arrival time is the server's
 INTERNALDATE; the ``Date`` header stays in the raw message as the sender wrote it.
 
-Acking (after the caller made the mail durable) advances the cursor and then, per source:
+The channel is a :class:`~plaint.channels.base.StagedAck`: the caller may write the
+cursor in the transaction that stores the mail. Acking (after the caller made the mail
+durable) advances the cursor (unless it was staged) and then, per source:
 ``none`` (the default: the folder is opened read-only and never changed), ``seen`` (set
 ``\\Seen``) or ``move`` (to ``ack_folder``, with MOVE where the server has it, else COPY,
 ``\\Deleted`` and UID EXPUNGE). A mail larger than ``max_message_bytes`` is taken in as its
@@ -18,6 +25,7 @@ recorded, acked, never blocking the folder; triage tells the sender.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
@@ -30,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from imapclient import DELETED, SEEN, IMAPClient
 
 from plaint.channels.base import CursorStore, Delivery
+from plaint.channels.email.ahead import ReadAhead
 from plaint.channels.email.connection import NETWORK_ERRORS, disconnect, login, password_for
 from plaint.channels.email.parse import TOO_LARGE_HEADER
 from plaint.errors import ChannelUnavailableError, ConfigError
@@ -83,7 +92,8 @@ def _stable_id(raw: bytes, message_id: str) -> str:
 
 
 class ImapChannel:
-    """One IMAP folder as a channel. Connects per pull; see :class:`Channel` for the contract."""
+    """One IMAP folder as a channel, on one connection kept until :meth:`close` (or a
+    network error); see :class:`Channel` and :class:`StagedAck` for the contract."""
 
     kind = ChannelKind.EMAIL
 
@@ -114,6 +124,10 @@ class ImapChannel:
         self._selected = False
         self._uidvalidity: int | None = None
         self._known: dict[str, int] | None = None  # the stored position, once read
+        self._staged: dict[str, int] | None = None  # saved in a caller's open transaction
+        self._found: list[int] = []  # UIDs above the cursor at the last SEARCH, ascending
+        self._over: set[int] = set()  # those of them over the size limit
+        self._ahead: ReadAhead[dict[int, dict[bytes, Any]]] = ReadAhead()
 
     @classmethod
     def from_config(
@@ -146,51 +160,49 @@ class ImapChannel:
             ) from exc
 
     def _select(self, client: IMAPClient) -> int:
-        """Open the folder (read-only unless acking changes it); return its UIDVALIDITY.
-        On a connection that has it open already, a NOOP (one round trip, far cheaper than
-        SELECT) makes the server announce mail that arrived since, so SEARCH sees it."""
+        """Open the folder (read-only unless acking changes it) unless this connection has
+        it open already; return its UIDVALIDITY."""
         if self._selected and self._uidvalidity is not None:
-            client.noop()
             return self._uidvalidity
         info = client.select_folder(self._folder, readonly=self._ack == "none")
-        self._selected = True
+        self._selected, self._found, self._over = True, [], set()
         self._uidvalidity = int(info[b"UIDVALIDITY"])
         return self._uidvalidity
 
     def _pull(self, limit: int) -> list[Delivery]:
         client = self._connect()
+        self._staged = None  # a stage not acked before this pull was not committed
+        opened = self._selected
         uidvalidity = self._select(client)
         last_uid = self._acked_uid(uidvalidity)
-        # "N:*" always matches the highest UID, even below N, so filter again.
-        uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
-        uids = uids[:limit]
+        start = bisect.bisect_right(self._found, last_uid)
+        if len(self._found) - start < limit:
+            if opened:  # makes the server announce mail that arrived since, for SEARCH
+                client.noop()
+            self._search(client, last_uid)
+            start = 0
+        uids = self._found[start : start + limit]
         if not uids:
             return []
-        # Mail over the limit found by SEARCH LARGER (a short answer from the server's
-        # index), then whole mails by BODY.PEEK[] and the larger ones by their headers: a
-        # ranged BODY.PEEK[]<0.N> would bound the transfer in one FETCH, but Dovecot serves
-        # it ~40 % slower than BODY.PEEK[] (bench/email_intake.py).
-        over = set(client.search(["UID", f"{uids[0]}:{uids[-1]}", "LARGER", self._max_bytes]))
-        small = [uid for uid in uids if uid not in over]
-        large = [uid for uid in uids if uid in over]
-        fetched: dict[int, dict[bytes, Any]] = {}
-        if small:
-            fetched.update(client.fetch(small, ["INTERNALDATE", "BODY.PEEK[]"]))
-        if large:
-            items = ["RFC822.SIZE", "BODY.PEEK[HEADER]", "INTERNALDATE"]
-            for uid, data in client.fetch(large, items).items():
-                fetched[uid] = self._headers_only(data, self._size(data))
+        fetched = self._ahead.take(tuple(uids))
+        if fetched is None:
+            fetched = _fetch(client, uids, over=self._over)
+        following = self._found[start + limit : start + 2 * limit]
+        if len(following) == limit:  # the next pull asks for these if this batch is acked
+            over = self._over
+            self._ahead.start(tuple(following), lambda: _fetch(client, following, over=over))
         return [self._delivery(uid, uidvalidity, fetched[uid]) for uid in uids if uid in fetched]
 
-    @staticmethod
-    def _size(data: dict[bytes, Any]) -> int:
-        return int(data.get(b"RFC822.SIZE") or 0)
-
-    @staticmethod
-    def _headers_only(data: dict[bytes, Any], size: int) -> dict[bytes, Any]:
-        headers = bytes(data.get(b"BODY[HEADER]") or b"")
-        payload = TOO_LARGE_HEADER + f": {size}\r\n".encode() + headers
-        return {b"BODY[]": payload, b"INTERNALDATE": data.get(b"INTERNALDATE")}
+    def _search(self, client: IMAPClient, last_uid: int) -> None:
+        """Find the UIDs above ``last_uid``, and which of them are over the size limit (a
+        short answer from the server's index, instead of FETCHing sizes)."""
+        # "N:*" always matches the highest UID, even below N, so filter again.
+        found = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
+        over: set[int] = set()
+        if found:
+            span = f"{found[0]}:{found[-1]}"
+            over = set(client.search(["UID", span, "LARGER", self._max_bytes]))
+        self._found, self._over = found, over
 
     def _delivery(self, uid: int, uidvalidity: int, data: dict[bytes, Any]) -> Delivery:
         raw = bytes(data.get(b"BODY[]") or b"")
@@ -206,7 +218,7 @@ class ImapChannel:
             external_id=email_external_id(raw[body_start:]),
             payload=raw,
             received_at=received.astimezone(UTC),
-            position=json.dumps({"uidvalidity": uidvalidity, "uid": uid}),
+            position=_position_text(uidvalidity, uid),
         )
 
     def _position(self) -> dict[str, int] | None:
@@ -223,17 +235,31 @@ class ImapChannel:
             return 0
         return int(cursor["uid"]) if int(cursor["uidvalidity"]) == uidvalidity else 0
 
-    def ack(self, deliveries: Sequence[Delivery]) -> None:
-        """Advance the cursor to the highest delivered UID (never back), then flag or move
-        the mail if the source says so; idempotent (flagging or moving mail that is gone
-        already is a no-op)."""
+    def stage(self, deliveries: Sequence[Delivery], *, cursors: CursorStore) -> None:
+        """Save the cursor past ``deliveries`` into ``cursors`` (the caller's transaction)
+        unless it is there already; the next :meth:`ack` then saves nothing more."""
         if not deliveries:
             return
-        positions = [json.loads(d.position) for d in deliveries]
-        self._advance(positions)
+        newest = _newest(deliveries)
+        if not _covers(self._position(), newest):
+            cursors.save(self.source, json.dumps(newest))
+            self._staged = newest
+
+    def ack(self, deliveries: Sequence[Delivery]) -> None:
+        """Advance the cursor to the highest delivered UID (never back) unless it was
+        staged, then flag or move the mail if the source says so; idempotent (flagging or
+        moving mail that is gone already is a no-op)."""
+        if not deliveries:
+            return
+        newest = _newest(deliveries)
+        if self._staged is not None and _covers(self._staged, newest):
+            self._known = self._staged  # committed with the mail, by the contract
+        else:
+            self._advance(newest)
+        self._staged = None
         if self._ack != "none":
             try:
-                self._mark(positions)
+                self._mark([json.loads(d.position) for d in deliveries])
             except _NETWORK_ERRORS as exc:
                 self.close()
                 raise ChannelUnavailableError(
@@ -265,17 +291,15 @@ class ImapChannel:
         if not client.folder_exists(self._ack_folder):
             client.create_folder(self._ack_folder)
 
-    def _advance(self, positions: list[dict[str, int]]) -> None:
-        newest = max(positions, key=lambda c: c["uid"])
-        current = self._position()
-        if current is not None:
-            same_generation = current["uidvalidity"] == newest["uidvalidity"]
-            if same_generation and current["uid"] >= newest["uid"]:
-                return
-        self._cursors.save(self.source, json.dumps(newest))
-        self._known = newest
+    def _advance(self, newest: dict[str, int]) -> None:
+        if not _covers(self._position(), newest):
+            self._cursors.save(self.source, json.dumps(newest))
+            self._known = newest
 
     def _connect(self) -> IMAPClient:
+        """The connection, logged in, once no background FETCH uses it (raises the
+        network error such a FETCH met)."""
+        self._ahead.settle()
         if self._client is None:
             self._client = login(self._host, self._port, tls=self._tls, timeout=self._timeout,
                                  username=self._username, password=self._password)  # fmt: skip
@@ -284,7 +308,50 @@ class ImapChannel:
 
     def close(self) -> None:
         """Log out if connected; never raises."""
+        self._ahead.close()
         client, self._client = self._client, None
         self._selected, self._uidvalidity, self._known = False, None, None
+        self._staged, self._found, self._over = None, [], set()
         if client is not None:
             disconnect(client)
+
+
+def _position_text(uidvalidity: int, uid: int) -> str:
+    """A delivery's position: what ``json.dumps`` gives for the cursor, without its cost."""
+    return f'{{"uidvalidity": {uidvalidity}, "uid": {uid}}}'
+
+
+def _newest(deliveries: Sequence[Delivery]) -> dict[str, int]:
+    """The position of the delivery with the highest UID."""
+    newest: dict[str, int] = max((json.loads(d.position) for d in deliveries),
+                                 key=lambda c: c["uid"])  # fmt: skip
+    return newest
+
+
+def _covers(current: dict[str, int] | None, newest: dict[str, int]) -> bool:
+    """Whether the position ``current`` is at or past ``newest`` (same folder generation)."""
+    return (
+        current is not None
+        and current["uidvalidity"] == newest["uidvalidity"]
+        and current["uid"] >= newest["uid"]
+    )
+
+
+def _fetch(client: IMAPClient, uids: list[int], *, over: set[int]) -> dict[int, dict[bytes, Any]]:
+    """FETCH ``uids``: whole mails, and those in ``over`` (over the size limit) by their
+    headers. A ranged BODY.PEEK[]<0.N> would bound the transfer in one FETCH, but Dovecot
+    serves it ~40 % slower than BODY.PEEK[] (bench/email_intake.py)."""
+    small = [uid for uid in uids if uid not in over]
+    large = [uid for uid in uids if uid in over]
+    fetched: dict[int, dict[bytes, Any]] = {}
+    if small:
+        fetched.update(client.fetch(small, ["INTERNALDATE", "BODY.PEEK[]"]))
+    if large:
+        for uid, data in client.fetch(
+            large, ["RFC822.SIZE", "BODY.PEEK[HEADER]", "INTERNALDATE"]
+        ).items():
+            size = int(data.get(b"RFC822.SIZE") or 0)
+            headers = bytes(data.get(b"BODY[HEADER]") or b"")
+            payload = TOO_LARGE_HEADER + f": {size}\r\n".encode() + headers
+            fetched[uid] = {b"BODY[]": payload, b"INTERNALDATE": data.get(b"INTERNALDATE")}
+    return fetched
