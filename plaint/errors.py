@@ -11,7 +11,8 @@
           ├── MalformedMessageError  the sender's fault: record, quarantine, ack, carry on
           ├── NotFoundError          a ticket, inbox item or source that does not exist
           ├── ConflictError          the ticket's state does not allow that action
-          └── PermissionDeniedError  the member of staff's role or department does not allow it
+          ├── PermissionDeniedError  the member of staff's role or department does not allow it
+          └── InvalidInputError      a request's values are wrong (a code the taxonomy lacks)
 
 Third-party exceptions never leave ``plaint.channels``: adapters translate them with
 ``raise ChannelUnavailableError(...) from exc`` or ``MalformedMessageError``.
@@ -24,6 +25,7 @@ __all__ = [
     "ChannelUnavailableError",
     "ConfigError",
     "ConflictError",
+    "InvalidInputError",
     "MalformedMessageError",
     "NotFoundError",
     "PermanentError",
@@ -77,3 +79,8 @@ class PermissionDeniedError(PermanentError):
     """The acting member of staff may not do this: their role or department does not allow
     it. (Where merely revealing that an object exists would say too much, NotFoundError is
     raised instead.)"""
+
+
+class InvalidInputError(PermanentError):
+    """A value given by a member of staff is not acceptable (an unknown code, an empty
+    text); the message names the field."""

@@ -2,45 +2,29 @@
 
 ``list`` and ``show`` take ``--json``: times are ISO 8601 with their offset (UTC), absent
 values are ``null``, and the keys are those of :func:`ticket_json` (``show`` adds the
-ticket's details, messages and events). Staff actions name who acts with ``--by CODE``,
-which must be an active member of staff (the TOML ``[[staff]]`` or ``plaint staff``).
+ticket's details, messages and events). The staff actions are :mod:`plaint.cli.actions`.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from plaint.cli.actions import register_actions
 from plaint.cli.common import open_db, parse_instant
 from plaint.errors import ConfigError
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from plaint.config import Config
     from plaint.models import Ticket
 
 __all__ = ["TICKET_HEADERS", "register", "ticket_json", "ticket_rows"]
 
-_ACTION_HELP = {
-    "respond": "record the first response by staff (starts counting as answered)",
-    "accept": "record the acceptance (受理) that reached the resident",
-    "wait": "waiting on the resident: pause the clocks",
-    "resume": "the resident answered: restart the clocks",
-    "resolve": "the problem is solved: the closure clock is met",
-    "close": "close the ticket",
-    "reopen": "reopen a resolved or closed ticket: a new closure cycle starts",
-    "transfer": "hand the ticket to another department (the clocks keep running)",
-    "acknowledge": "acknowledge a breach: the escalation ladder stops climbing",
-    "assign": "give the ticket to a staff member",
-}
 TICKET_HEADERS = ("number", "status", "category", "sub_topic", "department", "level", "urgency",
                   "first response due", "closure due")  # fmt: skip
 DEFAULT_LIMIT = 50
-_CODES = ("sub_topic", "category", "level", "urgency")
 
 
 def register(subparsers: Any) -> None:
@@ -60,25 +44,7 @@ def register(subparsers: Any) -> None:
     explain.add_argument("number", help="the ticket's number")
     explain.add_argument("--at", help="explain as of this instant (ISO 8601; default now)")
     explain.set_defaults(handler=_explain)
-    for action, text in _ACTION_HELP.items():
-        command = _staff_command(commands, action, text)
-        if action in ("transfer", "assign"):
-            target = "department code" if action == "transfer" else "staff code"
-            command.add_argument("--to", required=True, help=target)
-        command.set_defaults(handler=_act, action=action)
-    recode = _staff_command(commands, "reclassify", "correct the codes (the SLA policy follows)")
-    for code in _CODES:
-        recode.add_argument(f"--{code.replace('_', '-')}", dest=code,
-                            type=int if code == "level" else str)  # fmt: skip
-    recode.set_defaults(handler=_reclassify)
-
-
-def _staff_command(commands: Any, name: str, text: str) -> argparse.ArgumentParser:
-    command: argparse.ArgumentParser = commands.add_parser(name, help=text)
-    command.add_argument("number", help="the ticket's number")
-    command.add_argument("--by", required=True, metavar="CODE", help="who acts (a staff code)")
-    command.add_argument("--at", help="when (ISO 8601; default now)")
-    return command
+    register_actions(commands)
 
 
 def _when(value: datetime | None, tz: ZoneInfo) -> str:
@@ -187,50 +153,10 @@ def _detail_lines(ticket: Ticket, tz: ZoneInfo) -> list[str]:
     return lines
 
 
-def _staff_known(session: Session, config: Config) -> None:
-    # Until the start-up sync lands, the staff of the TOML file are made known here, in
-    # the action's own transaction, so --by can be checked against the directory.
-    from plaint.service.directory import sync_staff
-
-    sync_staff(session, config.staff, now=datetime.now(UTC))
-
-
-def _act(args: argparse.Namespace) -> int:
-    from plaint.service.staff import Action, act_by_number
-
-    with open_db() as (sessions, config), sessions.begin() as session:
-        at = parse_instant(args.at, config.timezone, option="--at")
-        _staff_known(session, config)
-        ticket = act_by_number(session, number=args.number, action=Action(args.action),
-                               actor=args.by, at=at, config=config,
-                               target=getattr(args, "to", None))  # fmt: skip
-        print(f"{ticket.number}: {args.action} recorded; status {ticket.status}, first response "
-              f"due {_when(ticket.first_response_due, config.timezone)}, closure due "
-              f"{_when(ticket.closure_due, config.timezone)}")  # fmt: skip
-    return 0
-
-
 def _explain(args: argparse.Namespace) -> int:
     from plaint.service.explain import explain_ticket
 
     with open_db() as (sessions, config), sessions() as session:
         now = parse_instant(args.at, config.timezone, option="--at")
         print("\n".join(explain_ticket(session, args.number, config=config, now=now)))
-    return 0
-
-
-def _reclassify(args: argparse.Namespace) -> int:
-    from plaint.service.staff import reclassify_by_number
-
-    codes = {k: getattr(args, k) for k in _CODES if getattr(args, k) is not None}
-    if not codes:
-        raise ConfigError("reclassify needs --sub-topic, --category, --level or --urgency")
-    with open_db() as (sessions, config), sessions.begin() as session:
-        at = parse_instant(args.at, config.timezone, option="--at")
-        _staff_known(session, config)
-        ticket = reclassify_by_number(session, number=args.number, actor=args.by, at=at,
-                                      config=config, codes=codes)  # fmt: skip
-        print(f"{ticket.number}: {ticket.category}/{ticket.sub_topic} level {ticket.level} "
-              f"{ticket.urgency}; policy {ticket.sla_policy}, first response due "
-              f"{_when(ticket.first_response_due, config.timezone)}")  # fmt: skip
     return 0

@@ -43,6 +43,10 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("[{ticket}] Resolved",
                "The problem you reported (number {ticket}) has been resolved. Thank you."),
     },
+    "staff_reply": {
+        "zh": ("[{ticket}] 物业回复", "您好，关于您的投诉（编号 {ticket}）：{text}"),
+        "en": ("[{ticket}] Our reply", "About your complaint (number {ticket}): {text}"),
+    },
     "email_too_large": {
         "zh": ("您的邮件过大，未能受理",
                "您好，您的邮件（{bytes} 字节）超过了可受理的大小，未能登记。"

@@ -12,14 +12,15 @@ the due times are then recomputed from the events (:func:`plaint.service.sla.ref
 - assign: a staff member handles the ticket (warnings go to them).
 - reclassify: new codes; the SLA policy is chosen again and the due times recomputed.
 
-:func:`act_by_number` and :func:`reclassify_by_number` are what a front end calls: they
-check that the actor is an active member of staff, find and lock the ticket by its number,
-and act, all in the caller's transaction.
+Front ends (the REST API, ``plaint tickets``) call :mod:`plaint.service.ticket_actions`,
+which finds and locks the ticket by its number, checks who may act, and calls :func:`act`
+or :func:`reclassify`, all in the caller's transaction.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ from plaint.models import (
     Notification,
     SlaClockEvent,
     Ticket,
+    TicketEvent,
     TicketStatus,
 )
 from plaint.pipeline.sla import Clock, ClockEventKind
@@ -45,11 +47,9 @@ from plaint.service.sla import plan_for, refresh_sla, reselect_policy
 __all__ = [
     "Action",
     "act",
-    "act_by_number",
     "find_ticket",
     "lock_ticket",
     "reclassify",
-    "reclassify_by_number",
 ]
 
 
@@ -89,25 +89,6 @@ def _by_number(session: Session, number: str, *, lock: bool) -> Ticket:
     return ticket
 
 
-def act_by_number(
-    session: Session,
-    *,
-    number: str,
-    action: Action,
-    actor: str,
-    at: datetime,
-    config: Config,
-    target: str | None = None,
-) -> Ticket:
-    """Check that ``actor`` is an active member of staff, lock ticket ``number`` and apply
-    ``action`` (see :func:`act`); return the ticket. Raises NotFoundError for an unknown
-    actor, ticket, department or staff code, ConflictError when the state forbids it."""
-    find_staff(session, actor)
-    ticket = lock_ticket(session, number)
-    act(session, ticket, action, actor=actor, at=at, config=config, target=target)
-    return ticket
-
-
 def act(
     session: Session,
     ticket: Ticket,
@@ -117,14 +98,20 @@ def act(
     at: datetime,
     config: Config,
     target: str | None = None,
-) -> None:
+    event: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> TicketEvent:
     """Apply ``action`` by ``actor`` at ``at``; ``target`` is the department of a transfer
-    or the staff code of an assignment. Raises ConflictError when the ticket's state does
-    not allow the action, NotFoundError for an unknown department or staff code."""
+    or the staff code of an assignment. The event recorded is of kind ``event`` (default:
+    the action's name) with ``details`` added to its data; it is returned. Raises
+    ConflictError when the ticket's state does not allow the action, NotFoundError for an
+    unknown department or staff code."""
     handler = _HANDLERS[action]
     data = handler(session, ticket, actor, at, config, target)
-    record_event(session, ticket, action.value, at=at, actor=actor, **data)
+    recorded = record_event(session, ticket, event or action.value, at=at, actor=actor,
+                            data=details, **data)  # fmt: skip
     refresh_sla(session, ticket, config=config, now=at)
+    return recorded
 
 
 def _clock(ticket: Ticket, clock: Clock, kind: ClockEventKind, at: datetime, actor: str) -> None:
@@ -310,42 +297,26 @@ def reclassify(
     at: datetime,
     config: Config,
     codes: dict[str, Any],
-) -> None:
+) -> TicketEvent:
     """Change the ticket's codes (``sub_topic``, ``category``, ``level``, ``urgency``).
 
     A new sub-topic brings its category and scope from the taxonomy. The SLA policy is
     chosen again; if it changes, the due times are recomputed from the same clock events
     (a ``policy_changed`` event says from what to what). The ``reclassified`` event keeps
-    the old and new codes: a staff correction is a labelled example for training.
-    Raises ConfigError for a code the taxonomy does not know.
+    the old and new codes: a staff correction is a labelled example for training; it is
+    returned. Raises ConfigError for a code the taxonomy does not know.
     """
     _require(ticket, (*OPEN_STATUSES, TicketStatus.RESOLVED), "reclassify")
     before = {k: getattr(ticket, k) for k in _CODES}
     _apply_codes(ticket, codes, config)
     after = {k: getattr(ticket, k) for k in _CODES}
-    record_event(session, ticket, "reclassified", at=at, actor=actor, before=before, after=after)
+    event = record_event(session, ticket, "reclassified", at=at, actor=actor, before=before,
+                         after=after)  # fmt: skip
     reselect_policy(session, ticket, config=config, now=at, actor=actor)
+    return event
 
 
 _CODES = ("sub_topic", "category", "scope", "level", "urgency")
-
-
-def reclassify_by_number(
-    session: Session,
-    *,
-    number: str,
-    actor: str,
-    at: datetime,
-    config: Config,
-    codes: dict[str, Any],
-) -> Ticket:
-    """Check that ``actor`` is an active member of staff, lock ticket ``number`` and change
-    its codes (see :func:`reclassify`); return the ticket. Raises NotFoundError for an
-    unknown actor or ticket, ConfigError for a code the taxonomy does not know."""
-    find_staff(session, actor)
-    ticket = lock_ticket(session, number)
-    reclassify(session, ticket, actor=actor, at=at, config=config, codes=codes)
-    return ticket
 
 
 def _apply_codes(ticket: Ticket, codes: dict[str, Any], config: Config) -> None:

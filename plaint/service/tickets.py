@@ -35,6 +35,7 @@ from plaint.errors import NotFoundError, PermissionDeniedError
 from plaint.models import Department, SlaClockEvent, SlaMark, Ticket, TicketStatus
 from plaint.pipeline.sla import Clock, ClockEventKind
 from plaint.service.directory import StaffIdentity, can_see_department
+from plaint.service.permissions import sees_contact
 from plaint.service.timeline import SlaTimeline, sla_timeline
 
 __all__ = [
@@ -286,10 +287,13 @@ class TicketDetail(TicketSummary):
     sla: SlaTimeline
 
 
-def _resident(ticket: Ticket) -> ResidentContact | None:
+def _resident(ticket: Ticket, *, contact: bool) -> ResidentContact | None:
     r = ticket.resident
     if r is None:
         return None
+    if not contact:
+        return ResidentContact(name=r.name, phone=None, email=None, community=r.community,
+                               building=None, unit=None)  # fmt: skip
     return ResidentContact(name=r.name, phone=r.phone, email=r.email, community=r.community,
                            building=r.building, unit=r.unit)  # fmt: skip
 
@@ -306,18 +310,21 @@ def _conversation(ticket: Ticket) -> tuple[tuple[MessageView, ...], tuple[EventV
 
 
 def ticket_detail(
-    session: Session, *, ticket: Ticket, config: Config, now: datetime
+    session: Session, *, ticket: Ticket, config: Config, now: datetime, who: StaffIdentity
 ) -> TicketDetail:
-    """Return everything about ``ticket`` at ``now``: codes and due times, the resident's
-    contact, messages, audit trail and SLA timeline. Reads only. (Find the ticket with
-    :func:`get_ticket`, which checks who may see it.)"""
+    """Return everything about ``ticket`` at ``now`` as ``who`` may see it: codes and due
+    times, the resident (their phone, email, building and unit only when
+    :func:`plaint.service.permissions.sees_contact`, ``None`` otherwise), messages, audit
+    trail and SLA timeline. Reads only. (Find the ticket with :func:`get_ticket`, which
+    checks who may see it.)"""
     [summary] = _summaries(session, select(Ticket).where(Ticket.id == ticket.id), now)
     messages, events = _conversation(ticket)
     return TicketDetail(
         **_fields(summary), channel=ticket.channel, subject=ticket.subject, scope=ticket.scope,
         validity=ticket.validity, confidence=ticket.confidence, sla_policy=ticket.sla_policy,
         first_responded_at=ticket.first_responded_at, closed_at=ticket.closed_at,
-        incident_id=ticket.incident_id, resident=_resident(ticket), messages=messages,
+        incident_id=ticket.incident_id, messages=messages,
+        resident=_resident(ticket, contact=sees_contact(who, ticket)),
         events=events, sla=sla_timeline(session, ticket=ticket, config=config, now=now),
     )  # fmt: skip
 

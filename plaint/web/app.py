@@ -6,29 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.config import Config
 from plaint.config.twilio import TwilioSettings
-from plaint.errors import ConflictError, NotFoundError, PermissionDeniedError, PlaintError
-from plaint.web import tickets
+from plaint.web import actions, tickets
 from plaint.web import twilio as twilio_webhooks
 from plaint.web.deps import Context, WebContext, current_staff
+from plaint.web.errors import error_responses, install_error_handlers
 from plaint.web.probes import database_ready
 from plaint.web.schemas import Readiness, Status
 
 __all__ = ["API_PREFIX", "create_app"]
 
 API_PREFIX = "/api/v1"
-
-# How a service error a request can cause is answered: its message, with this status.
-_ERROR_STATUS: tuple[tuple[type[PlaintError], int], ...] = (
-    (NotFoundError, 404),
-    (PermissionDeniedError, 403),
-    (ConflictError, 409),
-)
 
 probes = APIRouter(tags=["probes"])
 
@@ -54,13 +47,6 @@ def readyz(context: Context) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=503 if failed else 200)
 
 
-def _error_handler(status: int) -> Callable[[Request, Exception], JSONResponse]:
-    def handle(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=status)
-
-    return handle
-
-
 def create_app(
     *,
     config: Config,
@@ -72,14 +58,16 @@ def create_app(
     enqueue: Callable[[int], None] | None = None,
 ) -> FastAPI:
     """Return the ASGI app serving ``/healthz``, ``/readyz``, ``/openapi.json`` and the
-    staff API under ``/api/v1/`` (every request there needs a bearer token).
+    staff API under ``/api/v1/`` (every request there needs a bearer token): the ticket
+    list and record, and the staff actions. Errors are JSON with a stable ``code``
+    (:mod:`plaint.web.errors`).
 
     ``config`` is the business configuration (SLA policies, calendars); ``sessions``
     opens a session per request; ``redis_ready`` answers whether Redis is reachable;
-    ``clock`` returns the current instant (timezone-aware). With ``twilio`` settings the
-    Twilio webhooks are served under ``/webhooks/twilio/`` (signature-checked, no token),
-    writing through ``writer`` (default: ``sessions``) and enqueuing triage with
-    ``enqueue``."""
+    ``clock`` returns the current instant (timezone-aware); ``writer`` (default:
+    ``sessions``) opens the sessions that write: the staff actions and the webhooks. With
+    ``twilio`` settings the Twilio webhooks are served under ``/webhooks/twilio/``
+    (signature-checked, no token), enqueuing triage with ``enqueue``."""
     app = FastAPI(
         title="plaint",
         description="Residents' complaints, routed and answered in time: the staff API.",
@@ -89,11 +77,14 @@ def create_app(
         writer=writer or sessions, twilio=twilio, enqueue=enqueue,
     )  # fmt: skip
     app.include_router(probes)
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(current_staff)])
+    api = APIRouter(
+        prefix=API_PREFIX, dependencies=[Depends(current_staff)],
+        responses=error_responses(401, 422),
+    )  # fmt: skip
     api.include_router(tickets.router)
+    api.include_router(actions.router)
     app.include_router(api)
     if twilio is not None:
         app.include_router(twilio_webhooks.router)
-    for error, status in _ERROR_STATUS:
-        app.add_exception_handler(error, _error_handler(status))
+    install_error_handlers(app)
     return app

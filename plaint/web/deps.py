@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +25,7 @@ __all__ = [
     "CurrentStaff",
     "DbSession",
     "Now",
+    "TicketNumberPath",
     "VisibleTicket",
     "WebContext",
     "current_staff",
@@ -102,7 +103,13 @@ def current_staff(
 CurrentStaff = Annotated[StaffIdentity, Depends(current_staff)]
 
 
-def _visible_ticket(number: str, session: DbSession, who: CurrentStaff) -> Ticket:
+# A ticket number as a path parameter: bounded, and never NUL (no database stores it).
+TicketNumberPath = Annotated[
+    str, Path(min_length=1, max_length=40, pattern=r"^[^\x00]*$", examples=["TS-2026-000123"])
+]
+
+
+def _visible_ticket(number: TicketNumberPath, session: DbSession, who: CurrentStaff) -> Ticket:
     """The ticket ``number`` if ``who`` may see it; otherwise NotFoundError (404), also for
     another department's ticket, so that its existence is not revealed."""
     return get_ticket(session, number=number, who=who)

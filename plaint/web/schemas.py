@@ -100,7 +100,9 @@ class TicketList(_Out):
 
 
 class ResidentOut(_Out):
-    """Who complained and how to reach them."""
+    """Who complained and how to reach them: ``phone``, ``email``, ``building`` and
+    ``unit`` are ``null`` for staff who do not handle contacts (see
+    :mod:`plaint.service.permissions`)."""
 
     name: str
     phone: str | None

@@ -96,8 +96,8 @@ def serve(*, settings: Settings, config: Config, clock: Callable[[], datetime] =
     redis_ready = RedisProbe(settings.redis_url)
     try:
         _sync_directory(session_factory(engine), config, now=clock())
-        # The API only reads so far: on SQLite its transactions begin deferred and never
-        # queue behind the workers' writes.
+        # Requests read through deferred transactions (on SQLite they never queue behind
+        # the workers' writes); the staff actions and webhooks write through ``writer``.
         app = create_app(
             config=config, sessions=read_session_factory(engine), redis_ready=redis_ready,
             clock=clock, writer=session_factory(engine), twilio=settings.twilio,

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from plaint.models import TicketStatus
 from plaint.service import tickets as service
+from plaint.web.action_schemas import Code
 from plaint.web.deps import Context, CurrentStaff, DbSession, Now, VisibleTicket
+from plaint.web.errors import error_responses
 from plaint.web.schemas import AT_RISK, BREACHED, TicketDetailOut, TicketList
 
 __all__ = ["TicketQuery", "router"]
@@ -24,19 +26,22 @@ class TicketQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: TicketStatus | None = None
-    department: str | None = Field(
+    department: Code | None = Field(
         None,
         description="a department code; members and department heads may only name their "
         "own (403 otherwise) and see only their own without it",
     )
-    assignee: str | None = Field(None, description="a staff code")
+    assignee: Code | None = Field(None, description="a staff code")
     at_risk: bool | None = Field(None, description=AT_RISK)
     breached: bool | None = Field(None, description=BREACHED)
     limit: int = Field(service.DEFAULT_LIMIT, ge=1, le=service.MAX_LIMIT)
     offset: int = Field(0, ge=0)
 
 
-@router.get("", response_model=TicketList, summary="List tickets, newest first")
+@router.get(
+    "", response_model=TicketList, summary="List tickets, newest first",
+    responses=error_responses(403),
+)  # fmt: skip
 def list_tickets(
     session: DbSession, who: CurrentStaff, now: Now, query: Annotated[TicketQuery, Query()]
 ) -> TicketList:
@@ -52,11 +57,17 @@ def list_tickets(
     return TicketList.model_validate(page)
 
 
-@router.get("/{number}", response_model=TicketDetailOut, summary="One ticket, whole")
+@router.get(
+    "/{number}", response_model=TicketDetailOut, summary="One ticket, whole",
+    responses=error_responses(404),
+)  # fmt: skip
 def show_ticket(
-    session: DbSession, ticket: VisibleTicket, now: Now, context: Context
+    session: DbSession, ticket: VisibleTicket, who: CurrentStaff, now: Now, context: Context
 ) -> TicketDetailOut:
-    """The ticket with its resident's contact, messages, audit trail and SLA timeline.
-    Another department's ticket is answered 404, as if it did not exist."""
-    detail = service.ticket_detail(session, ticket=ticket, config=context.config, now=now)
+    """The ticket with its resident, messages, audit trail and SLA timeline. Another
+    department's ticket is answered 404, as if it did not exist. The resident's phone,
+    email, building and unit are `null` unless the caller handles contacts: the desk,
+    managers, admins, the department's head, or the member it is assigned to."""
+    detail = service.ticket_detail(session, ticket=ticket, config=context.config, now=now,
+                                   who=who)  # fmt: skip
     return TicketDetailOut.model_validate(detail)

@@ -52,6 +52,10 @@ def test_the_tree_has_every_command_group() -> None:
     groups = {path[0] for path in COMMANDS if path}
     assert {"run", "db", "tickets", "classify", "report", "residents", "sla", "outbox"} <= groups
     assert ("tickets", "reclassify") in COMMANDS
+    staff_actions = ("reply", "note", "assign", "claim", "transfer", "wait", "resume",
+                     "resolve", "close", "reopen", "reclassify", "acknowledge",
+                     "merge")  # fmt: skip
+    assert {("tickets", action) for action in staff_actions} <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "plaint")
@@ -77,14 +81,19 @@ def empty_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _database_commands(tmp: Path) -> list[list[str | Path]]:
     residents = tmp / "residents.csv"
     residents.write_text("姓名,手机\n张三,13800000000\n", "utf-8")
-    actions = ["respond", "accept", "wait", "resume", "resolve", "close", "reopen", "acknowledge"]
+    actions = ["respond", "accept", "resume", "close", "reopen", "acknowledge", "claim"]
     return [
         ["tickets", "list"],
         ["tickets", "show", NUMBER],
         ["tickets", "show", NUMBER, "--json"],
         ["tickets", "explain", NUMBER],
         *(["tickets", action, NUMBER, "--by", "desk"] for action in actions),
-        ["tickets", "transfer", NUMBER, "--by", "desk", "--to", "cleaning"],
+        ["tickets", "wait", NUMBER, "--by", "desk", "--needed", "照片"],
+        ["tickets", "resolve", NUMBER, "--by", "desk", "--resolution", "已清运"],
+        ["tickets", "transfer", NUMBER, "--by", "desk", "--to", "cleaning", "--reason", "错派"],
+        ["tickets", "reply", NUMBER, "--by", "desk", "--text", "已安排", "--key", "k1"],
+        ["tickets", "note", NUMBER, "--by", "desk", "--text", "已电话联系"],
+        ["tickets", "merge", NUMBER, "--by", "desk", "--into", "TS-2026-000002"],
         ["tickets", "assign", NUMBER, "--by", "desk", "--to", "wang.gong"],
         ["tickets", "reclassify", NUMBER, "--by", "desk", "--level", "2"],
         ["report", "sla", "--month", "2026-11"],
@@ -206,6 +215,8 @@ def test_a_database_failure_in_a_command_is_one_line_without_sql(
         (["tickets", "respond", NUMBER, "--by", "nobody"], "no active member of staff"),
         (["tickets", "respond", NUMBER, "--by", "x", "--at", "31/12"], "--at '31/12' is not"),
         (["tickets", "reclassify", NUMBER, "--by", "nobody"], "reclassify needs --sub-topic"),
+        (["tickets", "note", NUMBER, "--by", "nobody", "--text", "x"], "no active member of"),
+        (["tickets", "claim", NUMBER, "--by", "nobody"], "no active member of staff"),
         (["tickets", "list", "--status", "lost"], "--status must be one of open, "),
         (["tickets", "list", "--limit", "0"], "--limit must be at least 1"),
         (["report", "sla", "--month", "2026-11", "--as-of", "soon"], "--as-of 'soon' is not"),

@@ -14,14 +14,14 @@ from tests.plant import Plant
 from tests.workers.test_flow import complaint
 from tests.workers.test_sla_flow import STAFF
 
-# The customer-service desk acts in these tests; it is configured for the command line only,
-# so the plant's routing and assignment are those of STAFF.
+# The customer-service desk acts in these tests (it sees every department's tickets); it is
+# configured for the command line only, so the plant's routing and assignment are those of
+# STAFF.
 DESK = """
 [[staff]]
 code = "desk"
 name = "客服台"
-role = "member"
-department = "customer_service"
+role = "desk"
 """
 
 
@@ -49,7 +49,8 @@ def test_actions_pause_and_explain_the_clocks(
     assert main(["tickets", "assign", number, "--by", "desk", "--to", "wang.gong",
                  "--at", at(0.5)]) == 0  # fmt: skip
     assert main(["tickets", "respond", number, "--by", "wang.gong", "--at", at(1)]) == 0
-    assert main(["tickets", "wait", number, "--by", "wang.gong", "--at", at(2)]) == 0
+    assert main(["tickets", "wait", number, "--by", "wang.gong", "--at", at(2),
+                 "--needed", "照片"]) == 0  # fmt: skip
     assert main(["tickets", "resume", number, "--by", "wang.gong", "--at", at(50)]) == 0
     out = capsys.readouterr().out
     assert f"{number}: resume recorded; status responded" in out
@@ -64,7 +65,8 @@ def test_actions_pause_and_explain_the_clocks(
 
     assert main(["tickets", "resume", number, "--by", "desk"]) == 2
     assert "cannot resume" in capsys.readouterr().err
-    assert main(["tickets", "transfer", number, "--by", "desk", "--to", "nowhere"]) == 2
+    assert main(["tickets", "transfer", number, "--by", "desk", "--to", "nowhere",
+                 "--reason", "x"]) == 2  # fmt: skip
     assert "no department 'nowhere'" in capsys.readouterr().err
 
 
@@ -121,8 +123,9 @@ def test_a_transfer_keeps_the_clocks_running(cli_plant: Plant) -> None:
     due = ticket.first_response_due
     at = (ticket.received_at + timedelta(hours=3)).isoformat()
     assert main(["tickets", "transfer", ticket.number, "--by", "desk", "--to", "cleaning",
-                 "--at", at]) == 0  # fmt: skip
+                 "--reason", "保洁的事", "--at", at]) == 0  # fmt: skip
     [ticket] = cli_plant.tickets()
     assert ticket.department.code == "cleaning"
     assert ticket.first_response_due == due
-    assert ticket.events[-1].data == {"from": "engineering", "to": "cleaning"}
+    assert ticket.events[-1].data == {"from": "engineering", "to": "cleaning",
+                                      "reason": "保洁的事"}  # fmt: skip

@@ -59,3 +59,18 @@ def test_a_long_text_is_never_cut() -> None:
 def test_an_unknown_template_is_not_found() -> None:
     with pytest.raises(NotFoundError, match="no text for template 'nope'"):
         render("nope", {}, language="zh", zone=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "body"),
+    [
+        ("zh", "[TS-2026-000123] 物业回复",
+         "您好，关于您的投诉（编号 TS-2026-000123）：明天 {9点} 上门"),
+        ("en", "[TS-2026-000123] Our reply",
+         "About your complaint (number TS-2026-000123): 明天 {9点} 上门"),
+    ],
+)  # fmt: skip
+def test_a_staff_reply_is_sent_as_written(language: str, subject: str, body: str) -> None:
+    data = {"ticket": "TS-2026-000123", "text": "明天 {9点} 上门"}
+    rendered = render("staff_reply", data, language=language, zone=SHANGHAI)
+    assert (rendered.subject, rendered.body) == (subject, body)

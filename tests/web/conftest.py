@@ -20,7 +20,7 @@ from plaint.channels.base import Delivery
 from plaint.config import Config
 from plaint.config.sla import StaffMember
 from plaint.inbound import ChannelKind
-from plaint.models import Ticket
+from plaint.models import Ticket, read_session_factory
 from plaint.service.directory import issue_token, sync_staff
 from plaint.service.sla import sweep
 from plaint.service.staff import Action, act
@@ -129,6 +129,12 @@ class Api:
         headers = {"Authorization": f"Bearer {self.tokens[as_]}"} if as_ else {}
         return self.client.get(path, headers=headers, params=params)
 
+    def post(self, path: str, *, as_: str | None = None, json: Any = None,
+             headers: dict[str, str] | None = None) -> httpx.Response:  # fmt: skip
+        """POST ``json`` to ``path`` with ``as_``'s token (none if ``None``)."""
+        auth = {"Authorization": f"Bearer {self.tokens[as_]}"} if as_ else {}
+        return self.client.post(path, headers={**auth, **(headers or {})}, json=json)
+
 
 @pytest.fixture
 def web_config(make_config: Callable[..., Config]) -> Config:
@@ -162,7 +168,10 @@ def api(
     with sessions.begin() as session:
         tokens = {code: issue_token(session, code, now=T0) for code in codes}
     probe, clock = RedisProbe(redis_url), Clock()
-    app = create_app(config=web_config, sessions=sessions, redis_ready=probe, clock=clock)
+    # As ``plaint web`` builds it: requests read in deferred transactions, actions write.
+    reads = read_session_factory(sessions.kw["bind"])
+    app = create_app(config=web_config, sessions=reads, redis_ready=probe, clock=clock,
+                     writer=sessions)  # fmt: skip
     with TestClient(app) as client:
         yield Api(client, clock, sessions, seeded, tokens)
     probe.close()
