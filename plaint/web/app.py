@@ -16,6 +16,7 @@ from plaint.web import actions, tickets
 from plaint.web import twilio as twilio_webhooks
 from plaint.web.deps import Context, WebContext, current_staff
 from plaint.web.errors import error_responses, install_error_handlers
+from plaint.web.pages import install_pages
 from plaint.web.probes import database_ready
 from plaint.web.schemas import Readiness, Status
 
@@ -56,6 +57,7 @@ def create_app(
     writer: sessionmaker[Session] | None = None,
     twilio: TwilioSettings | None = None,
     enqueue: Callable[[int], None] | None = None,
+    secret_key: str | None = None,
 ) -> FastAPI:
     """Return the ASGI app serving ``/healthz``, ``/readyz``, ``/openapi.json`` and the
     staff API under ``/api/v1/`` (every request there needs a bearer token): the ticket
@@ -67,7 +69,9 @@ def create_app(
     ``clock`` returns the current instant (timezone-aware); ``writer`` (default:
     ``sessions``) opens the sessions that write: the staff actions and the webhooks. With
     ``twilio`` settings the Twilio webhooks are served under ``/webhooks/twilio/``
-    (signature-checked, no token), enqueuing triage with ``enqueue``."""
+    (signature-checked, no token), enqueuing triage with ``enqueue``. With ``secret_key``
+    (``PLAINT_SECRET_KEY``, which signs the session cookie) the operations pages are served
+    too (:mod:`plaint.web.pages`)."""
     app = FastAPI(
         title="plaint",
         description="Residents' complaints, routed and answered in time: the staff API.",
@@ -87,4 +91,6 @@ def create_app(
     if twilio is not None:
         app.include_router(twilio_webhooks.router)
     install_error_handlers(app)
+    if secret_key is not None:
+        install_pages(app, secret_key=secret_key)
     return app

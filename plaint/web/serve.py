@@ -101,7 +101,7 @@ def serve(*, settings: Settings, config: Config, clock: Callable[[], datetime] =
         app = create_app(
             config=config, sessions=read_session_factory(engine), redis_ready=redis_ready,
             clock=clock, writer=session_factory(engine), twilio=settings.twilio,
-            enqueue=_triage_sender(settings),
+            enqueue=_triage_sender(settings), secret_key=settings.secret_key,
         )  # fmt: skip
         server = uvicorn.Server(server_config(app, settings))
         try:
