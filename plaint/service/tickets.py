@@ -39,6 +39,7 @@ from plaint.models import (
     SlaClockEvent,
     SlaMark,
     Ticket,
+    TicketEvent,
     TicketStatus,
 )
 from plaint.pipeline.sla import Clock, ClockEventKind
@@ -74,9 +75,9 @@ _RUNNING = (TicketStatus.OPEN.value, TicketStatus.RESPONDED.value)
 class TicketFilters:
     """What to list; ``None`` leaves a field unfiltered. ``at_risk`` and ``breached`` are
     defined in the module docstring; ``community`` is the resident's; ``below_confidence``
-    keeps open tickets (open, responded, waiting) classified with a confidence below it:
-    the desk's review queue; ``open_only`` keeps tickets that still need work (open,
-    responded, waiting)."""
+    keeps open tickets (open, responded, waiting) classified with a confidence below it
+    and not reclassified by staff since: the desk's review queue; ``open_only`` keeps
+    tickets that still need work (open, responded, waiting)."""
 
     status: str | None = None
     department: str | None = None
@@ -186,7 +187,9 @@ def _conditions(
         residents = select(Resident.id).where(Resident.community == filters.community)
         conditions.append(Ticket.resident_id.in_(residents))
     if filters.below_confidence is not None:
-        conditions.append(Ticket.confidence < filters.below_confidence)
+        corrected = exists().where(TicketEvent.ticket_id == Ticket.id,
+                                   TicketEvent.kind == "reclassified")  # fmt: skip
+        conditions.append(and_(Ticket.confidence < filters.below_confidence, ~corrected))
     if filters.open_only or filters.below_confidence is not None:
         conditions.append(Ticket.status.in_([status.value for status in OPEN_STATUSES]))
     for flag, expression in ((filters.at_risk, _at_risk(now)), (filters.breached, _breached())):

@@ -94,6 +94,7 @@ def test_a_reply_from_the_page_reaches_the_outbox_once(pages: Pages) -> None:
     pages.sign_in("li.clean")
     page = pages.client.get(f"/tickets/{number}")
     key = page.text.split('name="idempotency" value="')[1].split('"')[0]
+    assert "@example.com" not in page.text  # not assigned to them: no resident's address
     form = {"csrf": csrf_of(page.text), "action": "reply", "text": "已安排保洁今天清理",
             "idempotency": key}  # fmt: skip
     first = pages.client.post(f"/tickets/{number}/act", data=form)
@@ -146,6 +147,7 @@ def test_queues_filter_and_the_review_queue_corrects_in_one_click(pages: Pages) 
         "back": "/queues?review=true",
     })  # fmt: skip
     assert corrected.url.path == "/queues"
+    assert number not in corrected.text.split('id="queue"')[1]  # reviewed
     with pages.sessions() as session:
         ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
         assert ticket.sub_topic == "garbage"
