@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from plaint.errors import PermissionDeniedError
+from plaint.inbound import ChannelKind
 from plaint.models import TicketStatus
 from plaint.service.tickets import TicketFilters, list_tickets
 from plaint.web.deps import Context, DbSession, Now
@@ -25,7 +26,6 @@ router = APIRouter(include_in_schema=False)
 # Tickets per page of a queue.
 PAGE_SIZE = 50
 _FILTERS = ("department", "status", "assignee", "category", "community", "channel")
-Filter = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -57,4 +57,5 @@ def queues(
         departments=[d.code for d in context.config.departments],
         categories=sorted({c for c, _, _ in context.config.taxonomy.sub_topics.values()}),
         sub_topics=sorted(context.config.taxonomy.sub_topics),
+        channels=[kind.value for kind in ChannelKind],
     )  # fmt: skip
