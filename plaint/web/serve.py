@@ -103,6 +103,8 @@ def serve(*, settings: Settings, config: Config, clock: Callable[[], datetime] =
             clock=clock, writer=session_factory(engine), twilio=settings.twilio,
             enqueue=_triage_sender(settings), secret_key=settings.secret_key,
         )  # fmt: skip
+        if settings.secret_key is None:
+            logger.warning("PLAINT_SECRET_KEY is not set: the operations pages are not served")
         server = uvicorn.Server(server_config(app, settings))
         try:
             server.run()
