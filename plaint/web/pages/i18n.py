@@ -36,7 +36,7 @@ _ZH = {
     "resolve_all": "全部解决", "tickets": "工单", "language": "English",
     "refreshed": "更新于", "in": "入", "out": "出", "subject": "主题", "policy": "时限规则",
     "st_open": "待处理", "st_responded": "已回复", "st_waiting": "等待住户",
-    "st_resolved": "已解决", "st_closed": "已关闭",
+    "st_resolved": "已解决", "st_closed": "已关闭", "monthly": "月报",
 }  # fmt: skip
 _EN = {
     "app": "Complaints", "today": "Today", "queues": "Queues", "review": "Review",
@@ -67,7 +67,7 @@ _EN = {
     "tickets": "Tickets", "language": "中文", "refreshed": "Refreshed",
     "in": "in", "out": "out", "subject": "Subject", "policy": "Policy",
     "st_open": "open", "st_responded": "responded", "st_waiting": "waiting",
-    "st_resolved": "resolved", "st_closed": "closed",
+    "st_resolved": "resolved", "st_closed": "closed", "monthly": "Monthly report",
 }  # fmt: skip
 _TABLES = {"zh": _ZH, "en": _EN}
 

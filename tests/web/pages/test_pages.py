@@ -161,3 +161,13 @@ def test_the_language_is_the_members_choice(pages: Pages) -> None:
                                                    "back": "/today"})  # fmt: skip
     assert "Breached" in english.text
     assert "已超时" not in english.text
+
+
+def test_the_monthly_report_is_a_page_for_company_wide_roles(pages: Pages) -> None:
+    pages.sign_in("desk.wu")
+    report = pages.client.get("/reports/monthly", params={"month": "2026-11"})
+    assert report.status_code == 200
+    assert "<svg" in report.text
+    assert pages.client.get("/reports/monthly", params={"month": "2026-13"}).status_code == 422
+    pages.sign_in("li.clean")
+    assert pages.client.get("/reports/monthly").status_code == 404
