@@ -1,6 +1,6 @@
 """The operations pages: server-rendered HTML (jinja2, autoescaped) for the desk, the
 departments and managers — sign in and out, Today, a ticket with its actions, the queues,
-the review queue and the monthly report. No front-end build step: a few lines of plain
+the review queue, incidents and the monthly report. No front-end build step: a few lines of plain
 JavaScript refresh Today.
 
 :func:`install_pages` adds them to the app with a signed session cookie
@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
-from plaint.web.pages import queues, reports, session_routes, ticket
+from plaint.web.pages import incidents, queues, reports, session_routes, ticket
 from plaint.web.pages.auth import FormExpiredError, SignInRequiredError
 from plaint.web.pages.render import render
 
@@ -47,7 +47,7 @@ def install_pages(app: FastAPI, *, secret_key: str, https_only: bool = False) ->
         SessionMiddleware, secret_key=secret_key, session_cookie=SESSION_COOKIE,
         max_age=int(SESSION_LIFETIME.total_seconds()), same_site="lax", https_only=https_only,
     )  # fmt: skip
-    for module in (session_routes, ticket, queues, reports):
+    for module in (session_routes, ticket, queues, incidents, reports):
         app.include_router(module.router)
     app.add_exception_handler(SignInRequiredError, _sign_in_first)
     app.add_exception_handler(FormExpiredError, _form_expired)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from plaint.models import Inbox, Notification, Ticket, TicketEvent
+from plaint.models import Inbox, Incident, Notification, Ticket, TicketEvent
 from plaint.service.replies import REPLY_TEMPLATE
+from tests.web.conftest import T0
 from tests.web.pages.conftest import Pages, csrf_of
 
 
@@ -171,3 +172,29 @@ def test_the_monthly_report_is_a_page_for_company_wide_roles(pages: Pages) -> No
     assert pages.client.get("/reports/monthly", params={"month": "2026-13"}).status_code == 422
     pages.sign_in("li.clean")
     assert pages.client.get("/reports/monthly").status_code == 404
+
+
+def test_one_form_resolves_every_report_of_an_incident(pages: Pages) -> None:
+    reports = [pages.numbers["garbage"], pages.numbers["corridor"]]
+    with pages.sessions.begin() as session:  # two reports of one series
+        tickets = session.scalars(select(Ticket).where(Ticket.number.in_(reports))).all()
+        incident = Incident(sub_topic="garbage", community="翠湖苑", building="3",
+                            department_id=tickets[0].department_id, created_at=T0)  # fmt: skip
+        session.add(incident)
+        session.flush()
+        for ticket in tickets:
+            ticket.incident_id = incident.id
+    page = pages.sign_in("chen.head")
+    page = pages.client.get("/incidents")
+    assert all(number in page.text for number in reports)
+    resolved = pages.client.post(f"/tickets/{reports[0]}/act", data={
+        "csrf": csrf_of(page.text), "action": "resolve", "resolution": "已清运",
+        "back": "/incidents",
+    })  # fmt: skip
+    assert resolved.url.path == "/incidents"
+    assert reports[1] not in resolved.text  # no open incident left
+    with pages.sessions() as session:
+        statuses = session.scalars(select(Ticket.status).where(Ticket.number.in_(reports)))
+        assert set(statuses) == {"resolved"}
+    pages.sign_in("zhao.fin")
+    assert reports[0] not in pages.client.get("/incidents").text  # cleaning's, not finance's
