@@ -93,20 +93,18 @@ def _register_monthly(commands: argparse._SubParsersAction[argparse.ArgumentPars
 def _monthly(args: argparse.Namespace) -> int:
     """Write the report of ``args.month``; raise ConfigError on bad options, a missing
     matplotlib or a file that cannot be written."""
-    from plaint.service.monthly.figures import month_periods, monthly_figures
-    from plaint.service.monthly.render import render_html, write_csv
-    from plaint.service.monthly.tables import report_tables
+    from plaint.service.monthly.render import write_csv
+    from plaint.service.monthly.report import monthly_report
 
     year, month = _parse_month(args.month)
     if not 0 <= args.history <= _MAX_HISTORY:
         raise ConfigError(f"--history must be between 0 and {_MAX_HISTORY}")
     with open_db() as (sessions, config), sessions() as session:
-        *history, period = month_periods(year=year, month=month, history=args.history,
-                                         tz=config.timezone)  # fmt: skip
         as_of = parse_instant(args.as_of, config.timezone, option="--as-of")
-        figures = monthly_figures(session, period=period, history=history, now=as_of)
-    tables = report_tables(figures)
-    page = render_html(figures, tables=tables)
+        report = monthly_report(session, year=year, month=month, history=args.history,
+                                tz=config.timezone, now=as_of)  # fmt: skip
+    figures, tables, page = report.figures, report.tables, report.html
+    period = figures.period
     try:
         args.out.write_text(page, "utf-8")
         written = write_csv(tables, args.csv_dir) if args.csv_dir else []

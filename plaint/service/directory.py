@@ -51,6 +51,7 @@ __all__ = [
     "revoke_tokens",
     "sync_directory",
     "sync_staff",
+    "token_digest",
 ]
 
 logger = logging.getLogger(__name__)
@@ -131,8 +132,12 @@ def find_staff(session: Session, code: str) -> StaffIdentity:
     return _identity(_active_row(session, code))
 
 
-def _hash(token: str) -> str:
+def token_digest(token: str) -> str:
+    """The SHA-256 hex digest of ``token``: all that is stored of it."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+_hash = token_digest
 
 
 def issue_token(session: Session, code: str, *, now: datetime) -> str:

@@ -57,9 +57,14 @@ def _row(notification: Notification, ticket: str | None) -> OutboxRow:
 
 
 def list_outbox(
-    session: Session, *, status: NotificationStatus | None = None, limit: int = 50
+    session: Session,
+    *,
+    status: NotificationStatus | None = None,
+    limit: int = 50,
+    ticket_id: int | None = None,
 ) -> OutboxPage:
-    """Return up to ``limit`` notifications (of ``status``, if given), newest first."""
+    """Return up to ``limit`` notifications (of ``status``, and about ticket ``ticket_id``,
+    if given), newest first."""
     query = select(Notification, Ticket.number).outerjoin(
         Ticket, Ticket.id == Notification.ticket_id
     )
@@ -67,6 +72,9 @@ def list_outbox(
     if status is not None:
         query = query.where(Notification.status == status.value)
         counted = counted.where(Notification.status == status.value)
+    if ticket_id is not None:
+        query = query.where(Notification.ticket_id == ticket_id)
+        counted = counted.where(Notification.ticket_id == ticket_id)
     rows = session.execute(query.order_by(Notification.id.desc()).limit(limit)).all()
     return OutboxPage([_row(n, number) for n, number in rows], int(session.scalar(counted) or 0))
 

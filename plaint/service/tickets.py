@@ -27,12 +27,21 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from plaint.config import Config
 from plaint.errors import NotFoundError, PermissionDeniedError
-from plaint.models import Department, SlaClockEvent, SlaMark, Ticket, TicketStatus
+from plaint.models import (
+    OPEN_STATUSES,
+    Department,
+    Resident,
+    SlaClockEvent,
+    SlaMark,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
 from plaint.pipeline.sla import Clock, ClockEventKind
 from plaint.service.directory import StaffIdentity, can_see_department
 from plaint.service.permissions import sees_contact
@@ -65,13 +74,21 @@ _RUNNING = (TicketStatus.OPEN.value, TicketStatus.RESPONDED.value)
 @dataclass(frozen=True)
 class TicketFilters:
     """What to list; ``None`` leaves a field unfiltered. ``at_risk`` and ``breached`` are
-    defined in the module docstring."""
+    defined in the module docstring; ``community`` is the resident's; ``below_confidence``
+    keeps open tickets (open, responded, waiting) classified with a confidence below it
+    and not reclassified by staff since: the desk's review queue; ``open_only`` keeps
+    tickets that still need work (open, responded, waiting)."""
 
     status: str | None = None
     department: str | None = None
     assignee: str | None = None
     at_risk: bool | None = None
     breached: bool | None = None
+    category: str | None = None
+    community: str | None = None
+    channel: str | None = None
+    below_confidence: float | None = None
+    open_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,12 +179,32 @@ def _conditions(
     conditions = [_department_scope(filters, who)]
     if filters.status is not None:
         conditions.append(Ticket.status == filters.status)
-    if filters.assignee is not None:
-        conditions.append(Ticket.assignee == filters.assignee)
+    for column, value in ((Ticket.assignee, filters.assignee), (Ticket.category, filters.category),
+                          (Ticket.channel, filters.channel)):  # fmt: skip
+        if value is not None:
+            conditions.append(column == value)
+    if filters.community is not None:
+        residents = select(Resident.id).where(Resident.community == filters.community)
+        conditions.append(Ticket.resident_id.in_(residents))
+    if filters.below_confidence is not None:
+        corrected = exists().where(TicketEvent.ticket_id == Ticket.id,
+                                   TicketEvent.kind == "reclassified")  # fmt: skip
+        conditions.append(and_(Ticket.confidence < filters.below_confidence, ~corrected))
+    if filters.open_only or filters.below_confidence is not None:
+        conditions.append(Ticket.status.in_([status.value for status in OPEN_STATUSES]))
     for flag, expression in ((filters.at_risk, _at_risk(now)), (filters.breached, _breached())):
         if flag is not None:
             conditions.append(expression if flag else ~expression)
     return conditions
+
+
+def _due() -> ColumnElement[Any]:
+    """The due time of the clock that runs next: the first response until one is given."""
+    return case(
+        (Ticket.first_responded_at.is_(None), func.coalesce(Ticket.first_response_due,
+                                                            Ticket.closure_due)),
+        else_=Ticket.closure_due,
+    )  # fmt: skip
 
 
 def _summaries(session: Session, query: Select[Any], now: datetime) -> list[TicketSummary]:
@@ -197,10 +234,13 @@ def list_tickets(
     now: datetime,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
+    soonest_due: bool = False,
 ) -> TicketPage:
     """Return the page of tickets matching ``filters`` that ``who`` may see, newest first
-    (by receipt, then number order), skipping ``offset`` and taking at most ``limit``
-    (1 to :data:`MAX_LIMIT`); ``now`` decides what is at risk.
+    (by receipt, then number order) or, with ``soonest_due``, the least time left first
+    (the first-response due time until a response, then the closure due time), skipping
+    ``offset`` and taking at most ``limit`` (1 to :data:`MAX_LIMIT`); ``now`` decides
+    what is at risk.
 
     Members and department heads are limited to their own department; asking for another
     one raises PermissionDeniedError. Raises ValueError for a limit or offset out of range.
@@ -214,12 +254,10 @@ def list_tickets(
         .join(Department, Ticket.department_id == Department.id)
         .where(*conditions)
     )
-    query = (
-        joined.where(*conditions)
-        .order_by(Ticket.received_at.desc(), Ticket.id.desc())
-        .limit(limit)
-        .offset(offset)
+    order = (
+        (_due().asc(), Ticket.id) if soonest_due else (Ticket.received_at.desc(), Ticket.id.desc())
     )
+    query = joined.where(*conditions).order_by(*order).limit(limit).offset(offset)
     items = _summaries(session, query, now)
     return TicketPage(items=tuple(items), total=int(total or 0), limit=limit, offset=offset)
 

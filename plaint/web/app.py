@@ -18,6 +18,7 @@ from plaint.web import twilio as twilio_webhooks
 from plaint.web.deps import Context, WebContext, current_staff
 from plaint.web.errors import error_responses, install_error_handlers
 from plaint.web.metrics import metrics_router
+from plaint.web.pages import install_pages
 from plaint.web.probes import database_ready
 from plaint.web.schemas import Readiness, Status
 
@@ -59,6 +60,7 @@ def create_app(
     twilio: TwilioSettings | None = None,
     enqueue: Callable[[int], None] | None = None,
     metrics: CollectorRegistry | None = None,
+    secret_key: str | None = None,
 ) -> FastAPI:
     """Return the ASGI app serving ``/healthz``, ``/readyz``, ``/openapi.json`` and the
     staff API under ``/api/v1/`` (every request there needs a bearer token): the ticket
@@ -71,7 +73,9 @@ def create_app(
     ``sessions``) opens the sessions that write: the staff actions and the webhooks. With
     ``twilio`` settings the Twilio webhooks are served under ``/webhooks/twilio/``
     (signature-checked, no token), enqueuing triage with ``enqueue``. With a ``metrics``
-    registry, ``/metrics`` serves it."""
+    registry, ``/metrics`` serves it. With ``secret_key`` (``PLAINT_SECRET_KEY``, which
+    signs the session cookie) the operations pages are served too
+    (:mod:`plaint.web.pages`)."""
     app = FastAPI(
         title="plaint",
         description="Residents' complaints, routed and answered in time: the staff API.",
@@ -95,4 +99,6 @@ def create_app(
     if twilio is not None:
         app.include_router(twilio_webhooks.router)
     install_error_handlers(app)
+    if secret_key is not None:
+        install_pages(app, secret_key=secret_key)
     return app

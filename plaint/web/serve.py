@@ -132,7 +132,10 @@ def serve(*, settings: Settings, config: Config, clock: Callable[[], datetime] =
             config=config, sessions=read_session_factory(engine), redis_ready=redis_ready,
             clock=clock, writer=session_factory(engine), twilio=settings.twilio,
             enqueue=_triage_sender(settings), metrics=metrics_registry(settings, config, engine),
+            secret_key=settings.secret_key,
         )  # fmt: skip
+        if settings.secret_key is None:
+            logger.warning("PLAINT_SECRET_KEY is not set: the operations pages are not served")
         server = uvicorn.Server(server_config(app, settings))
         try:
             server.run()

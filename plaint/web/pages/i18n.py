@@ -1,0 +1,78 @@
+"""The pages' UI text in Chinese and English: a small table, not gettext (a few dozen
+strings, edited together with the templates). A template asks ``t("key")``; a key missing
+from a language falls back to Chinese, and a key missing from both shows the key itself,
+so a forgotten string is visible rather than blank."""
+
+from __future__ import annotations
+
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "translate"]
+
+DEFAULT_LANGUAGE = "zh"
+LANGUAGES = ("zh", "en")
+
+_ZH = {
+    "app": "投诉处理", "today": "今日", "queues": "队列", "review": "待复核",
+    "incidents": "系列事件", "sign_in": "登录", "sign_out": "退出", "token": "访问令牌",
+    "token_help": "用 plaint staff token 生成的令牌登录", "bad_token": "令牌无效或已吊销",
+    "by_status": "各状态工单", "stages": "处理队列", "stage": "阶段", "depth": "积压",
+    "oldest": "最早", "pollers": "渠道拉取", "source": "来源", "moved": "最近推进",
+    "lag": "滞后", "at_risk": "即将超时", "breached": "已超时", "load": "各部门负荷",
+    "department": "部门", "open": "未结", "unassigned": "未分派",
+    "quarantined": "隔离的来件", "failing": "发送失败", "reason": "原因",
+    "attempts": "尝试", "number": "编号", "status": "状态", "assignee": "处理人",
+    "category": "类别", "sub_topic": "子类", "community": "小区", "channel": "渠道",
+    "level": "级别", "urgency": "紧急度", "due": "截止", "time_left": "剩余",
+    "received": "受理时间", "none": "无", "filter": "筛选", "any": "全部",
+    "previous": "上一页", "next": "下一页", "of": "共", "messages": "往来消息",
+    "timeline": "时限说明", "events": "操作记录", "actions": "操作", "resident": "住户",
+    "delivery": "投递", "reply": "回复住户", "note": "内部备注", "assign": "分派",
+    "claim": "我来处理", "transfer": "转部门", "wait": "等待住户", "resume": "恢复",
+    "resolve": "已解决", "close": "关闭", "reopen": "重新打开", "reclassify": "改分类",
+    "acknowledge": "确认升级", "merge": "合并到", "text": "内容", "to": "给",
+    "needed": "需要住户提供", "resolution": "处理结果", "into": "目标工单",
+    "submit": "提交", "done": "已完成", "not_found": "没有这张工单",
+    "not_found_help": "工单不存在，或不属于您的部门。", "forbidden": "表单已过期，请重试",
+    "confidence": "置信度", "correct": "改正", "residents": "反映住户",
+    "resolve_all": "全部解决", "tickets": "工单", "language": "English",
+    "refreshed": "更新于", "in": "入", "out": "出", "subject": "主题", "policy": "时限规则",
+    "st_open": "待处理", "st_responded": "已回复", "st_waiting": "等待住户",
+    "st_resolved": "已解决", "st_closed": "已关闭", "monthly": "月报",
+}  # fmt: skip
+_EN = {
+    "app": "Complaints", "today": "Today", "queues": "Queues", "review": "Review",
+    "incidents": "Incidents", "sign_in": "Sign in", "sign_out": "Sign out", "token": "Token",
+    "token_help": "Sign in with a token from plaint staff token",
+    "bad_token": "The token is unknown or revoked", "by_status": "Tickets by status",
+    "stages": "Queues of the flow", "stage": "Stage", "depth": "Waiting", "oldest": "Oldest",
+    "pollers": "Pollers", "source": "Source", "moved": "Last moved", "lag": "Lag",
+    "at_risk": "At risk", "breached": "Breached", "load": "Load per department",
+    "department": "Department", "open": "Open", "unassigned": "Unassigned",
+    "quarantined": "Quarantined inbox items", "failing": "Failing outbox rows",
+    "reason": "Reason", "attempts": "Attempts", "number": "Number", "status": "Status",
+    "assignee": "Assignee", "category": "Category", "sub_topic": "Sub-topic",
+    "community": "Community", "channel": "Channel", "level": "Level", "urgency": "Urgency",
+    "due": "Due", "time_left": "Time left", "received": "Received", "none": "none",
+    "filter": "Filter", "any": "any", "previous": "Previous", "next": "Next", "of": "of",
+    "messages": "Messages", "timeline": "SLA timeline", "events": "Audit trail",
+    "actions": "Actions", "resident": "Resident", "delivery": "Delivery",
+    "reply": "Reply to resident", "note": "Internal note", "assign": "Assign",
+    "claim": "Claim", "transfer": "Transfer", "wait": "Wait on resident", "resume": "Resume",
+    "resolve": "Resolve", "close": "Close", "reopen": "Reopen", "reclassify": "Reclassify",
+    "acknowledge": "Acknowledge escalation", "merge": "Merge into", "text": "Text",
+    "to": "To", "needed": "Needed from resident", "resolution": "Resolution",
+    "into": "Ticket", "submit": "Submit", "done": "Done", "not_found": "No such ticket",
+    "not_found_help": "The ticket does not exist, or is not your department's.",
+    "forbidden": "The form expired; try again", "confidence": "Confidence",
+    "correct": "Correct", "residents": "Residents", "resolve_all": "Resolve all",
+    "tickets": "Tickets", "language": "中文", "refreshed": "Refreshed",
+    "in": "in", "out": "out", "subject": "Subject", "policy": "Policy",
+    "st_open": "open", "st_responded": "responded", "st_waiting": "waiting",
+    "st_resolved": "resolved", "st_closed": "closed", "monthly": "Monthly report",
+}  # fmt: skip
+_TABLES = {"zh": _ZH, "en": _EN}
+
+
+def translate(language: str, key: str) -> str:
+    """The UI text ``key`` in ``language`` (``zh`` or ``en``), else in Chinese, else
+    ``key`` itself."""
+    return _TABLES.get(language, _ZH).get(key) or _ZH.get(key, key)

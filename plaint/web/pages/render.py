@@ -1,0 +1,80 @@
+"""Rendering a page: jinja2 templates from ``templates/`` with autoescaping on (as the
+monthly report's), the UI text of the signed-in member's language, the form token, and a
+one-time notice carried across a redirect."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from plaint.web.pages.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+
+__all__ = ["csrf_token", "flash", "language", "render"]
+
+# What the pages show times in: the company's (Chinese-first) local time.
+_LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("plaint.web.pages", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a misspelt name fails the render, not blanks
+    )
+    environment.filters["when"] = _when
+    environment.filters["span"] = _span
+    return environment
+
+
+def _when(value: datetime | None) -> str:
+    return "—" if value is None else value.astimezone(_LOCAL).strftime("%Y-%m-%d %H:%M")
+
+
+def _span(value: timedelta | None) -> str:
+    """A duration as ``-1d 3h`` / ``2h 05m`` (negative: overdue)."""
+    if value is None:
+        return "—"
+    sign, seconds = ("-" if value < timedelta(0) else ""), abs(int(value.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    return f"{sign}{days}d {hours}h" if days else f"{sign}{hours}h {minutes:02d}m"
+
+
+def language(request: Request) -> str:
+    """The UI language the browser's session chose (``zh`` unless it chose ``en``)."""
+    chosen = request.session.get("lang")
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def csrf_token(request: Request) -> str:
+    """The session's form token, made on first use; every form posts it back."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def flash(request: Request, message: str, *, error: bool = False) -> None:
+    """Keep ``message`` for the next page the browser opens (then it is gone)."""
+    request.session["flash"] = {"message": message, "error": error}
+
+
+def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render ``template`` with ``context`` plus ``t`` (the UI text), ``csrf``, ``lang``,
+    ``who`` (if not given) and the pending notice, as an HTML response with ``status``."""
+    lang = language(request)
+    context.setdefault("who", None)
+    body = _environment().get_template(template).render(
+        t=lambda key: translate(lang, key), lang=lang, csrf=csrf_token(request),
+        notice=request.session.pop("flash", None), path=request.url.path, **context,
+    )  # fmt: skip
+    return HTMLResponse(body, status_code=status)
