@@ -35,13 +35,31 @@ def formatter(log_format: str) -> logging.Formatter:
     return logging.Formatter(TEXT_FORMAT)
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, as logging's own
+    last-resort handler does: a handler bound to the stream of the moment would write to
+    a closed file once something replaces ``sys.stderr`` (output capture in tests, a
+    process re-pointing it), and every later record would fail."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        del value  # always the current sys.stderr
+
+
 def configure(*, level: str, log_format: str, stream: TextIO | None = None) -> None:
     """Make the root logger write every record at ``level`` or above to ``stream`` (default:
     the current ``sys.stderr``, which in a dramatiq worker process is the pipe its parent
     reads) in ``log_format``, replacing any handler set before (dramatiq's and
     ``logging.basicConfig``'s), with the redactor installed; ``dramatiq``'s logger gets
     ``level`` too. Idempotent."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _CurrentStderr()
     handler.setFormatter(formatter(log_format))
     handler.addFilter(DatabaseErrorRedactor())
     root = logging.getLogger()
