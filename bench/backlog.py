@@ -22,8 +22,8 @@ deletes a message when it is acknowledged, after the triage's commit; ``HLEN``, 
 50 ms). Printed per window: items/s, CPU per item of the workers, PostgreSQL and Redis (less
 disturbed by other users of the machine than items/s), the queue depth and pending inbox
 rows at its start, and the workers' peak resident memory (the sum over the process tree
-of /proc VmRSS, sampled with the probe; pages shared after the fork count in each); then the ratios backlog/empty (target: items/s
->= 0.9), the time the backlog took to store and to enqueue, Redis's memory, and the
+of /proc VmRSS, sampled with the probe; pages shared after the fork count in each); then
+the ratios backlog/empty (target: items/s >= 0.9), the time the backlog took to store and to enqueue, Redis's memory, and the
 workers' lifetime peak (VmHWM). The items are ``bench/throughput_data.py``'s (Chinese and
 English complaints by email, SMS and phone, with repeats), ``--base`` of them generated and
 then cycled with fresh ids, so both windows triage the same kind of items (those of the
@@ -46,7 +46,7 @@ import redis
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.throughput import Bench, servers, store_items, workers  # noqa: E402
+from bench.throughput import Bench, _servers, servers, store_items, workers  # noqa: E402
 from bench.throughput_cpu import CpuMeter, tree_rss  # noqa: E402
 from bench.throughput_data import Dataset, Item, make_dataset  # noqa: E402
 from plaint.cli.output import render_table  # noqa: E402
@@ -132,11 +132,8 @@ def measure(bench: Bench, client: redis.Redis, url: str, workers_pid: int, *, na
     start_depth = int(client.hlen(MESSAGES))
     pending = _pending(url)
     peak = 0
-    assert bench.pg.process is not None and bench.redis.process is not None
-    roots = {"workers": workers_pid, "postgres": bench.pg.process.pid,
-             "redis": bench.redis.process.pid}  # fmt: skip
     deadline = time.monotonic() + WINDOW_TIMEOUT_SECONDS
-    with CpuMeter(roots) as meter:
+    with CpuMeter(_servers(bench, workers_pid)) as meter:
         start = time.perf_counter()
         while int(client.hlen(MESSAGES)) > start_depth - items:
             peak = max(peak, tree_rss(workers_pid))
