@@ -17,18 +17,18 @@ triaged by those same workers:
   pipelines (:func:`plaint.queue.bulk.enqueue_many`), then the window measured from the
   moment the whole backlog is queued.
 
-A window runs from its start until Redis holds ``--window`` fewer triage messages (dramatiq
-deletes a message when it is acknowledged, after the triage's commit; ``HLEN``, O(1), every
-50 ms). Printed per window: items/s, CPU per item of the workers, PostgreSQL and Redis (less
-disturbed by other users of the machine than items/s), the queue depth and pending inbox
-rows at its start, and the workers' peak resident memory (the sum over the process tree
-of /proc VmRSS, sampled with the probe; pages shared after the fork count in each); then
-the ratios backlog/empty (target: items/s >= 0.9), the time the backlog took to store
-and to enqueue, Redis's memory, and the workers' lifetime peak (VmHWM). The items are ``bench/throughput_data.py``'s (Chinese and
-English complaints by email, SMS and phone, with repeats), ``--base`` of them generated and
-then cycled with fresh ids, so both windows triage the same kind of items (those of the
-first cycle: new tickets, threads, near-duplicates). 100 k takes a few minutes on two
-cores, a million about ten times that (mostly the inbox inserts and the drain-free wait).
+A window runs from its start until Redis holds ``--window`` fewer triage messages
+(dramatiq deletes a message when it is acknowledged, after the triage's commit; ``HLEN``,
+O(1), every 50 ms). Printed per window: items/s, CPU per item of the workers, PostgreSQL
+and Redis (less disturbed by other users of the machine than items/s), the queue depth
+and pending inbox rows at its start, and the workers' peak resident memory (the sum over
+the process tree of /proc VmRSS, sampled with the probe; pages shared after the fork
+count in each); then the ratios backlog/empty (target: items/s >= 0.9), the time the
+backlog took to store and to enqueue, Redis's memory, and the workers' lifetime peak
+(VmHWM). The items are ``bench/throughput_data.py``'s (Chinese and English complaints by
+email, SMS and phone, with repeats): ``--base`` of them generated, then cycled with fresh
+ids, so both windows triage the same kind of items (those of the first cycle: new
+tickets, threads, near-duplicates).
 """
 
 from __future__ import annotations
