@@ -14,8 +14,10 @@ triaged by those same workers:
 - empty: ``--window`` plus a margin (4 x P x T, so no thread idles before the window
   ends) items stored and enqueued onto the empty queue;
 - backlog: ``-n`` items stored in the inbox by bulk inserts and enqueued by Redis
-  pipelines (:func:`plaint.queue.bulk.enqueue_many`), then the window measured from the
-  moment the whole backlog is queued.
+  transactions (:func:`plaint.queue.bulk.enqueue_many`) under a staging namespace the
+  workers do not read, then moved onto the (drained) triage queue in one ``MULTI`` of two
+  ``RENAME``; the window starts then, with the whole backlog queued and nothing of it
+  processed yet (so both windows triage items of the same stretch of the data).
 
 A window runs from its start until Redis holds ``--window`` fewer triage messages
 (dramatiq deletes a message when it is acknowledged, after the triage's commit; ``HLEN``,
@@ -41,7 +43,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import dramatiq
 import redis
+from dramatiq.brokers.redis import RedisBroker
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -88,7 +92,8 @@ def _copy(item: Item, cycle: int) -> Item:
     return replace(item, external_id=new, payload=payload)
 
 
-def load(url: str, broker: object, items: Iterator[Item], *, source: str) -> tuple[float, float]:
+def load(url: str, broker: dramatiq.Broker, items: Iterator[Item], *,
+         source: str) -> tuple[float, float]:  # fmt: skip
     """Store ``items`` in the inbox in chunks and enqueue their triage; return the seconds
     spent storing and enqueueing."""
     stored = enqueued = 0.0
@@ -99,7 +104,7 @@ def load(url: str, broker: object, items: Iterator[Item], *, source: str) -> tup
         start = time.perf_counter()
         ids = store_items(url, chunk, source=source)
         middle = time.perf_counter()
-        enqueue_many(broker, TRIAGE, ((i,) for i in ids))  # type: ignore[arg-type]
+        enqueue_many(broker, TRIAGE, ((i,) for i in ids))
         stored, enqueued = stored + middle - start, enqueued + time.perf_counter() - middle
 
 
@@ -150,6 +155,17 @@ def _pending(url: str) -> int:
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         row = conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()
     return int(row[0]) if row else 0
+
+
+def publish(client: redis.Redis, staging: RedisBroker) -> float:
+    """Move the staged backlog onto the empty triage queue at once; return the seconds."""
+    queue = ACTOR_QUEUES[TRIAGE]
+    start = time.perf_counter()
+    pipe = client.pipeline(transaction=True)
+    pipe.rename(f"{staging.namespace}:{queue}", f"dramatiq:{queue}")
+    pipe.rename(f"{staging.namespace}:{queue}.msgs", MESSAGES)
+    pipe.execute()
+    return time.perf_counter() - start
 
 
 def _drain(client: redis.Redis) -> None:
@@ -219,7 +235,10 @@ def main() -> None:
             empty = measure(bench, client, url, pid, name="empty", items=args.window)
             _drain(client)
             print(f"empty window done; loading the backlog of {args.n:,}", flush=True)
-            stored, enqueued = load(url, broker, stream.take(args.n), source="backlog")
+            staging = RedisBroker(url=bench.redis.url, namespace="plaint-bench-staging")
+            stored, enqueued = load(url, staging, stream.take(args.n), source="backlog")
+            enqueued += publish(client, staging)
+            staging.close()
             redis_bytes = int(client.info("memory")["used_memory"])
             full = measure(bench, client, url, pid, name="backlog", items=args.window)
             hwm = tree_rss(pid, field="VmHWM")

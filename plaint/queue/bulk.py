@@ -66,7 +66,6 @@ def _pipeline(broker: RedisBroker, batch: Sequence[dramatiq.Message[Any]]) -> No
     time (encoding ten arguments per call). The test of this module reads the messages
     back through dramatiq's own consumer, so a change of dramatiq's layout fails it."""
     queue_name = batch[0].queue_name
-    broker.declare_queue(queue_name)
     sent = [m.copy(options={"redis_message_id": str(uuid.uuid4())}) for m in batch]
     for message in sent:
         broker.emit_before("enqueue", message, None)
