@@ -1,14 +1,15 @@
-"""CPU seconds of process trees from /proc, for ``bench/throughput.py``: where the time
+"""CPU seconds and resident memory of process trees from /proc, for the benches: where the time
 of a run goes (workers, PostgreSQL, Redis, the bench, everything else on the machine)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["CpuMeter", "tree_cpu"]
+__all__ = ["CpuMeter", "tree_cpu", "tree_rss"]
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -24,8 +25,8 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return ppid, ticks / CLK_TCK
 
 
-def tree_cpu(root: int) -> float:
-    """CPU seconds of ``root`` and every live descendant (each with its dead children)."""
+def _tree(root: int) -> dict[int, float]:
+    """CPU seconds of ``root`` and of every live descendant, by pid."""
     stats = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (s := _stat(int(entry.name))) is not None:
@@ -33,12 +34,29 @@ def tree_cpu(root: int) -> float:
     children: dict[int, list[int]] = {}
     for pid, (ppid, _) in stats.items():
         children.setdefault(ppid, []).append(pid)
-    total, todo = 0.0, [root]
+    found, todo = {}, [root]
     while todo:
         pid = todo.pop()
         if pid in stats:
-            total += stats[pid][1]
+            found[pid] = stats[pid][1]
             todo.extend(children.get(pid, []))
+    return found
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds of ``root`` and every live descendant (each with its dead children)."""
+    return sum(_tree(root).values())
+
+
+def tree_rss(root: int, *, field: str = "VmRSS") -> int:
+    """Bytes of ``field`` (``VmRSS``: resident now; ``VmHWM``: the peak resident size of
+    each process's life) of ``root`` and every live descendant, summed."""
+    total = 0
+    for pid in _tree(root):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith(f"{field}:"):
+                    total += int(line.split()[1]) * 1024  # kB
     return total
 
 
