@@ -36,12 +36,15 @@ ACTION_HELP = {
     "transfer": "hand the ticket to another department (the clocks keep running)",
     "acknowledge": "acknowledge a breach: the escalation ladder stops climbing",
     "assign": "give the ticket to a staff member",
+    "plan": "record the investigation and a solution or initial plan (--plan); meets the "
+    "closure clock under a policy with a resolution clock",
 }
 # The value each action carries, as (option, event data key, help).
 _DETAILS = {
     "wait": ("--needed", "needed", "what is needed from the resident"),
     "resolve": ("--resolution", "resolution", "what was done"),
     "transfer": ("--reason", "reason", "why it goes to another department"),
+    "plan": ("--plan", "plan", "the investigation and the solution or initial plan"),
 }
 _CODES = ("sub_topic", "category", "level", "urgency")
 
