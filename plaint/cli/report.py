@@ -181,7 +181,7 @@ def _print_table(by: str, rows: Sequence[KpiRow]) -> None:
     from plaint.cli.output import print_table
     from plaint.service.reports import CLOSURE_TARGET, FIRST_RESPONSE_TARGET, RESOLUTION_TARGET
 
-    headers = (
+    headers: tuple[str, ...] = (
         *(by, "tickets", "invalid"),
         f"L1 answered in time (target {FIRST_RESPONSE_TARGET * 100:.0f} %)",
         f"L2 closed in time (target {CLOSURE_TARGET * 100:.0f} %)",
