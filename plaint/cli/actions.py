@@ -30,7 +30,7 @@ ACTION_HELP = {
     "accept": "record the acceptance (受理) that reached the resident",
     "wait": "waiting on the resident: pause the clocks (--needed: what for)",
     "resume": "the resident answered: restart the clocks",
-    "resolve": "the problem is solved: the closure clock is met (--resolution)",
+    "resolve": "the problem is solved: the closure (or resolution) clock is met (--resolution)",
     "close": "close the ticket",
     "reopen": "reopen a resolved or closed ticket: a new closure cycle starts",
     "transfer": "hand the ticket to another department (the clocks keep running)",

@@ -76,7 +76,8 @@ class WaitIn(_In):
 
 
 class ResolveIn(_In):
-    """The problem is solved: the closure clock is met."""
+    """The problem is solved: the closure clock is met (the resolution clock, under a
+    policy that runs one)."""
 
     resolution: Text = Field(description="what was done")
 

@@ -130,7 +130,8 @@ def resume(number: Number, who: CurrentStaff, now: Now, context: Context) -> Act
 def resolve(
     number: Number, body: ResolveIn, who: CurrentStaff, now: Now, context: Context
 ) -> ActionOut:
-    """Meet the closure clock (and the first response, if none was given)."""
+    """Meet the closure clock (and the first response, if none was given); under a policy
+    with the resolution clock, the resolution clock (and closure, if no plan met it)."""
     return _act(context, number, who, now, Action.RESOLVE, resolution=body.resolution)
 
 

@@ -18,16 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plaint import cli
 from plaint.config import Config
-from plaint.models import SlaMark, Ticket, TicketEvent, read_session_factory
-from plaint.service.directory import issue_token, sync_staff
+from plaint.models import SlaMark, Ticket, TicketEvent
 from plaint.service.explain import explain_ticket
 from plaint.service.reports import sla_kpis
 from plaint.service.sla import sweep
 from plaint.service.staff import Action, act
-from plaint.service.store import sync_departments
-from plaint.web.app import create_app
-from tests.web.conftest import TestClient
-from tests.web.test_desk import STAFF, TICKETS, Desk
+from tests.web.test_desk import STAFF, TICKETS, Desk, open_desk
 
 SH = ZoneInfo("Asia/Shanghai")
 # Wednesday 23 September 2026, 10:00: Mid-Autumn (25 September) and National Day (1-7
@@ -64,26 +60,13 @@ def clock() -> Clock:
     return Clock()
 
 
-def desk_with(sessions: sessionmaker[Session], config: Config, clock: Clock) -> Iterator[Desk]:
-    with sessions.begin() as session:
-        sync_departments(session, config.departments)
-        sync_staff(session, config.staff, now=RECEIVED)
-        tokens = {m.code: issue_token(session, m.code, now=RECEIVED) for m in config.staff}
-    queued: list[int] = []
-    reads = read_session_factory(sessions.kw["bind"])
-    app = create_app(config=config, sessions=reads, redis_ready=lambda: True, clock=clock,
-                     writer=sessions, enqueue=queued.append)  # fmt: skip
-    with TestClient(app) as client:
-        yield Desk(client, sessions, config, tokens, queued)
-
-
 @pytest.fixture
 def desk(
     sessions: sessionmaker[Session], make_config: Callable[..., Config], clock: Clock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Desk]:  # fmt: skip
     monkeypatch.setattr("tests.web.test_desk.NOW", RECEIVED)  # Desk.triage's instant
-    yield from desk_with(sessions, make_config(STAFF + TRACKED), clock)
+    yield from open_desk(sessions, make_config(STAFF + TRACKED), clock=clock)
 
 
 @pytest.fixture
@@ -92,7 +75,7 @@ def plain_desk(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Desk]:  # fmt: skip
     monkeypatch.setattr("tests.web.test_desk.NOW", RECEIVED)
-    yield from desk_with(sessions, make_config(STAFF), clock)
+    yield from open_desk(sessions, make_config(STAFF), clock=clock)
 
 
 def ticket(desk: Desk, number: str) -> Ticket:
