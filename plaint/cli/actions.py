@@ -116,7 +116,9 @@ def _print(result: ActionResult, tz: ZoneInfo) -> None:
     print(f"{result.number}: {result.action} recorded{extra}; status {result.status}, "
           f"department {result.department}, policy {result.sla_policy}, first response due "
           f"{_when(result.first_response_due, tz)}, closure due "
-          f"{_when(result.closure_due, tz)}")  # fmt: skip
+          f"{_when(result.closure_due, tz)}" + (
+              "" if result.resolution_due is None
+              else f", resolution due {_when(result.resolution_due, tz)}"))  # fmt: skip
 
 
 def _act(args: argparse.Namespace) -> int:

@@ -220,3 +220,24 @@ def test_the_report_has_a_resolution_column_only_when_a_policy_runs_the_clock(
         row = json.loads(capsys.readouterr().out)["rows"][-1]
         assert ("resolution" in row) is shown
     assert row["resolution"]["missed"] == 1
+
+
+def test_plaint_tickets_plan_meets_the_closure_clock(
+    desk: Desk, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    number = desk.take(COMPLAINT)
+    config = tmp_path / "cli.toml"
+    config.write_text(STAFF + TRACKED, "utf-8")
+    monkeypatch.setenv("PLAINT_CONFIG", str(config))
+    monkeypatch.setenv("PLAINT_DATABASE_URL", db_url)
+    assert cli.main(["tickets", "plan", number, "--by", "li.clean", "--plan", "联系外包清运",
+                     "--at", "2026-09-24T09:00"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert f"{number}: plan recorded; status open" in out
+    assert out.rstrip().endswith("closure due 2026-09-29 10:00, resolution due 2026-10-21 10:00")
+    assert ticket(desk, number).planned_at == datetime(2026, 9, 24, 9, 0, tzinfo=SH)
+    with pytest.raises(SystemExit) as refused:  # argparse: --plan is required
+        cli.main(["tickets", "plan", number, "--by", "li.clean"])
+    assert refused.value.code == 2
+    assert "the following arguments are required: --plan" in capsys.readouterr().err
