@@ -30,18 +30,21 @@ ACTION_HELP = {
     "accept": "record the acceptance (受理) that reached the resident",
     "wait": "waiting on the resident: pause the clocks (--needed: what for)",
     "resume": "the resident answered: restart the clocks",
-    "resolve": "the problem is solved: the closure clock is met (--resolution)",
+    "resolve": "the problem is solved: the closure (or resolution) clock is met (--resolution)",
     "close": "close the ticket",
     "reopen": "reopen a resolved or closed ticket: a new closure cycle starts",
     "transfer": "hand the ticket to another department (the clocks keep running)",
     "acknowledge": "acknowledge a breach: the escalation ladder stops climbing",
     "assign": "give the ticket to a staff member",
+    "plan": "record the investigation and a solution or initial plan (--plan); meets the "
+    "closure clock under a policy with a resolution clock",
 }
 # The value each action carries, as (option, event data key, help).
 _DETAILS = {
     "wait": ("--needed", "needed", "what is needed from the resident"),
     "resolve": ("--resolution", "resolution", "what was done"),
     "transfer": ("--reason", "reason", "why it goes to another department"),
+    "plan": ("--plan", "plan", "the investigation and the solution or initial plan"),
 }
 _CODES = ("sub_topic", "category", "level", "urgency")
 
@@ -113,7 +116,9 @@ def _print(result: ActionResult, tz: ZoneInfo) -> None:
     print(f"{result.number}: {result.action} recorded{extra}; status {result.status}, "
           f"department {result.department}, policy {result.sla_policy}, first response due "
           f"{_when(result.first_response_due, tz)}, closure due "
-          f"{_when(result.closure_due, tz)}")  # fmt: skip
+          f"{_when(result.closure_due, tz)}" + (
+              "" if result.resolution_due is None
+              else f", resolution due {_when(result.resolution_due, tz)}"))  # fmt: skip
 
 
 def _act(args: argparse.Namespace) -> int:

@@ -38,7 +38,11 @@ def register_desk(commands: Any) -> None:
     new.add_argument("--at", help="when the resident complained (ISO 8601; default now)")
     new.add_argument("--idempotency-key", help="a retried command with it records nothing new")
     new.set_defaults(handler=_new)
-    extend = commands.add_parser("extend", help="extend (延期) the closure due time")
+    extend = commands.add_parser(
+        "extend",
+        help="extend (延期) the closure due time "
+        "(the resolution due time under a policy with that clock)",
+    )
     extend.add_argument("number", help="the ticket's number")
     extend.add_argument("--by", required=True, metavar="CODE", help="who acts (a staff code)")
     extend.add_argument("--until", required=True, help="the new due time (ISO 8601)")

@@ -127,8 +127,9 @@ def _sla(args: argparse.Namespace) -> int:
         period = month_period(year=year, month=month, tz=config.timezone)
         as_of = parse_instant(args.as_of, config.timezone, option="--as-of")
         rows = sla_kpis(
-            session, start=period.start, end=period.end, now=as_of, group_by=GroupBy(args.by)
-        )
+            session, start=period.start, end=period.end, now=as_of, group_by=GroupBy(args.by),
+            resolution=config.sla.tracks_resolution,
+        )  # fmt: skip
         scores = satisfaction(session, start=period.start, end=period.end, group_by=args.by)
     if args.json:
         report = _json(period, args.by, as_of, rows)
@@ -176,9 +177,9 @@ def _json(period: Period, by: str, as_of: datetime, rows: Sequence[KpiRow]) -> d
 
 def _print_table(by: str, rows: Sequence[KpiRow]) -> None:
     from plaint.cli.output import print_table
-    from plaint.service.reports import CLOSURE_TARGET, FIRST_RESPONSE_TARGET
+    from plaint.service.reports import CLOSURE_TARGET, FIRST_RESPONSE_TARGET, RESOLUTION_TARGET
 
-    headers = (
+    headers: tuple[str, ...] = (
         *(by, "tickets", "invalid"),
         f"L1 answered in time (target {FIRST_RESPONSE_TARGET * 100:.0f} %)",
         f"L2 closed in time (target {CLOSURE_TARGET * 100:.0f} %)",
@@ -193,6 +194,10 @@ def _print_table(by: str, rows: Sequence[KpiRow]) -> None:
          str(r.breaches), str(r.escalations), str(r.extensions)]
         for r in rows
     ]  # fmt: skip
+    if rows and rows[-1].resolution is not None:  # some policy runs the resolution clock
+        headers = (*headers, f"resolved in time (target {RESOLUTION_TARGET * 100:.0f} %)")
+        cells = [[*cell, "-" if r.resolution is None else _share(r.resolution, RESOLUTION_TARGET)]
+                 for cell, r in zip(cells, rows, strict=True)]  # fmt: skip
     print_table(headers, cells)
 
 

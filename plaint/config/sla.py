@@ -11,6 +11,10 @@ from them.
     # optional, in the default or a policy: how far staff may extend (延期) the closure
     # due time from receipt without a manager, e.g. extension_limit = { working_days = 15 }
     # (the default)
+    # optional, in the default or a policy: a third clock, resolution (off by default),
+    # e.g. resolution = { working_days = 15 }: closure then means "investigation and a
+    # solution or initial plan" (met by `plaint tickets plan`), resolution is met on
+    # resolve, and an extension moves the resolution due time
     [[sla.policies]]                           # first match wins
     name = "emergency"
     match = { urgency = "emergency" }          # level / urgency / category
@@ -100,6 +104,12 @@ class SlaConfig:
     default: Policy
     rules: tuple[PolicyRule, ...]
 
+    @property
+    def tracks_resolution(self) -> bool:
+        """Whether any policy runs the resolution clock."""
+        policies = (self.default, *(rule.policy for rule in self.rules))
+        return any(policy.resolution is not None for policy in policies)
+
     def policy(self, name: str | None) -> Policy:
         """Return the policy called ``name``, or the default if there is none by that name."""
         for rule in self.rules:
@@ -161,11 +171,13 @@ class BudgetTable(Table):
 
 
 class Budgets(Table):
-    """The two budgets of a policy, and optionally its extension limit."""
+    """The two budgets of a policy, and optionally its extension limit and the budget of
+    its resolution clock."""
 
     first_response: BudgetTable
     closure: BudgetTable
     extension_limit: BudgetTable | None = None
+    resolution: BudgetTable | None = None
 
 
 class PolicyMatch(MatchTable):
@@ -184,6 +196,7 @@ class PolicyEntry(Table):
     first_response: BudgetTable
     closure: BudgetTable
     extension_limit: BudgetTable | None = None
+    resolution: BudgetTable | None = None
 
 
 class SlaTable(Table):
@@ -244,6 +257,7 @@ def build_sla(table: SlaTable) -> SlaConfig:
             closure=budgets.closure.budget(),
             warn_at=warn_at,
             extension_limit=DEFAULT_EXTENSION_LIMIT if limit is None else limit.budget(),
+            resolution=None if budgets.resolution is None else budgets.resolution.budget(),
         )
 
     rules = tuple(

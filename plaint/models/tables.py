@@ -211,6 +211,11 @@ class Ticket(Base):
     first_responded_at: Mapped[datetime | None]
     closure_due: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The resolution clock (only under a policy that runs one; else NULL): its due time,
+    # and when the plan (investigation and a solution or initial plan) met the closure
+    # clock. Resolved is ``closed_at``.
+    resolution_due: Mapped[datetime | None]
+    planned_at: Mapped[datetime | None]
     # The next instant at which the SLA sweep must look at this ticket; NULL when none.
     next_sla_at: Mapped[datetime | None] = mapped_column(index=True)
     # The SLA policy in force (a name from the configuration); NULL: no clocks (invalid).

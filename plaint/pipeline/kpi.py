@@ -17,12 +17,14 @@ __all__ = [
     "FIRST_RESPONSE_TARGET",
     "INVALID",
     "NO_COMMUNITY",
+    "RESOLUTION_TARGET",
     "TOTAL_GROUP",
     "DurationKpi",
     "KpiRow",
     "KpiTally",
     "Outcome",
     "Period",
+    "PlanTimes",
     "ShareKpi",
     "TicketTimes",
     "month_period",
@@ -33,6 +35,9 @@ __all__ = [
 # Industry targets, as shares of the tickets judged (met + missed).
 FIRST_RESPONSE_TARGET = 0.95  # level-1 tickets answered by their first-response due
 CLOSURE_TARGET = 0.80  # level-2 tickets closed by their closure due
+# Valid tickets resolved by their resolution due (the optional third clock): no separate
+# industry figure, so the closure target.
+RESOLUTION_TARGET = CLOSURE_TARGET
 
 TOTAL_GROUP = "all"  # the group of the last row of :func:`sla_kpis`: every ticket
 NO_COMMUNITY = "(none)"  # the group of tickets whose resident has no community on record
@@ -150,11 +155,16 @@ class KpiRow:
     hours_to_closure: DurationKpi
     breaches: int
     escalations: int
-    extensions: int = 0  # extensions (延期) of the closure due time
+    extensions: int = 0  # extensions (延期) of the closure (or resolution) due time
+    # Valid tickets with a resolution clock resolved by its due; None: no policy runs one.
+    resolution: ShareKpi | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """This row as JSON-ready values, shares with their targets."""
-        return {
+        """This row as JSON-ready values, shares with their targets (``resolution`` only
+        when the report tracks the resolution clock)."""
+        extra = {} if self.resolution is None else {
+            "resolution": self.resolution.as_dict(RESOLUTION_TARGET)}  # fmt: skip
+        return extra | {
             "group": self.group, "tickets": self.tickets, "invalid": self.invalid,
             "first_response_level_1": self.first_response.as_dict(FIRST_RESPONSE_TARGET),
             "closure_level_2": self.closure.as_dict(CLOSURE_TARGET),
@@ -162,7 +172,7 @@ class KpiRow:
             "hours_to_closure": asdict(self.hours_to_closure),
             "breaches": self.breaches, "escalations": self.escalations,
             "extensions": self.extensions,
-        }  # fmt: skip
+        } | extra  # fmt: skip
 
 
 class TicketTimes(Protocol):
@@ -185,9 +195,19 @@ def _hours(since: datetime, until: datetime) -> float:
     return (until - since).total_seconds() / _SECONDS_PER_HOUR
 
 
+@dataclass(frozen=True)
+class PlanTimes:
+    """What the tally reads of a ticket under the resolution clock: its resolution due
+    (``None``: its policy runs no such clock) and when its plan met the closure clock."""
+
+    resolution_due: datetime | None
+    planned_at: datetime | None
+
+
 @dataclass
 class KpiTally:
-    """The running counts of one group of tickets."""
+    """The running counts of one group of tickets; ``resolution`` is ``None`` unless the
+    report tracks the resolution clock."""
 
     tickets: int = 0
     invalid: int = 0
@@ -198,11 +218,14 @@ class KpiTally:
     breaches: int = 0
     escalations: int = 0
     extensions: int = 0
+    resolution: Counter[Outcome] | None = None
 
     def add(
-        self, row: TicketTimes, breaches: int, escalations: int, now: datetime, extensions: int = 0
-    ) -> None:
-        """Count one ticket with its fired breaches, escalation steps and extensions."""
+        self, row: TicketTimes, breaches: int, escalations: int, now: datetime, extensions: int = 0,
+        plan: PlanTimes | None = None,
+    ) -> None:  # fmt: skip
+        """Count one ticket with its fired breaches, escalation steps and extensions; under
+        the resolution clock (``plan``) the closure clock is met by the plan."""
         self.tickets += 1
         self.extensions += extensions
         self.breaches += breaches
@@ -215,7 +238,12 @@ class KpiTally:
             self.first_response[sla_outcome(met_at=met_at, due=due, now=now)] += 1
         if row.level == 2:
             met_at, due = row.closed_at, row.closure_due
+            if plan is not None and plan.planned_at is not None:
+                met_at = plan.planned_at
             self.closure[sla_outcome(met_at=met_at, due=due, now=now)] += 1
+        if self.resolution is not None and plan is not None and plan.resolution_due is not None:
+            outcome = sla_outcome(met_at=row.closed_at, due=plan.resolution_due, now=now)
+            self.resolution[outcome] += 1
         if row.first_responded_at is not None:
             self.to_first_response.append(_hours(row.received_at, row.first_responded_at))
         if row.closed_at is not None:
@@ -234,6 +262,7 @@ class KpiTally:
             breaches=self.breaches,
             escalations=self.escalations,
             extensions=self.extensions,
+            resolution=None if self.resolution is None else _share(self.resolution),
         )
 
 

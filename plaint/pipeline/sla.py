@@ -1,7 +1,12 @@
 """The SLA engine's pure core: policies, clocks rebuilt from their events, and the moments
 (warnings, breach, escalation steps) at which the sweep must act.
 
-A ticket has two clocks, ``first_response`` and ``closure``. Each is a list of
+A ticket has two clocks, ``first_response`` and ``closure``, and a third,
+``resolution``, when its policy has a resolution budget (off by default: a policy
+without one plans, fires and stores exactly what it did before). With the resolution
+clock on, ``closure`` is the deadline of the investigation and a solution or initial
+plan (met by the ``plan`` staff action), and ``resolution`` that of the resolution
+itself (met when the ticket is resolved). Each is a list of
 :class:`ClockEvent` values (started, paused, resumed, met, restarted, acknowledged,
 extended); its due instant is recomputed from them with the working-time calendar, so
 every due time can be explained. A clock restarted (a reopened ticket) begins a new
@@ -49,10 +54,11 @@ DEFAULT_EXTENSION_LIMIT = Budget.working_days(15)
 
 
 class Clock(enum.StrEnum):
-    """The two deadlines of a ticket."""
+    """The deadlines of a ticket; ``resolution`` only under a policy that has one."""
 
     FIRST_RESPONSE = "first_response"
     CLOSURE = "closure"
+    RESOLUTION = "resolution"
 
 
 class ClockEventKind(enum.StrEnum):
@@ -81,16 +87,34 @@ class ClockEvent:
 @dataclass(frozen=True)
 class Policy:
     """The budgets of a ticket's clocks, the fractions at which to warn, and how far a
-    clock may be extended from its start without a manager."""
+    clock may be extended from its start without a manager. ``resolution`` ``None``
+    (the default) leaves the resolution clock off."""
 
     name: str
     first_response: Budget
     closure: Budget
     warn_at: tuple[float, ...] = DEFAULT_WARN_AT
     extension_limit: Budget = DEFAULT_EXTENSION_LIMIT
+    resolution: Budget | None = None
+
+    @property
+    def clocks(self) -> tuple[Clock, ...]:
+        """The clocks this policy runs, in order: the resolution clock only when on."""
+        if self.resolution is None:
+            return (Clock.FIRST_RESPONSE, Clock.CLOSURE)
+        return (Clock.FIRST_RESPONSE, Clock.CLOSURE, Clock.RESOLUTION)
+
+    @property
+    def extended_clock(self) -> Clock:
+        """The clock an extension (延期) moves: resolution when on, else closure."""
+        return Clock.CLOSURE if self.resolution is None else Clock.RESOLUTION
 
     def budget(self, clock: Clock) -> Budget:
-        """Return the budget of ``clock``."""
+        """Return the budget of ``clock``; ValueError for the resolution clock when off."""
+        if clock is Clock.RESOLUTION:
+            if self.resolution is None:
+                raise ValueError(f"policy {self.name!r} has no resolution clock")
+            return self.resolution
         return self.first_response if clock is Clock.FIRST_RESPONSE else self.closure
 
 
@@ -284,13 +308,14 @@ def plan_ticket(
 ) -> TicketPlan:
     """Plan a ticket's SLA at ``now`` from its clock events and the moments already fired.
 
-    A paused clock neither fires nor schedules anything until it resumes.
+    A paused clock neither fires nor schedules anything until it resumes. Only the
+    policy's clocks (:attr:`Policy.clocks`) are planned; events of another are ignored.
     """
     done = set(fired)
     states: dict[Clock, ClockState] = {}
     due_now: list[Moment] = []
     upcoming: list[Moment] = []
-    for clock in Clock:
+    for clock in policy.clocks:
         budget = policy.budget(clock)
         state = clock_state(clock=clock, events=events, budget=budget, calendar=calendar, now=now)
         states[clock] = state

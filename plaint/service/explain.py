@@ -111,10 +111,13 @@ def explain_lines(
         return [*head, f"no SLA clocks: {reason}"]
     head.append(f"policy {policy.name!r}: warnings at "
                 + ", ".join(f"{f:.0%}" for f in policy.warn_at) + " of each budget")  # fmt: skip
+    if policy.resolution is not None:
+        head.append("closure: investigation and a solution or initial plan (met by the plan); "
+                    "resolution: met when resolved")  # fmt: skip
     provisional = provisional_clocks(plan, policy=policy, calendar=calendar)
     head.extend(_provisional_lines(provisional))
     body = []
-    for clock in Clock:
+    for clock in plan.states:
         body.extend(_clock_lines(plan.states[clock], policy.budget(clock), calendar, now,
                                  clock in provisional))  # fmt: skip
     fired = [

@@ -9,6 +9,10 @@ the reason and the due times before and after, and writes the resident's notice 
 outbox (template ``extended``, keyed per ticket, cycle and new due time, so a retry never
 sends it twice).
 
+Under a policy that runs the resolution clock (:attr:`Policy.resolution`), the clock
+extended is ``resolution`` (the 15-day deadline), not ``closure`` (the 3-day plan);
+:attr:`Policy.extended_clock` says which.
+
 Up to the policy's ``extension_limit`` (default 15 working days from the cycle's start,
 pauses not counted) anyone who may act on the ticket may extend; beyond it only a
 property manager, a regional manager or an admin (ExtensionLimitError, code
@@ -61,8 +65,9 @@ class NotExtendableError(ConflictError):
 
 @dataclass(frozen=True)
 class Extended:
-    """A ticket after its extension: its new closure due time and the limit it was held to
-    (``None`` when the clock had not started)."""
+    """A ticket after its extension: the new due time of the clock extended (closure, or
+    resolution under a policy that runs it) and the limit it was held to (``None`` when
+    the clock had not started)."""
 
     number: str
     closure_due: datetime
@@ -84,7 +89,8 @@ def extend(
     session: Session, ticket: Ticket, *, who: StaffIdentity, until: datetime, reason: str,
     config: Config, now: datetime,
 ) -> Extended:  # fmt: skip
-    """Move ``ticket``'s closure due time to ``until`` for ``reason`` (told to the
+    """Move ``ticket``'s closure (or resolution, :attr:`Policy.extended_clock`) due time to
+    ``until`` for ``reason`` (told to the
     resident). Raises MalformedMessageError for a naive ``until`` or an empty reason,
     NotExtendableError (409) when the ticket is not open, has no closure clock running or
     ``until`` is not later than both now and its due time, ExtensionLimitError (403) past
@@ -95,17 +101,19 @@ def extend(
         raise MalformedMessageError("an extension needs a reason", reason="empty_reason")
     if ticket.status not in OPEN_STATUSES or ticket.sla_policy is None:
         raise NotExtendableError(f"ticket {ticket.number} is {ticket.status}: no clock to extend")
-    state = plan_for(session, ticket, config=config, now=now).states[Clock.CLOSURE]
+    policy = policy_of(ticket, config)
+    clock = policy.extended_clock
+    state = plan_for(session, ticket, config=config, now=now).states[clock]
     if state.due is None or state.met_at is not None:
-        raise NotExtendableError(f"ticket {ticket.number} has no running closure clock")
+        raise NotExtendableError(f"ticket {ticket.number} has no running {clock} clock")
     if until <= max(now, state.due):
         raise NotExtendableError("the new due time must be later than now and the current one")
-    limit = extension_limit(state=state, limit=policy_of(ticket, config).extension_limit,
+    limit = extension_limit(state=state, limit=policy.extension_limit,
                             calendar=config.calendar)  # fmt: skip
     beyond = limit is not None and until > limit
     if beyond and who.role not in MANAGER_ROLES:
         raise ExtensionLimitError(f"beyond the limit of {_iso(limit)}: a manager must extend")
-    ticket.clock_events.append(SlaClockEvent(clock=Clock.CLOSURE.value,
+    ticket.clock_events.append(SlaClockEvent(clock=clock.value,
                                              kind=ClockEventKind.EXTENDED.value, at=now,
                                              actor=who.code, until=until))  # fmt: skip
     record_event(session, ticket, "extended", at=now, actor=who.code, reason=reason.strip(),
@@ -116,7 +124,8 @@ def extend(
                    now=now)  # fmt: skip
     emit_event(session, ticket, event="ticket.updated", config=config, now=now,
                occurrence=f"extended:{state.cycle}:{_iso(until)}")  # fmt: skip
-    return Extended(ticket.number, ticket.closure_due or until, limit)
+    due = ticket.closure_due if clock is Clock.CLOSURE else ticket.resolution_due
+    return Extended(ticket.number, due or until, limit)
 
 
 def _tell_resident(

@@ -19,6 +19,7 @@ __all__ = ["Dues", "all_years", "dues_of", "provisional_clocks", "record_recompu
 
 Dues = tuple[datetime | None, datetime | None]
 """A ticket's (first response, closure) due times."""
+_DUE_CLOCKS = (Clock.FIRST_RESPONSE, Clock.CLOSURE)
 
 
 def dues_of(ticket: Ticket) -> Dues:
@@ -54,7 +55,7 @@ def record_recomputed(
 
     def iso(dues: Dues) -> dict[str, str | None]:
         return {clock.value: None if due is None else due.astimezone(UTC).isoformat()
-                for clock, due in zip(Clock, dues, strict=True)}  # fmt: skip
+                for clock, due in zip(_DUE_CLOCKS, dues, strict=True)}  # fmt: skip
 
     after = iso(dues_of(ticket))
     record_event(session, ticket, "sla_recomputed", at=now, reason="calendar",

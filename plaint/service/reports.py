@@ -13,7 +13,11 @@ community) and for all tickets together, :func:`sla_kpis` returns a :class:`KpiR
 - median and 90th percentile of the elapsed hours from receipt to first response and to
   closure (valid tickets of every level that got there);
 - SLA breaches and escalation steps that fired for these tickets (``sla_marks``), and the
-  extensions (延期) of their closure due times (``extended`` clock events).
+  extensions (延期) of their closure due times (``extended`` clock events);
+- with ``resolution=True`` (some policy runs the optional resolution clock): valid tickets
+  of every level with a resolution due, resolved by it (:data:`RESOLUTION_TARGET`), and
+  the closure clock of those tickets judged by their plan (``planned_at``). Without it
+  the query and the rows are exactly as before.
 
 The functions read the database in the caller's session and never the clock: ``now``
 decides which tickets are still pending. Nothing here is dialect-specific (SQLite and
@@ -23,7 +27,7 @@ PostgreSQL alike); percentiles are computed in Python from the fetched durations
 from __future__ import annotations
 
 import enum
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -35,12 +39,14 @@ from plaint.pipeline.kpi import (
     CLOSURE_TARGET,
     FIRST_RESPONSE_TARGET,
     NO_COMMUNITY,
+    RESOLUTION_TARGET,
     TOTAL_GROUP,
     DurationKpi,
     KpiRow,
     KpiTally,
     Outcome,
     Period,
+    PlanTimes,
     ShareKpi,
     month_period,
     percentile,
@@ -51,6 +57,7 @@ __all__ = [
     "CLOSURE_TARGET",
     "FIRST_RESPONSE_TARGET",
     "NO_COMMUNITY",
+    "RESOLUTION_TARGET",
     "TOTAL_GROUP",
     "DurationKpi",
     "GroupBy",
@@ -89,22 +96,32 @@ def sla_kpis(
     end: datetime,
     now: datetime,
     group_by: GroupBy | None = None,
+    resolution: bool = False,
 ) -> list[KpiRow]:
     """Return the SLA figures of the tickets received in ``start <= t < end`` (aware):
     one row per group of ``group_by`` sorted by group name, then the row of all tickets
     (:data:`TOTAL_GROUP`). Without ``group_by`` only the total row; no rows at all when
-    no ticket was received. Deadlines not met and not yet due at ``now`` are pending."""
+    no ticket was received. Deadlines not met and not yet due at ``now`` are pending.
+    ``resolution``: also the resolution clock's figures (each row's ``resolution``)."""
     marks = _mark_counts(session, start=start, end=end)
     extensions = _extension_counts(session, start=start, end=end)
-    total = KpiTally()
-    groups: defaultdict[str, KpiTally] = defaultdict(KpiTally)
-    for row in session.execute(_ticket_query(group_by, start=start, end=end)):
+
+    def tally() -> KpiTally:
+        return KpiTally(resolution=Counter() if resolution else None)
+
+    total = tally()
+    groups: defaultdict[str, KpiTally] = defaultdict(tally)
+    query = _ticket_query(group_by, start=start, end=end)
+    if resolution:
+        query = query.add_columns(Ticket.resolution_due, Ticket.planned_at)
+    for row in session.execute(query):
         breaches, escalations = marks.get(row.id, (0, 0))
         extended = extensions.get(row.id, 0)
-        total.add(row, breaches, escalations, now, extended)
+        plan = PlanTimes(row.resolution_due, row.planned_at) if resolution else None
+        total.add(row, breaches, escalations, now, extended, plan)
         if group_by is not None:
             name = NO_COMMUNITY if row.grp is None else row.grp
-            groups[name].add(row, breaches, escalations, now, extended)
+            groups[name].add(row, breaches, escalations, now, extended, plan)
     if total.tickets == 0:
         return []
     return [groups[name].freeze(name) for name in sorted(groups)] + [total.freeze(TOTAL_GROUP)]

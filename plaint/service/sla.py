@@ -53,13 +53,14 @@ SWEEP_BATCH = 500
 
 
 def start_clocks(session: Session, ticket: Ticket, *, config: Config, now: datetime) -> None:
-    """Choose the ticket's policy and start both clocks at its first inbound message."""
+    """Choose the ticket's policy and start its clocks (:attr:`Policy.clocks`) at its
+    first inbound message."""
     policy = select_policy(
         rules=config.sla.rules, default=config.sla.default,
         level=ticket.level, urgency=ticket.urgency, category=ticket.category,
     )  # fmt: skip
     ticket.sla_policy = policy.name
-    for clock in Clock:
+    for clock in policy.clocks:
         ticket.clock_events.append(
             SlaClockEvent(clock=clock.value, kind=ClockEventKind.STARTED.value,
                           at=ticket.received_at, actor=SYSTEM_ACTOR)
@@ -178,6 +179,8 @@ def store_plan(ticket: Ticket, plan: TicketPlan, *, config: Config, now: datetim
     )
     ticket.first_response_due = plan.states[Clock.FIRST_RESPONSE].due
     ticket.closure_due = plan.states[Clock.CLOSURE].due
+    resolution = plan.states.get(Clock.RESOLUTION)
+    ticket.resolution_due = None if resolution is None else resolution.due
     ticket.next_sla_at = now if plan.due_now else plan.next_at
     ticket.sla_provisional = bool(provisional)
     return all_years(provisional)

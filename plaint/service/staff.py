@@ -5,8 +5,14 @@ the due times are then recomputed from the events (:func:`plaint.service.sla.ref
 
 - respond / accept (受理): the first response; the automatic acknowledgement never is.
 - wait: waiting on the resident pauses both running clocks; resume restarts them.
-- resolve / close: the closure clock is met (a first response too, if none was given).
-- reopen: the closure clock starts a new cycle; the first response stays met.
+- plan: staff record the investigation and a solution or initial plan (``plan`` in the
+  event's data). Under a policy with the resolution clock this meets the closure clock
+  (``planned_at``); under one without, it is only recorded. The resident is not told
+  (a reply does that).
+- resolve / close: the closure clock is met (a first response too, if none was given),
+  and the resolution clock when the policy runs one.
+- reopen: the closure clock (and the resolution clock, when on) starts a new cycle; the
+  first response stays met.
 - transfer: another department owns the ticket; the clocks keep running.
 - acknowledge: someone took the escalation; the ladder stops climbing.
 - assign: a staff member handles the ticket (warnings go to them).
@@ -42,7 +48,7 @@ from plaint.models import (
 from plaint.pipeline.sla import Clock, ClockEventKind
 from plaint.service.directory import find_staff
 from plaint.service.events import record_event
-from plaint.service.sla import plan_for, refresh_sla, reselect_policy
+from plaint.service.sla import plan_for, policy_of, refresh_sla, reselect_policy
 from plaint.service.survey import schedule_survey
 from plaint.service.webhooks import emit_event
 
@@ -68,6 +74,7 @@ class Action(enum.StrEnum):
     TRANSFER = "transfer"
     ACKNOWLEDGE = "acknowledge"
     ASSIGN = "assign"
+    PLAN = "plan"
 
 
 def find_ticket(session: Session, number: str) -> Ticket:
@@ -183,7 +190,7 @@ def _resume(session: Session, ticket: Ticket, actor: str, at: datetime, config: 
             target: str | None) -> dict[str, Any]:  # fmt: skip
     _require(ticket, (TicketStatus.WAITING,), "resume")
     if ticket.sla_policy is not None:
-        for clock in Clock:
+        for clock in policy_of(ticket, config).clocks:
             _end_pause(session, ticket, clock, actor, at, config)
     ticket.status = TicketStatus.RESPONDED if ticket.first_responded_at else TicketStatus.OPEN
     return {}
@@ -196,8 +203,11 @@ def _resolve(session: Session, ticket: Ticket, actor: str, at: datetime, config:
     if ticket.closed_at is None:
         ticket.closed_at = at
         if ticket.sla_policy is not None:
-            _end_pause(session, ticket, Clock.CLOSURE, actor, at, config)
-            _clock(ticket, Clock.CLOSURE, ClockEventKind.MET, at, actor)
+            for clock in _after_first_response(ticket, config):
+                if clock is Clock.CLOSURE and ticket.planned_at is not None:
+                    continue  # met by the plan
+                _end_pause(session, ticket, clock, actor, at, config)
+                _clock(ticket, clock, ClockEventKind.MET, at, actor)
     ticket.status = TicketStatus.RESOLVED
     if ticket.incident_id is not None:
         return _resolve_incident(session, ticket, actor, at, config)
@@ -241,11 +251,30 @@ def _close(session: Session, ticket: Ticket, actor: str, at: datetime, config: C
 def _reopen(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
             target: str | None) -> dict[str, Any]:  # fmt: skip
     _require(ticket, (TicketStatus.RESOLVED, TicketStatus.CLOSED), "reopen")
-    ticket.closed_at = None
+    ticket.closed_at = ticket.planned_at = None
     if ticket.sla_policy is not None:
-        _clock(ticket, Clock.CLOSURE, ClockEventKind.RESTARTED, at, actor)
+        for clock in _after_first_response(ticket, config):
+            _clock(ticket, clock, ClockEventKind.RESTARTED, at, actor)
     ticket.status = TicketStatus.RESPONDED if ticket.first_responded_at else TicketStatus.OPEN
     return {}
+
+
+def _after_first_response(ticket: Ticket, config: Config) -> tuple[Clock, ...]:
+    """The clocks a resolution meets and a reopening restarts: closure, and resolution
+    when the ticket's policy runs it."""
+    return policy_of(ticket, config).clocks[1:]
+
+
+def _plan(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
+          target: str | None) -> dict[str, Any]:  # fmt: skip
+    _require(ticket, OPEN_STATUSES, "record a plan for")
+    meets = (ticket.sla_policy is not None and ticket.planned_at is None
+             and Clock.RESOLUTION in policy_of(ticket, config).clocks)  # fmt: skip
+    if meets:
+        ticket.planned_at = at
+        _end_pause(session, ticket, Clock.CLOSURE, actor, at, config)
+        _clock(ticket, Clock.CLOSURE, ClockEventKind.MET, at, actor)
+    return {"closure_met": meets}
 
 
 def _transfer(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,
@@ -292,6 +321,7 @@ _HANDLERS = {
     Action.TRANSFER: _transfer,
     Action.ACKNOWLEDGE: _acknowledge,
     Action.ASSIGN: _assign,
+    Action.PLAN: _plan,
 }
 
 

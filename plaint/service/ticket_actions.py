@@ -53,6 +53,8 @@ class ActionResult:
     closure_due: datetime | None
     event: EventView
     replayed: bool = False
+    # Only under a policy with the resolution clock (else None).
+    resolution_due: datetime | None = None
 
 
 def action_result(
@@ -65,7 +67,7 @@ def action_result(
         sla_policy=ticket.sla_policy, first_response_due=ticket.first_response_due,
         closure_due=ticket.closure_due,
         event=EventView(kind=event.kind, at=event.at, actor=event.actor, data=dict(event.data)),
-        replayed=replayed,
+        replayed=replayed, resolution_due=ticket.resolution_due,
     )  # fmt: skip
 
 

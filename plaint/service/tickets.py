@@ -138,9 +138,14 @@ def _current_cycle(clock: Clock) -> Any:
     )  # fmt: skip
 
 
+# Each clock's due column and the columns that say it was met (any one set: met). The
+# closure clock is met by the plan under a policy with the resolution clock (planned_at,
+# else always NULL); resolution_due is NULL unless the policy runs the resolution clock,
+# so that clock's clause is false at once for every other ticket.
 _CLOCK_COLUMNS = {
-    Clock.FIRST_RESPONSE: (Ticket.first_response_due, Ticket.first_responded_at),
-    Clock.CLOSURE: (Ticket.closure_due, Ticket.closed_at),
+    Clock.FIRST_RESPONSE: (Ticket.first_response_due, (Ticket.first_responded_at,)),
+    Clock.CLOSURE: (Ticket.closure_due, (Ticket.closed_at, Ticket.planned_at)),
+    Clock.RESOLUTION: (Ticket.resolution_due, (Ticket.closed_at,)),
 }
 
 
@@ -148,8 +153,9 @@ def _clock_at_risk(clock: Clock, now: datetime) -> ColumnElement[bool]:
     due, met = _CLOCK_COLUMNS[clock]
     this_cycle = (SlaMark.clock == clock.value, SlaMark.cycle == _current_cycle(clock))
     return and_(
-        Ticket.status.in_(_RUNNING), Ticket.sla_policy.is_not(None), met.is_(None),
-        due.is_not(None), ~_mark_exists(*this_cycle, SlaMark.mark == "breach"),
+        due.is_not(None), Ticket.status.in_(_RUNNING), Ticket.sla_policy.is_not(None),
+        *(column.is_(None) for column in met),
+        ~_mark_exists(*this_cycle, SlaMark.mark == "breach"),
         or_(due <= now + AT_RISK_WINDOW, _mark_exists(*this_cycle, SlaMark.mark.like("warn:%"))),
     )  # fmt: skip
 

@@ -19,6 +19,7 @@ __all__ = [
     "Code",
     "MergeIn",
     "NoteIn",
+    "PlanIn",
     "ReclassifyIn",
     "ReplyIn",
     "ResolveIn",
@@ -75,9 +76,17 @@ class WaitIn(_In):
 
 
 class ResolveIn(_In):
-    """The problem is solved: the closure clock is met."""
+    """The problem is solved: the closure clock is met (the resolution clock, under a
+    policy that runs one)."""
 
     resolution: Text = Field(description="what was done")
+
+
+class PlanIn(_In):
+    """The investigation and a solution or initial plan: meets the closure clock under a
+    policy with a resolution clock (else only recorded)."""
+
+    plan: Text = Field(description="the investigation and the solution or initial plan")
 
 
 class ReclassifyIn(_In):

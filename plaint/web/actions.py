@@ -25,6 +25,7 @@ from plaint.web.action_schemas import (
     AssignIn,
     MergeIn,
     NoteIn,
+    PlanIn,
     ReclassifyIn,
     ReplyIn,
     ResolveIn,
@@ -129,8 +130,16 @@ def resume(number: Number, who: CurrentStaff, now: Now, context: Context) -> Act
 def resolve(
     number: Number, body: ResolveIn, who: CurrentStaff, now: Now, context: Context
 ) -> ActionOut:
-    """Meet the closure clock (and the first response, if none was given)."""
+    """Meet the closure clock (and the first response, if none was given); under a policy
+    with the resolution clock, the resolution clock (and closure, if no plan met it)."""
     return _act(context, number, who, now, Action.RESOLVE, resolution=body.resolution)
+
+
+@router.post("/plan", response_model=ActionOut, summary="Record the solution or initial plan")
+def plan(number: Number, body: PlanIn, who: CurrentStaff, now: Now, context: Context) -> ActionOut:
+    """Record the investigation and a solution or initial plan; under a policy with the
+    resolution clock this meets the closure clock (the resolution clock runs on)."""
+    return _act(context, number, who, now, Action.PLAN, plan=body.plan)
 
 
 @router.post("/close", response_model=ActionOut, summary="Close the ticket")

@@ -54,7 +54,7 @@ def test_the_tree_has_every_command_group() -> None:
     assert ("tickets", "reclassify") in COMMANDS
     staff_actions = ("reply", "note", "assign", "claim", "transfer", "wait", "resume",
                      "resolve", "close", "reopen", "reclassify", "acknowledge",
-                     "merge")  # fmt: skip
+                     "merge", "plan")  # fmt: skip
     assert {("tickets", action) for action in staff_actions} <= set(COMMANDS)
 
 

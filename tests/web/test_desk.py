@@ -88,20 +88,26 @@ class Desk:
         return number
 
 
-@pytest.fixture
-def desk(sessions: sessionmaker[Session], make_config: Callable[..., Config]) -> Iterator[Desk]:
-    config = make_config(STAFF)
+def open_desk(
+    sessions: sessionmaker[Session], config: Config, *, clock: Callable[[], datetime]
+) -> Iterator[Desk]:
+    """The staff of ``config`` with a token each, and the app on ``clock``."""
     with sessions.begin() as session:
         sync_departments(session, config.departments)
-        sync_staff(session, config.staff, now=NOW)
-        tokens = {m.code: issue_token(session, m.code, now=NOW) for m in config.staff}
+        sync_staff(session, config.staff, now=clock())
+        tokens = {m.code: issue_token(session, m.code, now=clock()) for m in config.staff}
     queued: list[int] = []
     # As ``plaint web`` builds it: reads begin deferred (on SQLite), writes through ``writer``.
     reads = read_session_factory(sessions.kw["bind"])
-    app = create_app(config=config, sessions=reads, redis_ready=lambda: True, clock=lambda: NOW,
+    app = create_app(config=config, sessions=reads, redis_ready=lambda: True, clock=clock,
                      writer=sessions, enqueue=queued.append)  # fmt: skip
     with TestClient(app) as client:
         yield Desk(client, sessions, config, tokens, queued)
+
+
+@pytest.fixture
+def desk(sessions: sessionmaker[Session], make_config: Callable[..., Config]) -> Iterator[Desk]:
+    yield from open_desk(sessions, make_config(STAFF), clock=lambda: NOW)
 
 
 def ticket(desk: Desk, number: str) -> Ticket:

@@ -158,7 +158,7 @@ def _start(story: Story, config: Config) -> _Run:
     if policy is None:
         run.event("sla_not_started", at, SWEEP_ACTOR, reason="invalid")
         return run
-    for clock in Clock:
+    for clock in policy.clocks:
         run.clock(clock, ClockEventKind.STARTED, at, SWEEP_ACTOR)
     run.event("sla_started", at, SWEEP_ACTOR, policy=policy.name)
     return run
@@ -219,13 +219,13 @@ def _respond(run: _Run, step: Step) -> None:
 
 
 def _wait(run: _Run, step: Step) -> None:
-    for clock in [c for c in Clock if run.policy and run.running(c)]:
+    for clock in [c for c in run.policy.clocks if run.running(c)] if run.policy else ():
         run.clock(clock, ClockEventKind.PAUSED, step.at, STAFF_ACTOR)
     run.status = TicketStatus.WAITING
 
 
 def _resume(run: _Run, step: Step) -> None:
-    for clock in Clock if run.policy else ():
+    for clock in run.policy.clocks if run.policy else ():
         _end_pause(run, clock, step.at)
     run.status = TicketStatus.RESPONDED if run.first_responded_at else TicketStatus.OPEN
 
