@@ -29,7 +29,7 @@ from plaint.queue.producer import (
 )
 from plaint.service.intake import poll_until_drained
 from plaint.service.mailtriage import email_intake
-from plaint.service.outbox import DispatchResult, dispatch_due
+from plaint.service.outbox import DispatchResult, RetryPolicy, dispatch_due
 from plaint.service.retry import FailureOutcome, claim_unqueued, failure_reason, record_failure
 from plaint.service.sla import sweep
 from plaint.service.store import DbCursorStore
@@ -186,8 +186,8 @@ def dispatch_outbox() -> None:
     by dramatiq: the rows keep their own retry state and the clock runs it again."""
     rt = runtime.current()
     result = dispatch_due(rt.sessions, senders=rt.senders, zone=rt.config.timezone,
-                          clock=rt.clock, messages=rt.config.messages,
-                          observe=outbox_result)  # fmt: skip
+                          clock=rt.clock, messages=rt.config.messages, observe=outbox_result,
+                          policy=RetryPolicy(lease=rt.settings.outbox_lease))  # fmt: skip
     if result != DispatchResult():
         logger.info("outbox: %d sent, %d to retry, %d failed, %d held", result.sent,
                     result.retrying, result.failed, result.held)  # fmt: skip

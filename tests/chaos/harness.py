@@ -118,6 +118,8 @@ quiet_hours = "off"
             "PLAINT_CONFIG": str(config), "TEST_IMAP_PASSWORD": self.mailbox.password,
             "TEST_AMQP_URL": self.amqp_url, "PLAINT_WORKER_PROCESSES": "1",
             "PLAINT_WORKER_THREADS": "2", "PLAINT_LOG_LEVEL": "WARNING",
+            # A dispatcher killed mid-batch holds its rows this long, not 5 minutes.
+            "PLAINT_OUTBOX_LEASE_SECONDS": "10",
             "PLAINT_WEB_PORT": str(web_port), "PLAINT_TWILIO_ACCOUNT_SID": ACCOUNT,
             "PLAINT_TWILIO_AUTH_TOKEN": TOKEN, "PLAINT_TWILIO_FROM": SENDER,
             "PLAINT_TWILIO_API_URL": self.standin.url, "PLAINT_PUBLIC_URL": PUBLIC,
@@ -206,8 +208,10 @@ class Tree:
 
         def posted() -> bool:
             try:
-                response = httpx.post(f"http://127.0.0.1:{self.web_port}{path}", data=params,
-                                      headers={"X-Twilio-Signature": signature}, timeout=10)  # fmt: skip
+                response = httpx.post(
+                    f"http://127.0.0.1:{self.web_port}{path}", data=params,
+                    headers={"X-Twilio-Signature": signature}, timeout=10,
+                )  # fmt: skip
             except httpx.HTTPError:
                 return False
             return response.status_code == 200
@@ -331,7 +335,8 @@ def verify(tree: Tree, load: Load, *, quarantined: int = 0) -> dict[str, int]:
         ).all()  # fmt: skip
     assert statuses == Counter({InboxStatus.DONE: load.items, InboxStatus.QUARANTINED:
                                 quarantined}) - Counter(), statuses  # fmt: skip
-    assert len(per_row) == load.items and {n for _, n in per_row} == {1}
+    assert len(per_row) == load.items, "an item without its message"
+    assert {n for _, n in per_row} <= {1}, "an item with two messages"
     by_ticket: dict[int, set[str]] = {}
     for ticket, sender in senders:
         by_ticket.setdefault(ticket, set()).add(sender)
@@ -374,4 +379,3 @@ class Figures:
     def report(self, **values: Any) -> None:
         self.values.update(values, seconds=round(time.monotonic() - self.started, 1))
         print(f"\nchaos figures {self.name}: {json.dumps(self.values)}", flush=True)
-
