@@ -43,6 +43,7 @@ from plaint.queue.broker import QUEUES
 from plaint.workers.supervisor import ChildSpec, Supervisor
 from tests.channels.test_cdr_folder import row
 from tests.conftest import Mailbox
+from tests.proctools import children, wait_for
 from tests.servers import free_port
 from tests.smtp import SmtpServer
 from tests.twilio_fixture import ACCOUNT, SENDER, TOKEN, StandIn
@@ -127,22 +128,9 @@ quiet_hours = "off"
         }  # fmt: skip
 
 
-def children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(p) for p in text.split()]
-
-
 def wait(predicate: Callable[[], bool], *, seconds: float, what: str) -> float:
-    """Probe until ``predicate`` holds; return how long it took."""
-    start = time.monotonic()
-    while time.monotonic() - start < seconds:
-        if predicate():
-            return time.monotonic() - start
-        time.sleep(PROBE_SECONDS)
-    raise AssertionError(f"not within {seconds} s: {what}")
+    """Probe until ``predicate`` holds (a database query each time: not too often)."""
+    return wait_for(predicate, seconds=seconds, what=what, probe=PROBE_SECONDS)
 
 
 class Tree:

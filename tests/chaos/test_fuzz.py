@@ -37,6 +37,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 COLUMNS = (("caller", "src"), ("started_at", "start"))
 LAYOUTS = [CdrLayout("asterisk", SHANGHAI), CdrLayout("freeswitch", SHANGHAI),
            CdrLayout("columns", SHANGHAI, COLUMNS)]  # fmt: skip
+pytestmark = pytest.mark.slow  # a minute of examples: run with the chaos suite
 FUZZ = settings(max_examples=100, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 

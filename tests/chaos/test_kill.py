@@ -8,7 +8,7 @@ import pytest
 from tests.chaos.harness import Figures, Load, Rig, Tree, seeded, verify
 
 SEED = 14
-ROUNDS = 16
+ROUNDS = 12
 
 
 @pytest.mark.slow
@@ -22,7 +22,7 @@ def test_kill_9_at_random_points(rig: Rig) -> None:
             if chance.random() < 0.6:
                 tree.kill(chance.choice(["intake", "worker", "dispatcher", "clock"]))
 
-        load.feed(tree, ROUNDS, pace=1.0, during=strike)
+        load.feed(tree, ROUNDS, pace=0.8, during=strike)
         settled = tree.settle(load)
         counts = verify(tree, load)
     figures.report(**counts, kills=dict(tree.kills), settle_seconds=round(settled, 1))
