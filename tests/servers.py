@@ -179,7 +179,9 @@ class PostgresServer:
         """Stop the server at once (PostgreSQL's fast shutdown: SIGINT ends every session),
         keeping its cluster and port: :meth:`start` brings the same databases back."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            # The postmaster itself (runuser, when root, forwards no SIGINT): its pid file.
+            postmaster = int((self.directory / "data" / "postmaster.pid").read_text().split()[0])
+            os.kill(postmaster, signal.SIGINT)
             self.process.wait(timeout=60)
 
     def create_database(self, name: str) -> str:
