@@ -161,13 +161,16 @@ class Tree:
 
     def __enter__(self) -> Tree:
         self._thread.start()
-        wait(self._web_ready, seconds=120, what="the web process ready")
+        up = wait(self._web_ready, seconds=120, what="the web process ready")
+        print(f"\nchaos tree up in {up:.1f} s", flush=True)
         return self
 
     def __exit__(self, *_: object) -> None:
+        started = time.monotonic()
         self.supervisor.stop()
         self._thread.join(timeout=120)
         self.engine.dispose()
+        print(f"\nchaos tree down in {time.monotonic() - started:.1f} s", flush=True)
 
     def _web_ready(self) -> bool:
         try:
