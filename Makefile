@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install install-test
+.PHONY: demo test lint install install-test chaos
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,3 +28,8 @@ lint:
 ## Install the test servers and Python tools, then lint, type-check and run every test.
 test: install-test lint
 	$(BIN)/pytest
+
+## The chaos suite alone (kill -9, Redis and PostgreSQL outages, failing peers, poison,
+## fuzzing; a few minutes): `tests/chaos/`.
+chaos: install-test
+	$(BIN)/pytest -s tests/chaos

@@ -136,17 +136,24 @@ class PostgresServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        import psycopg
-
         data = self.directory / "data"
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres", "postgres")
+        if not (data / "PG_VERSION").exists():  # a restart keeps the cluster
+            self._initdb_cluster(data)
+        self._launch(data)
+
+    def _initdb_cluster(self, data: Path) -> None:
         subprocess.run(
             _as_postgres([self._initdb, "-D", str(data), "-U", "postgres", "--auth=trust",
                           "--no-sync", "-E", "UTF8", "--locale=C"]),
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
-        with (self.directory / "postgres.log").open("wb") as log:
+
+    def _launch(self, data: Path) -> None:
+        import psycopg
+
+        with (self.directory / "postgres.log").open("ab") as log:
             self.process = subprocess.Popen(
                 _as_postgres([self._postgres, "-D", str(data), "-p", str(self.port),
                               "-c", "listen_addresses=127.0.0.1", "-k", str(self.directory),
@@ -167,6 +174,15 @@ class PostgresServer:
     @property
     def admin_dsn(self) -> str:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
+
+    def pause(self) -> None:
+        """Stop the server at once (PostgreSQL's fast shutdown: SIGINT ends every session),
+        keeping its cluster and port: :meth:`start` brings the same databases back."""
+        if self.process is not None and self.process.poll() is None:
+            # The postmaster itself (runuser, when root, forwards no SIGINT): its pid file.
+            postmaster = int((self.directory / "data" / "postmaster.pid").read_text().split()[0])
+            os.kill(postmaster, signal.SIGINT)
+            self.process.wait(timeout=60)
 
     def create_database(self, name: str) -> str:
         """Create database ``name`` and return its SQLAlchemy URL."""

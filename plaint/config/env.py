@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from plaint.config.twilio import TwilioSettings, load_twilio_settings
@@ -37,7 +38,11 @@ class Settings:
     (``amqp://`` for RabbitMQ); ``None``: the queues live in ``redis_url``, which locks and
     the clock's leadership need either way. ``metrics_addr`` (``PLAINT_METRICS_ADDR``,
     ``host:port``) is where ``plaint worker`` serves Prometheus metrics; ``None``: not
-    served. ``log_format`` is one of :data:`LOG_FORMATS`."""
+    served. ``log_format`` is one of :data:`LOG_FORMATS`. ``outbox_lease``
+    (``PLAINT_OUTBOX_LEASE_SECONDS``, default 300) is how long a notification claimed by a
+    dispatcher that then died waits before another takes it over (asking Twilio first
+    whether it went out): shorter where sends are fast and a dead dispatcher should not
+    delay an acknowledgement by minutes."""
 
     database_url: str
     redis_url: str | None
@@ -55,6 +60,7 @@ class Settings:
     broker_url: str | None = None
     metrics_addr: tuple[str, int] | None = None
     log_format: str = "text"
+    outbox_lease: timedelta = timedelta(minutes=5)
 
     @property
     def queue_url(self) -> str | None:
@@ -89,6 +95,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         broker_url=_env_broker(environ, "PLAINT_BROKER_URL"),
         metrics_addr=_env_address(environ, "PLAINT_METRICS_ADDR"),
         log_format=_env_choice(environ, "PLAINT_LOG_FORMAT", LOG_FORMATS),
+        outbox_lease=timedelta(seconds=_env_int(environ, "PLAINT_OUTBOX_LEASE_SECONDS", 300)),
     )
 
 

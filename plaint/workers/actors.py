@@ -29,7 +29,7 @@ from plaint.queue.producer import (
 )
 from plaint.service.intake import poll_until_drained
 from plaint.service.mailtriage import email_intake
-from plaint.service.outbox import DispatchResult, dispatch_due
+from plaint.service.outbox import DispatchResult, RetryPolicy, dispatch_due
 from plaint.service.retry import FailureOutcome, claim_unqueued, failure_reason, record_failure
 from plaint.service.sla import sweep
 from plaint.service.store import DbCursorStore
@@ -64,6 +64,8 @@ SLA_SWEEP_INTERVAL = timedelta(seconds=15)
 OUTBOX_INTERVAL = timedelta(seconds=5)
 KICK_DEBOUNCE = timedelta(seconds=1)
 _KICK_KEY = "plaint:outbox:kick"
+# Present while Redis keeps its data: see _broker_data_lost.
+_EPOCH_KEY = "plaint:reconcile:epoch"
 
 
 @dataclass(frozen=True)
@@ -137,15 +139,25 @@ def reconcile_inbox() -> None:
     for one message per lease, oldest first, so no row runs two retry chains and rows
     quarantined on failure never hold back the newer ones."""
     rt = runtime.current()
+    # Redis that lost its data (restarted empty, flushed) lost every triage message sent
+    # before: those rows are presumed lost at once, not after the lease. Rows sent since
+    # get a second message, which triage's idempotence makes harmless.
+    lease = timedelta(0) if _broker_data_lost(rt) else RECONCILE_LEASE
     with rt.sessions.begin() as session:
         ids = claim_unqueued(
-            session, now=rt.clock(), grace=RECONCILE_GRACE, lease=RECONCILE_LEASE,
-            limit=RECONCILE_BATCH,
-        )  # fmt: skip
+            session, now=rt.clock(), grace=RECONCILE_GRACE, lease=lease, limit=RECONCILE_BATCH
+        )
     for inbox_id in ids:
         rt.producer.triage(inbox_id)
     if ids:
         logger.info("reconciler re-enqueued %d pending inbox rows", len(ids))
+
+
+def _broker_data_lost(rt: runtime.Runtime) -> bool:
+    """Return whether Redis lost its data since the last reconciler run: its marker key
+    (set here, never expiring) is gone. True on the first run of an installation, when
+    claiming every pending row once is harmless."""
+    return bool(rt.redis.set(_EPOCH_KEY, 1, nx=True))
 
 
 def sla_sweep() -> None:
@@ -174,8 +186,8 @@ def dispatch_outbox() -> None:
     by dramatiq: the rows keep their own retry state and the clock runs it again."""
     rt = runtime.current()
     result = dispatch_due(rt.sessions, senders=rt.senders, zone=rt.config.timezone,
-                          clock=rt.clock, messages=rt.config.messages,
-                          observe=outbox_result)  # fmt: skip
+                          clock=rt.clock, messages=rt.config.messages, observe=outbox_result,
+                          policy=RetryPolicy(lease=rt.settings.outbox_lease))  # fmt: skip
     if result != DispatchResult():
         logger.info("outbox: %d sent, %d to retry, %d failed, %d held", result.sent,
                     result.retrying, result.failed, result.held)  # fmt: skip

@@ -282,3 +282,25 @@ def test_an_unknown_senders_place_comes_from_the_text(plant: Plant) -> None:
     with plant.sessions() as session:
         [resident] = session.scalars(select(Resident)).all()
         assert (resident.building, resident.unit) == ("3", "2-1201")
+
+
+def test_the_reconciler_resends_at_once_when_redis_lost_its_data(plant: Plant) -> None:
+    plant.actors.reconcile_inbox.send()  # a first run: Redis has its data from now on
+    plant.drain()
+    plant.mailbox.append(complaint(1))
+    channel = ImapChannel.from_config(
+        plant.rt.config.source("mail"),
+        cursors=DbCursorStore(plant.sessions, clock=plant.rt.clock),
+        environ=plant.rt.environ,
+    )
+    lost: list[int] = []  # sent just now, then lost with Redis's data
+    poll_once(channel, sessions=plant.sessions, enqueue=lost.append, clock=plant.rt.clock)
+    channel.close()
+    plant.actors.reconcile_inbox.send()
+    plant.drain()
+    assert plant.tickets() == []  # within its lease: presumed on its way
+    plant.rt.redis.flushall()
+    plant.clock.set(plant.clock.now + timedelta(seconds=1))
+    plant.actors.reconcile_inbox.send()
+    plant.drain()
+    assert len(plant.tickets()) == 1

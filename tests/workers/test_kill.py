@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from sqlalchemy import func, select
 
 from plaint.models import Inbox, InboxStatus, Message, create_db_engine
 from tests.conftest import Mailbox, source_toml
+from tests.proctools import children, wait_for
 from tests.servers import free_port
 from tests.workers.test_flow import complaint
 
@@ -26,15 +26,6 @@ REPO = Path(__file__).resolve().parents[2]
 # the kill is mostly what was in flight.
 MAILS = 240
 MAILS_PER_SECOND = 8
-PROBE_SECONDS = 0.05
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(p) for p in text.split()]
 
 
 def _cmdline(pid: int) -> str:
@@ -42,16 +33,6 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
-
-
-def _wait(predicate: Callable[[], bool], *, seconds: float, what: str) -> float:
-    """Probe until ``predicate`` holds; return how long it took."""
-    start = time.monotonic()
-    while time.monotonic() - start < seconds:
-        if predicate():
-            return time.monotonic() - start
-        time.sleep(PROBE_SECONDS)
-    raise AssertionError(f"not within {seconds} s: {what}")
 
 
 def _feed(mailbox: Mailbox) -> None:
@@ -88,11 +69,11 @@ def test_kill_9_of_a_worker_mid_load(mailbox: Mailbox, db_url: str, tmp_path: Pa
     feeder = threading.Thread(target=_feed, args=(mailbox,), daemon=True)
     try:
         feeder.start()
-        _wait(lambda: count(Inbox.status == InboxStatus.DONE) >= MAILS // 3, seconds=120,
+        wait_for(lambda: count(Inbox.status == InboxStatus.DONE) >= MAILS // 3, seconds=120,
               what="a third of the mails triaged")  # fmt: skip
         # Kill a process of each dramatiq worker group: the triage worker and the intake
         # (polling) worker of plaint run.
-        workers = [_children(c)[0] for c in _children(run.pid) if " worker" in _cmdline(c)]
+        workers = [children(c)[0] for c in children(run.pid) if " worker" in _cmdline(c)]
         assert workers, "no dramatiq worker processes found"
         in_flight = count()
         with engine.connect() as connection:
@@ -100,12 +81,12 @@ def test_kill_9_of_a_worker_mid_load(mailbox: Mailbox, db_url: str, tmp_path: Pa
         os.kill(workers[0], signal.SIGKILL)
         killed = time.monotonic()
         # Polling resumes: new mail reaches the inbox within 10 s of the kill.
-        _wait(lambda: count() > in_flight, seconds=10, what="polling resumed")
+        wait_for(lambda: count() > in_flight, seconds=10, what="polling resumed")
         # Everything that was in the inbox at the kill is triaged within 30 s of it.
-        _wait(lambda: count(Inbox.id <= last, Inbox.status == InboxStatus.DONE) == in_flight,
+        wait_for(lambda: count(Inbox.id <= last, Inbox.status == InboxStatus.DONE) == in_flight,
               seconds=30 - (time.monotonic() - killed), what="in-flight items triaged")  # fmt: skip
         feeder.join()
-        _wait(lambda: count(Inbox.status == InboxStatus.DONE) == MAILS, seconds=120,
+        wait_for(lambda: count(Inbox.status == InboxStatus.DONE) == MAILS, seconds=120,
               what="every mail triaged")  # fmt: skip
         with engine.connect() as connection:
             per_row = connection.execute(
