@@ -21,6 +21,7 @@ from plaint.service.extension import extend_by_number
 from plaint.service.retry import enqueue_stored
 from plaint.service.store import StoredItem
 from plaint.web.deps import Context, CurrentStaff, DbSession, Now
+from plaint.web.errors import error_responses
 from plaint.web.schemas import Instant
 
 __all__ = ["ComplaintIn", "ExtendIn", "ExtendedOut", "IntakeOut", "TakenOut", "inbox", "router"]
@@ -29,17 +30,8 @@ router = APIRouter(prefix="/tickets", tags=["desk"])
 inbox = APIRouter(prefix="/inbox", tags=["desk"])
 
 
-class _Error(BaseModel):
-    code: str = Field(description="a stable code, e.g. role_not_allowed")
-    detail: str
-
-
-_ERRORS: dict[int | str, dict[str, object]] = {
-    403: {"model": _Error, "description": "the caller's role may not do this"},
-    404: {"model": _Error, "description": "no such ticket or item (or not visible)"},
-    409: {"model": _Error, "description": "the state or the Idempotency-Key forbids it"},
-    422: {"model": _Error, "description": "a bad phone, email, code or time"},
-}
+# The errors these routes answer, as the rest of the API's: {code, message} (422: + errors).
+_ERRORS = error_responses(403, 404, 409, 422)
 
 
 class ComplaintIn(BaseModel):
