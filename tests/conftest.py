@@ -178,3 +178,23 @@ def rabbitmq_url(rabbitmq_server: RabbitMQServer) -> str:
 
 # A real SMTP server on loopback (aiosmtpd), plain or with STARTTLS and AUTH.
 from tests.smtp import secure_smtp_server, smtp_server  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def _root_logging() -> Iterator[None]:
+    """Give every test the root and dramatiq loggers as it found them: a command run
+    in-process (``plaint run``, ``plaint worker``) configures logging for its process, and a
+    later test in the same process must not inherit that handler or level."""
+    import logging
+
+    root, dramatiq_logger = logging.getLogger(), logging.getLogger("dramatiq")
+    handlers, level, dramatiq_level = list(root.handlers), root.level, dramatiq_logger.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
+    dramatiq_logger.setLevel(dramatiq_level)
