@@ -14,6 +14,7 @@ from plaint.models import Resident
 from plaint.service.desk import DESK_ROLES
 from plaint.service.directory import StaffIdentity
 from plaint.service.roles import require_role
+from plaint.service.tickets import ResidentContact
 
 __all__ = ["MIN_QUERY", "ResidentMatch", "find_residents"]
 
@@ -21,16 +22,10 @@ MIN_QUERY = 2  # characters typed before anything is looked up
 
 
 @dataclass(frozen=True)
-class ResidentMatch:
-    """One resident the desk may pick."""
+class ResidentMatch(ResidentContact):
+    """One resident the desk may pick: their contact and directory id."""
 
     id: int
-    name: str
-    phone: str | None
-    email: str | None
-    community: str | None
-    building: str | None
-    unit: str | None
 
 
 def _escaped(text: str) -> str:
@@ -56,5 +51,5 @@ def find_residents(
     )
     query_ = select(Resident).where(matches).order_by(Resident.name, Resident.id).limit(limit)
     rows = session.scalars(query_)
-    return [ResidentMatch(r.id, r.name, r.phone, r.email, r.community, r.building, r.unit)
-            for r in rows]  # fmt: skip
+    return [ResidentMatch(name=r.name, phone=r.phone, email=r.email, community=r.community,
+                          building=r.building, unit=r.unit, id=r.id) for r in rows]  # fmt: skip

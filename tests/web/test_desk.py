@@ -90,6 +90,13 @@ class Desk:
 
 @pytest.fixture
 def desk(sessions: sessionmaker[Session], make_config: Callable[..., Config]) -> Iterator[Desk]:
+    yield from desk_app(sessions, make_config)
+
+
+def desk_app(
+    sessions: sessionmaker[Session], make_config: Callable[..., Config], **extra: Any
+) -> Iterator[Desk]:
+    """The desk's app (``extra``: more create_app arguments, e.g. a secret key for pages)."""
     config = make_config(STAFF)
     with sessions.begin() as session:
         sync_departments(session, config.departments)
@@ -99,7 +106,7 @@ def desk(sessions: sessionmaker[Session], make_config: Callable[..., Config]) ->
     # As ``plaint web`` builds it: reads begin deferred (on SQLite), writes through ``writer``.
     reads = read_session_factory(sessions.kw["bind"])
     app = create_app(config=config, sessions=reads, redis_ready=lambda: True, clock=lambda: NOW,
-                     writer=sessions, enqueue=queued.append)  # fmt: skip
+                     writer=sessions, enqueue=queued.append, **extra)  # fmt: skip
     with TestClient(app) as client:
         yield Desk(client, sessions, config, tokens, queued)
 

@@ -13,30 +13,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.config import Config
-from plaint.models import Inbox, Ticket, read_session_factory
-from plaint.service.directory import issue_token, sync_staff
-from plaint.service.store import sync_departments
-from plaint.web.app import create_app
-from tests.web.conftest import TestClient
+from plaint.models import Inbox, Ticket
 from tests.web.pages.conftest import SECRET, csrf_of
-from tests.web.test_desk import NOW, STAFF, Desk
+from tests.web.test_desk import NOW, Desk, desk_app
 
 _KEY = re.compile(r'name="idempotency" value="([^"]+)"')
 
 
 @pytest.fixture
 def desk(sessions: sessionmaker[Session], make_config: Callable[..., Config]) -> Iterator[Desk]:
-    config = make_config(STAFF)
-    with sessions.begin() as session:
-        sync_departments(session, config.departments)
-        sync_staff(session, config.staff, now=NOW)
-        tokens = {m.code: issue_token(session, m.code, now=NOW) for m in config.staff}
-    queued: list[int] = []
-    app = create_app(config=config, sessions=read_session_factory(sessions.kw["bind"]),
-                     redis_ready=lambda: True, clock=lambda: NOW, writer=sessions,
-                     enqueue=queued.append, secret_key=SECRET)  # fmt: skip
-    with TestClient(app) as client:
-        yield Desk(client, sessions, config, tokens, queued)
+    yield from desk_app(sessions, make_config, secret_key=SECRET)
 
 
 def sign_in(desk: Desk, code: str) -> None:
