@@ -1,13 +1,16 @@
 """``plaint demo``: the whole flow on embedded defaults (see :mod:`plaint.demo.run`).
 
 The demo lives in the ``plaint.demo`` subpackage, which nothing else imports; its IMAP
-server needs the ``demo`` extra (``pip install 'plaint[demo]'``).
+server needs the ``demo`` extra (``pip install 'plaint[demo]'``). In a terminal it ends by
+serving the pages until Ctrl-C; ``--no-serve`` (the default when stdout is not a terminal:
+scripts, CI, a pipe) prints the tickets and exits.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,11 @@ def register(subparsers: Any) -> None:
         "demo", help="run the whole flow on a local IMAP server seeded with complaints"
     )
     demo.add_argument("--keep", type=Path, help="keep the demo's data in this directory")
+    demo.add_argument(
+        "--serve", action=argparse.BooleanOptionalAction, default=None,
+        help="then serve the pages on loopback with a one-time sign-in link until Ctrl-C "
+        "(default: only when stdout is a terminal, so scripts and CI never wait)",
+    )  # fmt: skip
     demo.set_defaults(handler=_demo)
 
 
@@ -30,4 +38,5 @@ def _demo(args: argparse.Namespace) -> int:
         raise ConfigError("plaint demo needs the demo extra: pip install 'plaint[demo]'")
     from plaint.demo.run import run_demo
 
-    return run_demo(keep=args.keep)
+    serve = sys.stdout.isatty() if args.serve is None else args.serve
+    return run_demo(keep=args.keep, serve=serve)

@@ -4,11 +4,16 @@ A throwaway IMAP server (pymap, loopback only) is seeded with residents' complai
 ``plaint run``'s process tree (embedded Redis, workers, clock) polls it into a throwaway
 SQLite database and triages every message; the resulting tickets are printed as a table.
 Nothing is left behind: every server and file lives in a temporary directory.
+
+With ``serve`` the stack also runs ``plaint web`` on a free loopback port (with a random
+``PLAINT_SECRET_KEY``) and the demo then prints the pages' URL and a one-time sign-in link
+for the demo desk account (``demo.desk``), and keeps serving until Ctrl-C (SIGINT).
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import tempfile
 import threading
@@ -17,11 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_demo"]
+__all__ = ["DEMO_DESK", "run_demo"]
 
 DEMO_TIMEOUT_SECONDS = 120.0
 _DB_POLL_SECONDS = 0.25
 _USER, _PASSWORD_ENV = "complaints", "PLAINT_DEMO_IMAP_PASSWORD"
+DEMO_DESK = "demo.desk"  # the desk account the sign-in link signs in
 
 
 def _config(port: int) -> str:
@@ -35,12 +41,18 @@ tls = false
 username = "{_USER}"
 password_env = "{_PASSWORD_ENV}"
 poll_interval_seconds = 1
+
+[[staff]]
+code = "{DEMO_DESK}"
+name = "演示客服"
+role = "desk"
 """
 
 
-def run_demo(*, keep: Path | None = None) -> int:
-    """Run the demo; keep its data in ``keep`` if given. Returns the exit code: 0 when every
-    seeded mail was triaged within the timeout."""
+def run_demo(*, keep: Path | None = None, serve: bool = False) -> int:
+    """Run the demo; keep its data in ``keep`` if given; with ``serve``, then serve the
+    pages until SIGINT. Returns the exit code: 0 when every seeded mail was triaged within
+    the timeout (and, serving, the pages came up and were stopped by SIGINT)."""
     from plaint.demo.imap_server import LocalImapServer
     from plaint.demo.mail import demo_messages
 
@@ -66,29 +78,78 @@ def run_demo(*, keep: Path | None = None) -> int:
                 _PASSWORD_ENV: password,
             }
             environ.pop("PLAINT_REDIS_URL", None)
-            return _run_until_triaged(environ, expected=len(messages))
+            if serve:
+                environ.update(PLAINT_WEB_HOST="127.0.0.1", PLAINT_WEB_PORT=str(_free_port()),
+                               PLAINT_SECRET_KEY=os.urandom(32).hex())  # fmt: skip
+            return _run_until_triaged(environ, expected=len(messages), serve=serve)
 
 
-def _run_until_triaged(environ: dict[str, str], *, expected: int) -> int:
+def _run_until_triaged(environ: dict[str, str], *, expected: int, serve: bool) -> int:
     from plaint.config import load_config, load_settings
     from plaint.workers.stack import open_stack
 
     settings = load_settings(environ)
     config = load_config(settings.config_path)
-    with open_stack(settings, environ) as stack:
+    with open_stack(settings, environ, web=serve) as stack:
         thread = threading.Thread(target=stack.supervisor.run, name="supervisor")
         thread.start()
         try:
             done = _wait_for_inbox(settings.database_url, expected=expected)
+            _print_tickets(settings.database_url, config.timezone)
+            if done < expected:
+                print(f"plaint: error: only {done} of {expected} mails were triaged in "
+                      f"{DEMO_TIMEOUT_SECONDS:.0f} s", file=sys.stderr)  # fmt: skip
+                return 1
+            return _serve_until_interrupted(settings) if serve else 0
         finally:
             stack.supervisor.stop()
             thread.join()
-    _print_tickets(settings.database_url, config.timezone)
-    if done < expected:
-        print(f"plaint: error: only {done} of {expected} mails were triaged in "
-              f"{DEMO_TIMEOUT_SECONDS:.0f} s", file=sys.stderr)  # fmt: skip
-        return 1
+
+
+def _free_port() -> int:
+    """A loopback port free now (the web child binds it a moment later)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _serve_until_interrupted(settings: Any) -> int:
+    """Wait for the web child, print the URL and a one-time sign-in link for the demo
+    desk, then block until SIGINT (Ctrl-C); 1 if the pages do not come up."""
+    import httpx
+
+    from plaint.models import create_db_engine, session_factory
+    from plaint.service.directory import issue_token
+
+    base = f"http://127.0.0.1:{settings.web_port}"
+    deadline = time.monotonic() + DEMO_TIMEOUT_SECONDS
+    while not _answers(httpx, f"{base}/healthz"):
+        if time.monotonic() > deadline:
+            print("plaint: error: the pages did not come up", file=sys.stderr)
+            return 1
+        time.sleep(_DB_POLL_SECONDS)
+    # The web child wrote the demo desk to the directory before it answered.
+    engine = create_db_engine(settings.database_url)
+    try:
+        with session_factory(engine).begin() as session:
+            token = issue_token(session, DEMO_DESK, now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+    print(f"\nthe pages: {base}/today\nsign in once as the demo desk ({DEMO_DESK}): "
+          f"{base}/signin?token={token}\nCtrl-C stops the demo", flush=True)  # fmt: skip
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
     return 0
+
+
+def _answers(httpx: Any, url: str) -> bool:
+    try:
+        return bool(httpx.get(url, timeout=1.0).status_code == 200)
+    except httpx.HTTPError:
+        return False
 
 
 def _wait_for_inbox(database_url: str, *, expected: int) -> int:

@@ -3,19 +3,30 @@
 The browser's session keeps the token's SHA-256 digest, never the token: each request
 resolves the digest back to its holder, so revoking the token (``plaint staff revoke``) or
 deactivating the member ends their page sessions as it ends their API access.
+
+A **sign-in link** (``/signin?token=…``, which ``plaint demo`` prints) signs in once:
+:func:`redeem_link` revokes the link's token and gives the session a fresh one of the
+same member, so the link, once used (or copied from a terminal's scrollback), is dead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from plaint.models import StaffRecord, StaffToken
-from plaint.service.directory import StaffIdentity, authenticate, find_staff, token_digest
+from plaint.service.directory import (
+    StaffIdentity,
+    authenticate,
+    find_staff,
+    issue_token,
+    token_digest,
+)
 
-__all__ = ["SignedIn", "resume", "sign_in"]
+__all__ = ["SignedIn", "redeem_link", "resume", "sign_in"]
 
 
 @dataclass(frozen=True)
@@ -43,3 +54,22 @@ def resume(session: Session, digest: str) -> StaffIdentity | None:
                StaffRecord.active.is_(True))
     )  # fmt: skip
     return None if code is None else find_staff(session, code)
+
+
+def redeem_link(session: Session, token: str, *, now: datetime) -> SignedIn | None:
+    """Sign in with a one-time link's ``token``: revoke it (at most one caller wins the
+    UPDATE, so two browsers racing for one link get one session) and return a fresh token's
+    holder and digest; ``None`` when the token is unknown, revoked or already used, or its
+    holder inactive. The caller commits."""
+    signed = sign_in(session, token)
+    if signed is None:
+        return None
+    used = session.execute(
+        update(StaffToken)
+        .where(StaffToken.token_hash == signed.digest, StaffToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    fresh = issue_token(session, signed.who.code, now=now)
+    return SignedIn(signed.who, token_digest(fresh))

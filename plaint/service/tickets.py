@@ -292,11 +292,13 @@ class ResidentContact:
 
 @dataclass(frozen=True)
 class MessageView:
-    """One message of the conversation, inbound or outbound."""
+    """One message of the conversation, inbound or outbound. ``sender`` of an inbound
+    message is the resident's address (email or phone): ``None`` for staff who may not
+    see the resident's contact, like the contact fields."""
 
     direction: str
     channel: str
-    sender: str
+    sender: str | None
     subject: str
     body: str
     created_at: datetime
@@ -342,9 +344,12 @@ def _resident(ticket: Ticket, *, contact: bool) -> ResidentContact | None:
                            building=r.building, unit=r.unit)  # fmt: skip
 
 
-def _conversation(ticket: Ticket) -> tuple[tuple[MessageView, ...], tuple[EventView, ...]]:
+def _conversation(
+    ticket: Ticket, *, contact: bool
+) -> tuple[tuple[MessageView, ...], tuple[EventView, ...]]:
     messages = tuple(
-        MessageView(direction=m.direction, channel=m.channel, sender=m.sender,
+        MessageView(direction=m.direction, channel=m.channel,
+                    sender=m.sender if contact or m.direction != "in" else None,
                     subject=m.subject, body=m.body, created_at=m.created_at)
         for m in ticket.messages
     )  # fmt: skip
@@ -358,17 +363,19 @@ def ticket_detail(
 ) -> TicketDetail:
     """Return everything about ``ticket`` at ``now`` as ``who`` may see it: codes and due
     times, the resident (their phone, email, building and unit only when
-    :func:`plaint.service.permissions.sees_contact`, ``None`` otherwise), messages, audit
+    :func:`plaint.service.permissions.sees_contact`, ``None`` otherwise), messages (an
+    inbound message's sender likewise), audit
     trail and SLA timeline. Reads only. (Find the ticket with :func:`get_ticket`, which
     checks who may see it.)"""
     [summary] = _summaries(session, select(Ticket).where(Ticket.id == ticket.id), now)
-    messages, events = _conversation(ticket)
+    contact = sees_contact(who, ticket)
+    messages, events = _conversation(ticket, contact=contact)
     return TicketDetail(
         **_fields(summary), channel=ticket.channel, subject=ticket.subject, scope=ticket.scope,
         validity=ticket.validity, confidence=ticket.confidence, sla_policy=ticket.sla_policy,
         first_responded_at=ticket.first_responded_at, closed_at=ticket.closed_at,
         incident_id=ticket.incident_id, messages=messages,
-        resident=_resident(ticket, contact=sees_contact(who, ticket)),
+        resident=_resident(ticket, contact=contact),
         events=events, sla=sla_timeline(session, ticket=ticket, config=config, now=now),
     )  # fmt: skip
 

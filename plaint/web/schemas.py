@@ -117,7 +117,10 @@ class MessageOut(_Out):
 
     direction: str = Field(description="in or out")
     channel: str
-    sender: str
+    sender: str | None = Field(
+        description="an inbound message's is the resident's address: null, like the "
+        "resident's contact, for staff who do not handle contacts"
+    )
     subject: str
     body: str
     created_at: Instant

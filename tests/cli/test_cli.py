@@ -174,8 +174,8 @@ def test_plaint_run_on_embedded_defaults_survives_a_killed_worker(
 def test_plaint_demo_prints_the_ticket_table() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLAINT_")}
     result = subprocess.run(
-        [sys.executable, "-m", "plaint", "demo"], cwd=REPO, env=env, capture_output=True,
-        text=True, timeout=300, check=False,
+        [sys.executable, "-m", "plaint", "demo", "--no-serve"], cwd=REPO, env=env,
+        capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout

@@ -89,9 +89,14 @@ class Desk:
 
 
 def open_desk(
-    sessions: sessionmaker[Session], config: Config, *, clock: Callable[[], datetime]
+    sessions: sessionmaker[Session],
+    config: Config,
+    *,
+    clock: Callable[[], datetime],
+    **extra: Any,
 ) -> Iterator[Desk]:
-    """The staff of ``config`` with a token each, and the app on ``clock``."""
+    """The staff of ``config`` with a token each, and the app on ``clock`` (``extra``: more
+    create_app arguments, e.g. a secret key for the pages)."""
     with sessions.begin() as session:
         sync_departments(session, config.departments)
         sync_staff(session, config.staff, now=clock())
@@ -100,7 +105,7 @@ def open_desk(
     # As ``plaint web`` builds it: reads begin deferred (on SQLite), writes through ``writer``.
     reads = read_session_factory(sessions.kw["bind"])
     app = create_app(config=config, sessions=reads, redis_ready=lambda: True, clock=clock,
-                     writer=sessions, enqueue=queued.append)  # fmt: skip
+                     writer=sessions, enqueue=queued.append, **extra)  # fmt: skip
     with TestClient(app) as client:
         yield Desk(client, sessions, config, tokens, queued)
 

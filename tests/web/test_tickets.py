@@ -185,3 +185,15 @@ def test_a_running_ticket_shows_what_comes_next(api: Api) -> None:
     assert upcoming[0] == ("first_response", "warn:80")
     assert ("closure", "breach") in upcoming
     assert fee["sla"]["error"] is None
+
+
+def test_an_inbound_senders_address_is_hidden_like_the_residents_contact(api: Api) -> None:
+    url = f"{LIST}/{api.numbers['corridor']}"  # assigned to wang.clean, not li.clean
+    seen = {who: api.get(url, as_=who).json() for who in ("li.clean", "chen.head", "desk.wu")}
+    for who, ticket in seen.items():
+        [inbound] = [m for m in ticket["messages"] if m["direction"] == "in"]
+        hidden = who == "li.clean"
+        assert (inbound["sender"] is None) == hidden, who
+        assert (
+            ticket["resident"]["phone"] is None and ticket["resident"]["email"] is None
+        ) == hidden

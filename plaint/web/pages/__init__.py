@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
-from plaint.web.pages import incidents, queues, reports, session_routes, ticket
+from plaint.web.pages import desk, incidents, queues, reports, session_routes, ticket
 from plaint.web.pages.auth import FormExpiredError, SignInRequiredError
 from plaint.web.pages.render import render
 
@@ -47,7 +47,8 @@ def install_pages(app: FastAPI, *, secret_key: str, https_only: bool = False) ->
         SessionMiddleware, secret_key=secret_key, session_cookie=SESSION_COOKIE,
         max_age=int(SESSION_LIFETIME.total_seconds()), same_site="lax", https_only=https_only,
     )  # fmt: skip
-    for module in (session_routes, ticket, queues, incidents, reports):
+    # desk before ticket: /tickets/new is not a ticket number
+    for module in (session_routes, desk, ticket, queues, incidents, reports):
         app.include_router(module.router)
     app.add_exception_handler(SignInRequiredError, _sign_in_first)
     app.add_exception_handler(FormExpiredError, _form_expired)

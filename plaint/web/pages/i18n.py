@@ -37,6 +37,12 @@ _ZH = {
     "refreshed": "更新于", "in": "入", "out": "出", "subject": "主题", "policy": "时限规则",
     "st_open": "待处理", "st_responded": "已回复", "st_waiting": "等待住户",
     "st_resolved": "已解决", "st_closed": "已关闭", "monthly": "月报",
+    "new_complaint": "登记投诉", "find_resident": "输入电话、房号或姓名查找住户",
+    "new_resident_help": "找不到时直接填写，将登记为新住户", "phone": "电话", "email": "邮箱",
+    "name": "姓名", "building": "楼栋", "unit": "房号", "complaint": "投诉内容",
+    "mode": "方式", "mode_phone": "电话", "mode_visit": "来访", "mode_letter": "书面/信函",
+    "complained_at": "投诉时间", "codes": "分类（可选）", "taken": "已登记",
+    "taken_help": "正在分拣，完成后自动打开工单", "forbidden_role": "您的角色不能登记投诉",
 }  # fmt: skip
 _EN = {
     "app": "Complaints", "today": "Today", "queues": "Queues", "review": "Review",
@@ -68,6 +74,14 @@ _EN = {
     "in": "in", "out": "out", "subject": "Subject", "policy": "Policy",
     "st_open": "open", "st_responded": "responded", "st_waiting": "waiting",
     "st_resolved": "resolved", "st_closed": "closed", "monthly": "Monthly report",
+    "new_complaint": "New complaint", "find_resident": "Find a resident: phone, unit or name",
+    "new_resident_help": "Not found? Fill in the fields: a new resident is added",
+    "phone": "Phone", "email": "Email", "name": "Name", "building": "Building",
+    "unit": "Unit", "complaint": "Complaint", "mode": "Taken by", "mode_phone": "phone",
+    "mode_visit": "visit (来访)", "mode_letter": "letter (书面/信函)",
+    "complained_at": "Complained at", "codes": "Codes (optional)", "taken": "Recorded",
+    "taken_help": "Being triaged; the ticket opens by itself when it is",
+    "forbidden_role": "Your role does not record complaints",
 }  # fmt: skip
 _TABLES = {"zh": _ZH, "en": _EN}
 

@@ -14,12 +14,13 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from plaint.service.desk import DESK_ROLES
 from plaint.web.pages.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
-__all__ = ["csrf_token", "flash", "language", "render"]
+__all__ = ["LOCAL_ZONE", "csrf_token", "flash", "language", "render"]
 
 # What the pages show times in: the company's (Chinese-first) local time.
-_LOCAL = ZoneInfo("Asia/Shanghai")
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @cache
@@ -31,11 +32,12 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters["when"] = _when
     environment.filters["span"] = _span
+    environment.globals["desk_roles"] = DESK_ROLES  # who sees "New complaint"
     return environment
 
 
 def _when(value: datetime | None) -> str:
-    return "—" if value is None else value.astimezone(_LOCAL).strftime("%Y-%m-%d %H:%M")
+    return "—" if value is None else value.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def _span(value: timedelta | None) -> str:

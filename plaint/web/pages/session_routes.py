@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from plaint.service.signin import sign_in
+from plaint.service.signin import SignedIn, redeem_link, sign_in
 from plaint.service.today import today
-from plaint.web.deps import DbSession, Now
+from plaint.web.deps import Context, DbSession, Now
 from plaint.web.pages.auth import CsrfChecked, PageStaff
 from plaint.web.pages.i18n import LANGUAGES
 from plaint.web.pages.render import language, render
@@ -31,9 +31,19 @@ def home() -> RedirectResponse:
 
 
 @router.get("/signin", response_class=HTMLResponse)
-def signin_form(request: Request, next: str = "/today") -> Response:
-    """The sign-in form."""
-    return render(request, "signin.html", next=_local(next), failed=False)
+def signin_form(
+    request: Request, context: Context, now: Now, next: str = "/today", token: str = ""
+) -> Response:
+    """The sign-in form; with ``token``, a one-time sign-in link
+    (:func:`plaint.service.signin.redeem_link`): signed in and sent on, or the form (401)
+    when the link is unknown or used."""
+    if not token:
+        return render(request, "signin.html", next=_local(next), failed=False)
+    with context.writer.begin() as session:
+        signed = redeem_link(session, token, now=now)
+    if signed is None:
+        return render(request, "signin.html", status=401, next=_local(next), failed=True)
+    return _signed_in(request, signed, next)
 
 
 @router.post("/signin", dependencies=[CsrfChecked])
@@ -45,10 +55,14 @@ def signin(
     signed = sign_in(session, token)
     if signed is None:
         return render(request, "signin.html", status=401, next=_local(next), failed=True)
+    return _signed_in(request, signed, next)
+
+
+def _signed_in(request: Request, signed: SignedIn, next_path: str) -> RedirectResponse:
     lang = language(request)
     request.session.clear()  # a new session: no form token from before signing in
     request.session.update(token=signed.digest, lang=lang)
-    return RedirectResponse(_local(next), status_code=303)
+    return RedirectResponse(_local(next_path), status_code=303)
 
 
 @router.post("/signout", dependencies=[CsrfChecked])

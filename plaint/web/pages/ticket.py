@@ -61,13 +61,11 @@ def ticket_page(
     # Whom the ticket can be given to: the active staff who can see its department.
     staff = [s.entry.code for s in list_staff(session)
              if s.entry.active and s.entry.department in (None, detail.department)]  # fmt: skip
-    # An inbound message's sender is the resident's address: shown only with their contact.
-    contact = detail.resident is not None and bool(detail.resident.phone or detail.resident.email)
     return render(
         request, "ticket.html", who=who, ticket=detail, outbox=outbox, actions=ACTIONS,
         explain=explain_ticket(session, number, config=context.config, now=now),
         delivery={(row.sent_at or row.next_attempt_at): row for row in outbox},
-        departments=departments, staff=staff, idempotency=uuid.uuid4().hex, contact=contact,
+        departments=departments, staff=staff, idempotency=uuid.uuid4().hex,
     )  # fmt: skip
 
 

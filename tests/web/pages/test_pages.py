@@ -195,3 +195,11 @@ def test_one_form_resolves_every_report_of_an_incident(pages: Pages) -> None:
         assert set(statuses) == {"resolved"}
     pages.sign_in("zhao.fin")
     assert reports[0] not in pages.client.get("/incidents").text  # cleaning's, not finance's
+
+
+def test_a_sign_in_link_signs_in_once(pages: Pages) -> None:
+    link = f"/signin?token={pages.tokens['desk.wu']}"
+    assert pages.client.get(link).url.path == "/today"
+    assert pages.client.get("/tickets/new").status_code == 200  # the session lives on
+    pages.client.cookies.clear()
+    assert pages.client.get(link).status_code == 401  # the link's token is spent
