@@ -79,7 +79,7 @@ def test_the_resident_loop_end_to_end(
     make_plant: Callable[..., Plant], standin: StandIn, smtp_server: SmtpServer
 ) -> None:
     plant = make_plant(CONFIG, environ={**_env(standin), **smtp_server.environ()})
-    assert set(plant.rt.senders) == {"sms", "email"}
+    assert {"sms", "email"} <= set(plant.rt.senders)
     plant.clock.set(DAY)
     texts: list[str] = []
 
