@@ -31,6 +31,7 @@ _COMMAND_MODULES = (
     "plaint.cli.sla",
     "plaint.cli.residents",
     "plaint.cli.report",
+    "plaint.cli.notice",
     "plaint.cli.config",
     "plaint.cli.staff",
     "plaint.cli.inbox",

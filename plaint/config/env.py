@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from plaint.config.twilio import TwilioSettings, load_twilio_settings
+from plaint.config.twilio import TwilioSettings, http_url, load_twilio_settings
 from plaint.errors import ConfigError
 
 __all__ = ["LOG_FORMATS", "Settings", "load_settings", "require_broker_url", "require_redis_url"]
@@ -42,7 +42,9 @@ class Settings:
     (``PLAINT_OUTBOX_LEASE_SECONDS``, default 300) is how long a notification claimed by a
     dispatcher that then died waits before another takes it over (asking Twilio first
     whether it went out): shorter where sends are fast and a dead dispatcher should not
-    delay an acknowledgement by minutes."""
+    delay an acknowledgement by minutes. ``public_url`` (``PLAINT_PUBLIC_URL``) is the
+    site's address as others reach it (Twilio's webhooks, the public notice's share
+    links); empty: not set (:attr:`site_url` falls back to the web app's own address)."""
 
     database_url: str
     redis_url: str | None
@@ -61,6 +63,12 @@ class Settings:
     metrics_addr: tuple[str, int] | None = None
     log_format: str = "text"
     outbox_lease: timedelta = timedelta(minutes=5)
+    public_url: str = ""
+
+    @property
+    def site_url(self) -> str:
+        """``public_url``, else ``http://PLAINT_WEB_HOST:PLAINT_WEB_PORT``."""
+        return self.public_url or f"http://{self.web_host}:{self.web_port}"
 
     @property
     def queue_url(self) -> str | None:
@@ -96,6 +104,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         metrics_addr=_env_address(environ, "PLAINT_METRICS_ADDR"),
         log_format=_env_choice(environ, "PLAINT_LOG_FORMAT", LOG_FORMATS),
         outbox_lease=timedelta(seconds=_env_int(environ, "PLAINT_OUTBOX_LEASE_SECONDS", 300)),
+        public_url=http_url(environ, "PLAINT_PUBLIC_URL"),
     )
 
 

@@ -59,6 +59,12 @@ def load_twilio_settings(environ: Mapping[str, str]) -> TwilioSettings | None:
     )
 
 
+def http_url(environ: Mapping[str, str], name: str, default: str = "") -> str:
+    """The http(s) URL in variable ``name`` (``default`` when unset), without a trailing
+    slash; raises ConfigError when it is not ``http(s)://host…``."""
+    return _url(environ, name, default)
+
+
 def _url(environ: Mapping[str, str], name: str, default: str) -> str:
     raw = environ.get(name, "").strip() or default
     if raw and (urlsplit(raw).scheme not in ("http", "https") or not urlsplit(raw).netloc):

@@ -2,6 +2,7 @@
 
 from plaint.models.db import create_db_engine, read_session_factory, session_factory
 from plaint.models.mailtables import EmailFailure, StoredAttachment
+from plaint.models.notices import NoticeLink
 from plaint.models.sms import SmsOptOut
 from plaint.models.surveys import SurveyAnswer
 from plaint.models.tables import (
@@ -38,6 +39,7 @@ __all__ = [
     "InboxStatus",
     "Incident",
     "Message",
+    "NoticeLink",
     "Notification",
     "NotificationStatus",
     "Resident",

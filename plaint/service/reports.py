@@ -97,12 +97,16 @@ def sla_kpis(
     now: datetime,
     group_by: GroupBy | None = None,
     resolution: bool = False,
+    community: str | None = None,
+    sub_topic: str | None = None,
 ) -> list[KpiRow]:
     """Return the SLA figures of the tickets received in ``start <= t < end`` (aware):
     one row per group of ``group_by`` sorted by group name, then the row of all tickets
     (:data:`TOTAL_GROUP`). Without ``group_by`` only the total row; no rows at all when
     no ticket was received. Deadlines not met and not yet due at ``now`` are pending.
-    ``resolution``: also the resolution clock's figures (each row's ``resolution``)."""
+    ``resolution``: also the resolution clock's figures (each row's ``resolution``).
+    ``community`` / ``sub_topic``: only the tickets of residents of that community / of
+    that sub-topic (the rows are then exactly those a grouping by it would give it)."""
     marks = _mark_counts(session, start=start, end=end)
     extensions = _extension_counts(session, start=start, end=end)
 
@@ -112,6 +116,10 @@ def sla_kpis(
     total = tally()
     groups: defaultdict[str, KpiTally] = defaultdict(tally)
     query = _ticket_query(group_by, start=start, end=end)
+    if community is not None:
+        query = query.where(Resident.community == community)
+    if sub_topic is not None:
+        query = query.where(Ticket.sub_topic == sub_topic)
     if resolution:
         query = query.add_columns(Ticket.resolution_due, Ticket.planned_at)
     for row in session.execute(query):

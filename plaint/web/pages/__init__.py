@@ -1,7 +1,7 @@
 """The operations pages: server-rendered HTML (jinja2, autoescaped) for the desk, the
 departments and managers — sign in and out, Today, a ticket with its actions, the queues,
-the review queue, incidents and the monthly report. No front-end build step: a few lines of plain
-JavaScript refresh Today.
+the review queue, incidents, the monthly report and the public notice (公示). No front-end
+build step: a few lines of plain JavaScript refresh Today.
 
 :func:`install_pages` adds them to the app with a signed session cookie
 (Starlette's SessionMiddleware, signed by itsdangerous with ``PLAINT_SECRET_KEY``).
@@ -15,9 +15,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
-from plaint.web.pages import desk, incidents, queues, reports, session_routes, ticket
+from plaint.web.pages import desk, incidents, notices, queues, reports, session_routes, ticket
 from plaint.web.pages.auth import FormExpiredError, SignInRequiredError
 from plaint.web.pages.render import render
+from plaint.web.redact import install_redaction
 
 __all__ = ["SESSION_COOKIE", "SESSION_LIFETIME", "install_pages"]
 
@@ -48,7 +49,8 @@ def install_pages(app: FastAPI, *, secret_key: str, https_only: bool = False) ->
         max_age=int(SESSION_LIFETIME.total_seconds()), same_site="lax", https_only=https_only,
     )  # fmt: skip
     # desk before ticket: /tickets/new is not a ticket number
-    for module in (session_routes, desk, ticket, queues, incidents, reports):
+    for module in (session_routes, desk, ticket, queues, incidents, reports, notices):
         app.include_router(module.router)
     app.add_exception_handler(SignInRequiredError, _sign_in_first)
     app.add_exception_handler(FormExpiredError, _form_expired)
+    install_redaction()  # share-link and sign-in tokens never reach the access log

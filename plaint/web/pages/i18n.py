@@ -5,6 +5,8 @@ so a forgotten string is visible rather than blank."""
 
 from __future__ import annotations
 
+from plaint.web.pages.notice_text import NOTICE_EN, NOTICE_ZH
+
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "translate"]
 
 DEFAULT_LANGUAGE = "zh"
@@ -83,10 +85,11 @@ _EN = {
     "taken_help": "Being triaged; the ticket opens by itself when it is",
     "forbidden_role": "Your role does not record complaints",
 }  # fmt: skip
-_TABLES = {"zh": _ZH, "en": _EN}
+_TABLES = {"zh": _ZH | NOTICE_ZH, "en": _EN | NOTICE_EN}
 
 
 def translate(language: str, key: str) -> str:
     """The UI text ``key`` in ``language`` (``zh`` or ``en``), else in Chinese, else
     ``key`` itself."""
-    return _TABLES.get(language, _ZH).get(key) or _ZH.get(key, key)
+    chinese = _TABLES["zh"]
+    return _TABLES.get(language, chinese).get(key) or chinese.get(key, key)

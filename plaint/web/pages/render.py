@@ -15,9 +15,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from plaint.service.desk import DESK_ROLES
+from plaint.service.notice_links import NOTICE_ROLES
 from plaint.web.pages.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
-__all__ = ["LOCAL_ZONE", "csrf_token", "flash", "language", "render"]
+__all__ = ["LOCAL_ZONE", "csrf_token", "flash", "language", "render", "render_public"]
 
 # What the pages show times in: the company's (Chinese-first) local time.
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
@@ -33,6 +34,7 @@ def _environment() -> jinja2.Environment:
     environment.filters["when"] = _when
     environment.filters["span"] = _span
     environment.globals["desk_roles"] = DESK_ROLES  # who sees "New complaint"
+    environment.globals["notice_roles"] = NOTICE_ROLES  # who sees the public notices
     return environment
 
 
@@ -79,4 +81,16 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         t=lambda key: translate(lang, key), lang=lang, csrf=csrf_token(request),
         notice=request.session.pop("flash", None), path=request.url.path, **context,
     )  # fmt: skip
+    return HTMLResponse(body, status_code=status)
+
+
+def render_public(template: str, *, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render ``template`` for a visitor who is not signed in: ``t`` in ``lang`` (``zh``
+    unless ``en``), and nothing of a session (no form token, no notice, no cookie set)."""
+    chosen = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    body = (
+        _environment()
+        .get_template(template)
+        .render(t=lambda key: translate(chosen, key), lang=chosen, **context)
+    )
     return HTMLResponse(body, status_code=status)
