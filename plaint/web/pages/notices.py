@@ -65,7 +65,7 @@ def _private(response: Response) -> Response:
 def _sheet(notice: Notice, lang: str) -> dict[str, Any]:
     """What the notice sheet (``_notice.html``) needs besides the UI text."""
     return {
-        "notice": notice,
+        "figures": notice,
         "category": lambda code: category_name(code, language=lang),
         "topic": lambda code: sub_topic_name(code, language=lang),
         "targets": (round(FIRST_RESPONSE_TARGET * 100), round(CLOSURE_TARGET * 100)),
