@@ -50,7 +50,18 @@ def one_error_line(err: str) -> str:
 
 def test_the_tree_has_every_command_group() -> None:
     groups = {path[0] for path in COMMANDS if path}
-    assert {"run", "db", "tickets", "classify", "report", "residents", "sla", "outbox"} <= groups
+    assert {
+        "run",
+        "db",
+        "tickets",
+        "classify",
+        "report",
+        "residents",
+        "sla",
+        "outbox",
+        "notice",
+    } <= groups
+    assert {("notice", "share"), ("notice", "revoke")} <= set(COMMANDS)
     assert ("tickets", "reclassify") in COMMANDS
     staff_actions = ("reply", "note", "assign", "claim", "transfer", "wait", "resume",
                      "resolve", "close", "reopen", "reclassify", "acknowledge",
@@ -100,6 +111,8 @@ def _database_commands(tmp: Path) -> list[list[str | Path]]:
         ["tickets", "extend", NUMBER, "--by", "desk", "--until", "2026-12-31", "--reason", "配件"],
         ["report", "sla", "--month", "2026-11"],
         ["report", "monthly", "--month", "2026-11", "--out", tmp / "report.html"],
+        ["notice", "share", "--community", "翠湖花园", "--month", "2026-11", "--by", "desk"],
+        ["notice", "revoke", "1", "--by", "desk"],
         ["sla", "sweep"],
         ["residents", "show", "13800000000"],
         ["residents", "language", "13800000000", "en"],
@@ -250,6 +263,15 @@ def test_a_database_failure_in_a_command_is_one_line_without_sql(
             ["report", "monthly", "--month", "2026-11", "--out", "r.html", "--as-of", "soon"],
             "--as-of 'soon' is not",
         ),
+        (
+            ["notice", "share", "--community", "X", "--month", "2026-13", "--by", "d"],
+            "--month must be YYYY-MM",
+        ),
+        (
+            ["notice", "share", "--community", "X", "--month", "2026-11", "--by", "nobody"],
+            "no active member of staff",
+        ),
+        (["notice", "revoke", "1", "--by", "nobody"], "no active member of staff"),
         (["sla", "sweep", "--now", "noon"], "--now 'noon' is not an ISO 8601"),
         (["residents", "show", "nobody@example.com"], "no resident with that phone number"),
         (["outbox", "retry", "999"], "no notification 999"),
