@@ -23,6 +23,9 @@ NOTICE_ZH = {
     "nt_gone_help": "链接已过期或已被撤销，请向物业服务中心索取新的链接。",
     "nt_unknown": "没有这个公示", "nt_unknown_help": "请检查链接是否完整。",
     "nt_communities": "各小区公示", "nt_open": "查看", "nt_other_lang": "English",
+    "nt_count": "件数", "nt_no_due": "本月无到期", "nt_pick_month": "月份",
+    # the desk's intake status page (taken.html)
+    "item_pending": "待分拣", "item_done": "已分拣", "item_quarantined": "已隔离",
 }  # fmt: skip
 NOTICE_EN = {
     "notices": "Notices", "nt_title": "Complaints handled: public notice",
@@ -46,4 +49,6 @@ NOTICE_EN = {
     "nt_gone_help": "It has expired or was revoked; ask the property service centre for a new one.",
     "nt_unknown": "No such notice", "nt_unknown_help": "Check that the link is complete.",
     "nt_communities": "Notices by community", "nt_open": "Open", "nt_other_lang": "中文",
+    "nt_count": "Count", "nt_no_due": "none due", "nt_pick_month": "Month",
+    "item_pending": "pending", "item_done": "done", "item_quarantined": "quarantined",
 }  # fmt: skip

@@ -83,13 +83,15 @@ def _last_month(now: datetime, context: Context) -> str:
 
 
 @router.get("/notices", response_class=HTMLResponse)
-def index(request: Request, session: DbSession, who: PageStaff, now: Now,
-          context: Context) -> Response:  # fmt: skip
-    """The communities with a link to last month's notice each."""
+def index(request: Request, session: DbSession, who: PageStaff, now: Now, context: Context,
+          month: str = "") -> Response:  # fmt: skip
+    """The communities with a link each to the notice of ``month`` (default and when not
+    ``YYYY-MM``: last month)."""
     if not _allowed(who):
         return render(request, "not_found.html", status=404, who=who)
+    chosen = month if _MONTH.fullmatch(month) else _last_month(now, context)
     return render(request, "notices.html", who=who, communities=communities(session),
-                  month=_last_month(now, context))  # fmt: skip
+                  month=chosen)  # fmt: skip
 
 
 def _notice_page(request: Request, session: DbSession, who: StaffIdentity, now: datetime,

@@ -14,6 +14,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from plaint.pipeline.texts import category_name, sub_topic_name
 from plaint.service.desk import DESK_ROLES
 from plaint.service.notice_links import NOTICE_ROLES
 from plaint.web.pages.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
@@ -35,6 +36,8 @@ def _environment() -> jinja2.Environment:
     environment.filters["span"] = _span
     environment.globals["desk_roles"] = DESK_ROLES  # who sees "New complaint"
     environment.globals["notice_roles"] = NOTICE_ROLES  # who sees the public notices
+    environment.globals["category_name"] = category_name  # codes in the viewer's words
+    environment.globals["sub_topic_name"] = sub_topic_name
     return environment
 
 

@@ -85,7 +85,8 @@ def test_the_desk_records_a_phoned_complaint_for_a_found_resident(
     page.find("#take").click()
     _until(page, lambda d: "/tickets/new/" in d.current_url)
     page.shot("new-complaint-taken")
-    assert "pending" in page.find("#item-status").text
+    assert page.find("#item-status").get_attribute("data-status") == "pending"
+    assert page.find("#item-status").text == "待分拣"
     desk.triage()  # as a worker would
     _until(page, lambda d: re.search(r"/tickets/TS-\d{4}-\d{6}$", d.current_url))
     page.shot("new-complaint-ticket")
@@ -120,6 +121,7 @@ def test_the_public_notice_prints_on_one_page_and_its_link_stays_out_of_the_log(
     url = page.find("#new-link").get_attribute("value")
     token = url.rsplit("/", 1)[1]
     page.sign_out()
+    _until(page, lambda d: "/signin" in d.current_url)  # signed out before the link opens
     page.driver.get(url)
     page.shot("notice-public-zh")
     assert community in page.find("#notice").text

@@ -48,7 +48,7 @@ def test_a_visit_recorded_on_the_page_becomes_a_ticket_once(desk: Desk) -> None:
     assert first.headers["location"] == again.headers["location"]  # the same item
     assert len(set(desk.queued)) == 1  # a pending item is enqueued again: triage is idempotent
     pending = desk.client.get(first.headers["location"])
-    assert 'id="item-status">pending' in pending.text
+    assert 'id="item-status" data-status="pending">待分拣' in pending.text
     desk.triage()
     page = desk.client.get(first.headers["location"])
     assert re.search(r"/tickets/TS-\d{4}-\d{6}$", str(page.url)), page.url

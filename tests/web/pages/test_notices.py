@@ -131,7 +131,8 @@ def test_the_staff_page_shows_the_communitys_figures_and_nothing_personal(
     assert "2026年11月" in sheet
     assert "漏水" in sheet  # the sub-topic's name, not the complaint
     assert 'id="nav-notices"' in page.text
-    listed = notices.desk.client.get("/notices")
+    listed = notices.desk.client.get("/notices", params={"month": MONTH})
+    assert PAGE in listed.text
     assert COMMUNITY in listed.text
     assert "碧水湾" in listed.text
 
