@@ -15,17 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from plaint.cli import main
 from plaint.models import NoticeLink, Resident
 from plaint.service.directory import token_digest
-
-STAFF = """
-[[staff]]
-code = "desk.wu"
-name = "吴客服"
-role = "desk"
-[[staff]]
-code = "li.clean"
-name = "李保洁"
-department = "cleaning"
-"""
+from tests.web.test_desk import STAFF
 
 
 @pytest.fixture

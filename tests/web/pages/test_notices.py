@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import quote
 
 import httpx
@@ -23,7 +23,7 @@ from plaint.models import NoticeLink
 from plaint.service.directory import find_staff, token_digest
 from plaint.service.notice_links import share_notice
 from plaint.web.redact import redact
-from tests.web.conftest import TestClient
+from tests.web.conftest import Clock, TestClient
 from tests.web.pages.conftest import SECRET, csrf_of
 from tests.web.pages.test_new_complaint import sign_in
 from tests.web.test_desk import NOW, STAFF, Desk, open_desk
@@ -60,20 +60,10 @@ _LINK = re.compile(r'id="new-link" readonly size="90" value="([^"]+)"')
 _SHEET = re.compile(r'<article class="sheet" id="notice">.*?</article>', re.S)
 
 
-class MovableClock:
-    """The app's clock: :data:`NOW` until moved."""
-
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @dataclass
 class Notices:
     desk: Desk
-    clock: MovableClock
+    clock: Clock
     public: TestClient
     numbers: list[str]
 
@@ -81,7 +71,8 @@ class Notices:
 @pytest.fixture
 def notices(sessions: sessionmaker[Session], make_config: Callable[..., Config]
             ) -> Iterator[Notices]:  # fmt: skip
-    clock = MovableClock()
+    clock = Clock()
+    clock.now = NOW  # the desk's Monday morning
     for desk in open_desk(sessions, make_config(STAFF + HEAD), clock=clock, secret_key=SECRET):
         numbers = []
         for resident in RESIDENTS:
