@@ -111,7 +111,9 @@ def test_the_public_notice_prints_on_one_page_and_its_link_stays_out_of_the_log(
     with desk.sessions() as session:
         community = communities(session)[0]
     page.sign_in(desk.tokens["qian.pm"])
-    page.open(f"/notices/{quote(community)}/2026-10", "notice-staff-zh")
+    page.open("/notices?month=2026-10", "notices-index")
+    page.find(f"a[href='/notices/{quote(community)}/2026-10']").click()
+    page.shot("notice-staff-zh")
     sheet = page.find("#notice").text
     assert community in sheet
     assert "主要问题及处理情况" in sheet
