@@ -54,7 +54,8 @@ def test_a_spike_in_one_building_is_flagged_with_its_tickets(
     (warning,) = warnings
     assert warning.spike.recent == 6
     assert warning.spike.baseline == 7  # one lift ticket every four days
-    assert warning.spike.p_value < 1e-4 and warning.spike.ratio > 10
+    assert warning.spike.p_value < 1e-4
+    assert warning.spike.ratio > 10
     assert [t.number for t in warning.tickets] == numbers[::-1]  # oldest first
     assert {t.department for t in warning.tickets} == {"engineering"}
 
@@ -87,7 +88,8 @@ def test_the_property_manager_is_told_once_per_spike(
     assert (first.flagged, first.opened, first.notifications) == (1, 1, 1)
     (row,) = _outbox(sessions)
     assert (row.recipient_kind, row.recipient, row.ticket_id) == ("staff", "li.pm", None)
-    assert row.data["place"] == "阳光花园 3" and row.data["topic"] == "电梯"
+    assert row.data["place"] == "阳光花园 3"
+    assert row.data["topic"] == "电梯"
     # Later sweeps while it lasts (and the window slides over its tickets): no new row.
     for minutes in (0, 10, 60, 12 * 60):
         again = sweep_warnings(sessions, config=config, now=NOW + timedelta(minutes=minutes))
@@ -149,7 +151,7 @@ def test_concurrent_sweeps_announce_a_spike_once(
             env=env,
             stdout=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for _ in range(3)
     ]
     go.touch()

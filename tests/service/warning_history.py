@@ -74,7 +74,8 @@ def add_spike(session: Session, count: int, *, now: datetime) -> list[str]:
                                Resident.building == SPIKE_PLACE[1])
     ).first()  # fmt: skip
     engineering = session.scalar(select(Department.id).where(Department.code == "engineering"))
-    assert resident is not None and engineering is not None
+    assert resident is not None
+    assert engineering is not None
     rows = [
         Ticket(number=f"TS-S{now:%m%d}-{h:04d}", channel="sms", category="facility",
                sub_topic="lift", scope=1, level=1, urgency="normal", validity="valid",
