@@ -33,11 +33,13 @@ GO_WAIT_SECONDS = 60
 
 
 def write_history(
-    session: Session, config: Config, *, spike: int = 0, now: datetime = NOW
+    session: Session, config: Config, *, spike: int = 0, now: datetime = NOW, sync: bool = True
 ) -> list[str]:
     """Write 29 days of steady tickets before ``now`` and ``spike`` lift tickets in
-    SPIKE_PLACE within the last hours; return the spike tickets' numbers."""
-    sync_directory(session, config, now=now)
+    SPIKE_PLACE within the last hours; return the spike tickets' numbers. ``sync``: first
+    make the departments and staff those of ``config``."""
+    if sync:
+        sync_directory(session, config, now=now)
     departments = {d.code: d.id for d in session.scalars(select(Department))}
     residents: dict[tuple[str, str], Resident] = {}
     for community in COMMUNITIES:
@@ -51,7 +53,7 @@ def write_history(
     def ticket(place: tuple[str, str], sub_topic: str, at: datetime) -> Ticket:
         nonlocal made
         made += 1
-        row = Ticket(number=f"TS-2026-{made:06d}", channel="phone", category="facility",
+        row = Ticket(number=f"TH-{made:06d}", channel="phone", category="facility",
                      sub_topic=sub_topic, scope=1, level=1, urgency="normal", validity="valid",
                      confidence=0.9, department_id=departments[STEADY[sub_topic][0]],
                      resident_id=residents[place].id, received_at=at, created_at=at)  # fmt: skip
