@@ -5,21 +5,15 @@ browser, with a screenshot (tests/artifacts/pages/)."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.config import Config
-from plaint.models import read_session_factory
-from plaint.service.directory import issue_token
-from plaint.web.app import create_app
-from plaint.web.probes import RedisProbe
 from tests.service.warning_history import write_history
-from tests.web.conftest import NOW, T0, Clock
-from tests.web.pages.browser import artifact_dir, chromium, serving
-from tests.web.pages.conftest import SECRET, Pages, csrf_of
-from tests.web.pages.test_browser import Browser
+from tests.web.conftest import NOW
+from tests.web.pages.conftest import Pages, csrf_of
+from tests.web.pages.test_browser import Browser, browser  # noqa: F401 (the fixture)
 
 
 def _spike(sessions: sessionmaker[Session], config: Config) -> list[str]:
@@ -61,30 +55,18 @@ def test_the_page_speaks_english_when_chosen(pages: Pages, web_config: Config) -
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_the_warnings_page_in_a_browser(
-    sessions: sessionmaker[Session], web_config: Config, seeded: dict[str, str],
-    redis_url: str, request: pytest.FixtureRequest,
-) -> None:  # fmt: skip
+    browser: tuple[Browser, dict[str, str]],  # noqa: F811 (the fixture imported above)
+    sessions: sessionmaker[Session],
+    web_config: Config,
+) -> None:
     numbers = _spike(sessions, web_config)
-    with sessions.begin() as session:
-        token = issue_token(session, "desk.wu", now=T0)
-    probe = RedisProbe(redis_url)
-    app = create_app(config=web_config, sessions=read_session_factory(sessions.kw["bind"]),
-                     redis_ready=probe, clock=Clock(), writer=sessions,
-                     secret_key=SECRET)  # fmt: skip
-    shots = artifact_dir() / request.node.name.replace("[", "-").rstrip("]")
-    shots.mkdir(exist_ok=True)
-    print(f"screenshots: {shots}")
-    try:
-        with chromium() as driver, serving(app) as base:
-            page: Any = Browser(driver, base, shots)
-            page.sign_in(token)
-            page.find("#nav-warnings").click()
-            page.shot("warnings")
-            table = page.find("#warnings").text
-            assert "阳光花园 · 3栋" in table
-            assert numbers[0] in table
-            page.find(f'a[href="/tickets/{numbers[0]}"]').click()
-            page.shot("warning-ticket")
-            assert numbers[0] in page.find("main").text
-    finally:
-        probe.close()
+    page, tokens = browser
+    page.sign_in(tokens["desk.wu"])
+    page.find("#nav-warnings").click()
+    page.shot("warnings")
+    table = page.find("#warnings").text
+    assert "阳光花园 · 3栋" in table
+    assert numbers[0] in table
+    page.find(f'a[href="/tickets/{numbers[0]}"]').click()
+    page.shot("warning-ticket")
+    assert numbers[0] in page.find("main").text
