@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from plaint.config import Config
 from plaint.models import Notification, WarningSpike
 from plaint.pipeline.calendar import next_working_instant
+from plaint.pipeline.spikes import Spike
 from plaint.pipeline.texts import sub_topic_name
 from plaint.service.directory import Directory, StaffEntry, load_directory, personal_calendar
 from plaint.service.early_warning import EarlyWarning, current_warnings
@@ -131,13 +132,19 @@ def _recipients(warning: EarlyWarning, *, config: Config, directory: Directory) 
     return list(found.values())
 
 
+def _place_text(spike: Spike) -> str:
+    """The place as staff say it: 阳光花园3栋, or the community alone."""
+    place = spike.place
+    return place.community if place.building is None else f"{place.community}{place.building}栋"
+
+
 def _notify(
     session: Session, spike_id: int, warning: EarlyWarning, *, config: Config,
     directory: Directory, now: datetime,
 ) -> int:  # fmt: skip
     spike = warning.spike
     data = {
-        "place": spike.place.key.replace("/", " "),
+        "place": _place_text(spike),
         "topic": sub_topic_name(spike.sub_topic, language="zh"),
         "sub_topic": spike.sub_topic,
         "recent": spike.recent,

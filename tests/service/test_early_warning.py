@@ -19,6 +19,7 @@ from sqlalchemy import select
 from plaint.config import Config
 from plaint.models import Notification, WarningSpike
 from plaint.pipeline.spikes import Place
+from plaint.pipeline.texts import render
 from plaint.service.directory import StaffIdentity
 from plaint.service.early_warning import current_warnings
 from plaint.service.warning_sweep import SPIKE_TEMPLATE, sweep_warnings
@@ -88,8 +89,12 @@ def test_the_property_manager_is_told_once_per_spike(
     assert (first.flagged, first.opened, first.notifications) == (1, 1, 1)
     (row,) = _outbox(sessions)
     assert (row.recipient_kind, row.recipient, row.ticket_id) == ("staff", "li.pm", None)
-    assert row.data["place"] == "阳光花园 3"
+    assert row.data["place"] == "阳光花园3栋"
     assert row.data["topic"] == "电梯"
+    text = render(row.template, row.data, language="zh", zone=config.timezone,
+                  templates=config.messages.templates)  # fmt: skip
+    assert text.subject == "[预警] 阳光花园3栋 电梯投诉异常增多"
+    assert text.body.startswith("阳光花园3栋的电梯投诉近期 6 件，平时约 0.3 件。工单：TS-S1103-")
     # Later sweeps while it lasts (and the window slides over its tickets): no new row.
     for minutes in (0, 10, 60, 12 * 60):
         again = sweep_warnings(sessions, config=config, now=NOW + timedelta(minutes=minutes))
