@@ -62,6 +62,11 @@ def test_the_warnings_page_in_a_browser(
     numbers = _spike(sessions, web_config)
     page, tokens = browser
     page.sign_in(tokens["desk.wu"])
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # Probe until the signed-in page has landed (the click returns before it may have).
+    WebDriverWait(page.driver, 30).until(lambda d: d.find_elements(By.ID, "nav-warnings"))
     page.find("#nav-warnings").click()
     page.shot("warnings")
     table = page.find("#warnings").text
