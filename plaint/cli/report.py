@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from plaint.cli.common import open_db, parse_instant
+from plaint.cli.warnings_report import register_warnings
 from plaint.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     sla.set_defaults(handler=_sla)
     _register_monthly(commands)
+    register_warnings(commands)
 
 
 def _register_monthly(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -132,6 +132,8 @@ def _clock(args: argparse.Namespace) -> int:
     jobs["reconcile"] = (RECONCILE_GRACE, partial(producer.send, names.RECONCILE_INBOX))
     jobs["sla_sweep"] = (SLA_SWEEP_INTERVAL, partial(producer.send, names.SLA_SWEEP))
     jobs["outbox"] = (OUTBOX_INTERVAL, producer.dispatch_outbox)
+    warnings = (config.early_warning.sweep_interval, partial(producer.send, names.WARNING_SWEEP))
+    jobs["warning_sweep"] = warnings
     jobs["calendar_check"] = (CALENDAR_CHECK_INTERVAL, partial(_daily_check, config))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

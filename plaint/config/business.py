@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from plaint.config.calendars import build_calendar
+from plaint.config.early_warning import EarlyWarningConfig, build_early_warning
 from plaint.config.messages import MessagesConfig, build_messages, resolve_templates_file
 from plaint.config.schema import (
     ConfigFile,
@@ -92,6 +93,7 @@ class Config:
     dedupe: DedupeConfig
     messages: MessagesConfig
     webhooks: tuple[WebhookConfig, ...] = ()
+    early_warning: EarlyWarningConfig = field(default_factory=EarlyWarningConfig)
 
     def staff_member(self, code: str | None) -> StaffMember | None:
         """Return the staff member with ``code``, if there is one."""
@@ -160,6 +162,7 @@ def build_config(doc: ConfigFile, *, required_years: Iterable[int] = ()) -> Conf
         dedupe=_dedupe(doc.dedupe),
         messages=build_messages(doc.messages),
         webhooks=build_webhooks(doc.webhooks),
+        early_warning=build_early_warning(doc.early_warning),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from plaint.config.calendars import CalendarTable
+from plaint.config.early_warning import EarlyWarningTable
 from plaint.config.messages import MessagesTable
 from plaint.config.sla import EscalationTable, SlaTable, StaffEntry
 from plaint.config.sources import SourceEntry
@@ -144,6 +145,7 @@ class ConfigFile(Table):
     sla: SlaTable
     escalation: EscalationTable = Field(default_factory=EscalationTable)
     dedupe: DedupeTable = Field(default_factory=DedupeTable)
+    early_warning: EarlyWarningTable = Field(default_factory=EarlyWarningTable)
     messages: MessagesTable = Field(default_factory=MessagesTable)
     routing: RoutingTableModel
     departments: list[DepartmentEntry] = Field(min_length=1)

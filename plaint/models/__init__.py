@@ -4,6 +4,7 @@ from plaint.models.db import create_db_engine, read_session_factory, session_fac
 from plaint.models.mailtables import EmailFailure, StoredAttachment
 from plaint.models.notices import NoticeLink
 from plaint.models.sms import SmsOptOut
+from plaint.models.spikes import WarningSpike
 from plaint.models.surveys import SurveyAnswer
 from plaint.models.tables import (
     OPEN_STATUSES,
@@ -54,6 +55,7 @@ __all__ = [
     "TicketEvent",
     "TicketLshKey",
     "TicketStatus",
+    "WarningSpike",
     "create_db_engine",
     "read_session_factory",
     "session_factory",

@@ -71,6 +71,7 @@ VARIABLES: Mapping[str, frozenset[str]] = {
     "sla.warn": _SLA,
     "sla.breach": _SLA,
     "sla.escalate": _SLA,
+    "warning.spike": frozenset({"place", "topic", "recent", "expected", "tickets"}),
 }
 
 _CLOCKS = {"zh": {"first_response": "首次响应", "closure": "办结"},

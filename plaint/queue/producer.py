@@ -18,6 +18,7 @@ __all__ = [
     "RECONCILE_INBOX",
     "SLA_SWEEP",
     "TRIAGE",
+    "WARNING_SWEEP",
     "Producer",
 ]
 
@@ -26,6 +27,7 @@ TRIAGE = "triage"
 RECONCILE_INBOX = "reconcile_inbox"
 SLA_SWEEP = "sla_sweep"
 DISPATCH_OUTBOX = "dispatch_outbox"
+WARNING_SWEEP = "warning_sweep"
 
 # Which queue each actor consumes: one queue per stage, so a bulk job never starves intake.
 ACTOR_QUEUES = {
@@ -33,6 +35,7 @@ ACTOR_QUEUES = {
     TRIAGE: "triage",
     RECONCILE_INBOX: "maintenance",
     SLA_SWEEP: "maintenance",
+    WARNING_SWEEP: "maintenance",
     # Its own queue: a slow provider never holds up triage, nor a triage backlog the mail.
     DISPATCH_OUTBOX: "outbox",
 }

@@ -26,6 +26,7 @@ from plaint.queue.producer import (
     RECONCILE_INBOX,
     SLA_SWEEP,
     TRIAGE,
+    WARNING_SWEEP,
 )
 from plaint.service.intake import poll_until_drained
 from plaint.service.mailtriage import email_intake
@@ -34,6 +35,7 @@ from plaint.service.retry import FailureOutcome, claim_unqueued, failure_reason,
 from plaint.service.sla import sweep
 from plaint.service.store import DbCursorStore
 from plaint.service.triage import TriageOutcome, triage_inbox
+from plaint.service.warning_sweep import sweep_warnings
 from plaint.telemetry.metrics import observe_triage, outbox_result
 from plaint.telemetry.state import record_poll
 from plaint.workers import runtime
@@ -78,6 +80,7 @@ class Actors:
     reconcile_inbox: dramatiq.Actor[..., None]
     sla_sweep: dramatiq.Actor[..., None]
     dispatch_outbox: dramatiq.Actor[..., None]
+    warning_sweep: dramatiq.Actor[..., None]
 
 
 def poll_source(source_name: str) -> None:
@@ -170,6 +173,16 @@ def sla_sweep() -> None:
             sweep(rt.sessions, config=rt.config, now=rt.clock())
 
 
+def warning_sweep() -> None:
+    """Find the early-warning spikes and announce the new ones
+    (:func:`plaint.service.warning_sweep.sweep_warnings`, safe to overlap: the lock only
+    saves a second run's work)."""
+    rt = runtime.current()
+    with held(rt.redis, "plaint:lock:warning-sweep") as mine:
+        if mine:
+            sweep_warnings(rt.sessions, config=rt.config, now=rt.clock())
+
+
 def kick_outbox(rt: runtime.Runtime) -> None:
     """Enqueue a dispatcher run now, unless one was enqueued within KICK_DEBOUNCE; a Redis
     failure is logged only (the clock runs the dispatcher every OUTBOX_INTERVAL)."""
@@ -194,13 +207,15 @@ def dispatch_outbox() -> None:
 
 
 # Polls are not retried (the clock polls again on its interval), nor are maintenance jobs.
-_NO_RETRIES = {POLL_SOURCE: 0, RECONCILE_INBOX: 0, SLA_SWEEP: 0, DISPATCH_OUTBOX: 0}
+_NO_RETRIES = {POLL_SOURCE: 0, RECONCILE_INBOX: 0, SLA_SWEEP: 0, DISPATCH_OUTBOX: 0,
+               WARNING_SWEEP: 0}  # fmt: skip
 _FUNCTIONS: dict[str, Callable[..., None]] = {
     POLL_SOURCE: poll_source,
     TRIAGE: triage,
     RECONCILE_INBOX: reconcile_inbox,
     SLA_SWEEP: sla_sweep,
     DISPATCH_OUTBOX: dispatch_outbox,
+    WARNING_SWEEP: warning_sweep,
 }
 
 

@@ -113,6 +113,7 @@ def _database_commands(tmp: Path) -> list[list[str | Path]]:
         ["report", "monthly", "--month", "2026-11", "--out", tmp / "report.html"],
         ["notice", "share", "--community", "翠湖花园", "--month", "2026-11", "--by", "desk"],
         ["notice", "revoke", "1", "--by", "desk"],
+        ["report", "warnings", "--json"],
         ["sla", "sweep"],
         ["residents", "show", "13800000000"],
         ["residents", "language", "13800000000", "en"],
@@ -258,6 +259,7 @@ def test_a_database_failure_in_a_command_is_one_line_without_sql(
         (["tickets", "list", "--status", "lost"], "--status must be one of open, "),
         (["tickets", "list", "--limit", "0"], "--limit must be at least 1"),
         (["report", "sla", "--month", "2026-11", "--as-of", "soon"], "--as-of 'soon' is not"),
+        (["report", "warnings", "--as-of", "soon"], "--as-of 'soon' is not"),
         (["report", "monthly", "--month", "2026-13", "--out", "r.html"], "--month must be YYYY-MM"),
         (
             ["report", "monthly", "--month", "2026-11", "--out", "r.html", "--as-of", "soon"],

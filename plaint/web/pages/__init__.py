@@ -15,7 +15,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
-from plaint.web.pages import desk, incidents, notices, queues, reports, session_routes, ticket
+from plaint.web.pages import (
+    desk,
+    incidents,
+    notices,
+    queues,
+    reports,
+    session_routes,
+    ticket,
+    warnings,
+)
 from plaint.web.pages.auth import FormExpiredError, SignInRequiredError
 from plaint.web.pages.render import render
 from plaint.web.redact import install_redaction
@@ -49,7 +58,8 @@ def install_pages(app: FastAPI, *, secret_key: str, https_only: bool = False) ->
         max_age=int(SESSION_LIFETIME.total_seconds()), same_site="lax", https_only=https_only,
     )  # fmt: skip
     # desk before ticket: /tickets/new is not a ticket number
-    for module in (session_routes, desk, ticket, queues, incidents, reports, notices):
+    pages = (session_routes, desk, ticket, queues, incidents, reports, warnings, notices)
+    for module in pages:
         app.include_router(module.router)
     app.add_exception_handler(SignInRequiredError, _sign_in_first)
     app.add_exception_handler(FormExpiredError, _form_expired)

@@ -45,6 +45,10 @@ _ZH = {
     "mode": "方式", "mode_phone": "电话", "mode_visit": "来访", "mode_letter": "书面/信函",
     "complained_at": "投诉时间", "codes": "分类（可选）", "taken": "已登记",
     "taken_help": "正在分拣，完成后自动打开工单", "forbidden_role": "您的角色不能登记投诉",
+    "warnings": "预警", "place": "地点", "recent": "近期", "expected": "平时", "ratio": "倍数",
+    "building_suffix": "栋", "whole_community": "全小区", "p_value": "偶然概率 p",
+    "warnings_help": "近 {hours} 小时某小区或楼栋同一子类的投诉，与此前 {weeks} 周的平时水平比较"
+                     "（泊松检验，p ≤ {p}，至少 {min} 件）。",
 }  # fmt: skip
 _EN = {
     "app": "Complaints", "today": "Today", "queues": "Queues", "review": "Review",
@@ -84,6 +88,12 @@ _EN = {
     "complained_at": "Complained at", "codes": "Codes (optional)", "taken": "Recorded",
     "taken_help": "Being triaged; the ticket opens by itself when it is",
     "forbidden_role": "Your role does not record complaints",
+    "warnings": "Early warning", "place": "Place", "recent": "Recent", "expected": "Usual",
+    "ratio": "Ratio", "building_suffix": "", "whole_community": "whole community",
+    "p_value": "p-value",
+    "warnings_help": "Complaints of one sub-topic in one community or building in the last "
+                     "{hours} h against its usual rate over the {weeks} weeks before "
+                     "(Poisson test, p ≤ {p}, at least {min} tickets).",
 }  # fmt: skip
 _TABLES = {"zh": _ZH | NOTICE_ZH, "en": _EN | NOTICE_EN}
 

@@ -60,7 +60,8 @@ def browser(
     request: pytest.FixtureRequest,
 ) -> Iterator[tuple[Browser, dict[str, str]]]:  # fmt: skip
     with sessions.begin() as session:
-        tokens = {code: issue_token(session, code, now=T0) for code in ("li.clean", "zhao.fin")}
+        tokens = {code: issue_token(session, code, now=T0)
+                  for code in ("li.clean", "zhao.fin", "desk.wu")}  # fmt: skip
     probe = RedisProbe(redis_url)
     app = create_app(config=web_config, sessions=read_session_factory(sessions.kw["bind"]),
                      redis_ready=probe, clock=Clock(), writer=sessions,
