@@ -49,6 +49,18 @@ class Browser:
         self.open("/signin", "signin")
         self.find("#token").send_keys(token)
         self.find("#signin").click()
+        self.wait_for("#signout")
+
+    def wait_for(self, css: str) -> None:
+        """Probe until the page the last click led to shows ``css`` (a click returns
+        before the browser has loaded the next page)."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(self.driver, 30).until(
+            expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css))
+        )
 
     def sign_out(self) -> None:
         self.find("#signout").click()
