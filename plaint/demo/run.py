@@ -80,11 +80,13 @@ role = "desk"
 
 @dataclass(frozen=True)
 class DemoOutcome:
-    """What a demo run did: inbound items ``fed`` and ``triaged``; each resident's
-    summary; messages that reached no resident; ``error`` when a step did not finish."""
+    """What a demo run did: inbound items ``fed`` and ``triaged``; everything that
+    ``arrived`` at the stand-in and the SMTP server, and the same by resident; what
+    reached no resident; ``error`` when a step did not finish in time."""
 
     fed: int
     triaged: int
+    arrived: tuple[Delivered, ...] = ()
     residents: tuple[ResidentSummary, ...] = ()
     others: tuple[Delivered, ...] = ()
     error: str | None = None
@@ -150,8 +152,8 @@ def running_demo(
 
                 arrived = delivered(twilio.sent(), smtp.messages())
                 residents, others = summarise(settings.database_url, arrived=arrived)
-                outcome = DemoOutcome(outcome.fed, outcome.triaged, tuple(residents),
-                                      tuple(others))  # fmt: skip
+                outcome = DemoOutcome(outcome.fed, outcome.triaged, tuple(arrived),
+                                      tuple(residents), tuple(others))  # fmt: skip
             yield RunningDemo(settings=settings, web_url=web_url, outcome=outcome)
 
 
