@@ -16,9 +16,12 @@ demo cannot go on, but nothing is wrong with the caller's input).
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -27,7 +30,17 @@ from plaint.demo.residents import DIRECTORY, TEXTS, sms_params
 from plaint.demo.twilio_standin import TwilioStandIn
 from plaint.errors import TransientError
 
-__all__ = ["SMS_PATH", "drop_calls", "import_directory", "post_texts", "reply_as_desk"]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+__all__ = [
+    "SMS_PATH",
+    "drop_calls",
+    "import_directory",
+    "post_texts",
+    "reply_as_desk",
+    "staff_token",
+]
 
 SMS_PATH = "/webhooks/twilio/sms"
 REQUEST_TIMEOUT_SECONDS = 30.0
@@ -35,17 +48,25 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 _REPLY_KEY = "plaint-demo-reply"
 
 
-def import_directory(database_url: str) -> None:
-    """Import :data:`~plaint.demo.residents.DIRECTORY` into the resident directory."""
+@contextlib.contextmanager
+def _transaction(database_url: str) -> Iterator[Session]:
+    """A session in a transaction committed at the end, on an engine of its own."""
     from plaint.models import create_db_engine, session_factory
-    from plaint.service.residents import import_residents
 
     engine = create_db_engine(database_url)
     try:
         with session_factory(engine).begin() as session:
-            result = import_residents(session, DIRECTORY, now=datetime.now(UTC))
+            yield session
     finally:
         engine.dispose()
+
+
+def import_directory(database_url: str) -> None:
+    """Import :data:`~plaint.demo.residents.DIRECTORY` into the resident directory."""
+    from plaint.service.residents import import_residents
+
+    with _transaction(database_url) as session:
+        result = import_residents(session, DIRECTORY, now=datetime.now(UTC))
     if result.rejected:
         raise TransientError(f"the demo's resident directory was refused: {result.rejected}")
 
@@ -76,18 +97,18 @@ def drop_calls(folder: Path, data: bytes, *, name: str) -> None:
     os.replace(partial, folder / name)
 
 
+def staff_token(database_url: str, code: str) -> str:
+    """A new API token (also a one-time sign-in link's) for the member of staff ``code``."""
+    from plaint.service.directory import issue_token
+
+    with _transaction(database_url) as session:
+        return issue_token(session, code, now=datetime.now(UTC))
+
+
 def reply_as_desk(*, web_url: str, database_url: str, desk: str, number: str, text: str) -> None:
     """Reply ``text`` to ticket ``number`` as the member of staff ``desk`` through the
     staff API, with a token issued to them for it."""
-    from plaint.models import create_db_engine, session_factory
-    from plaint.service.directory import issue_token
-
-    engine = create_db_engine(database_url)
-    try:
-        with session_factory(engine).begin() as session:
-            token = issue_token(session, desk, now=datetime.now(UTC))
-    finally:
-        engine.dispose()
+    token = staff_token(database_url, desk)
     response = httpx.post(
         f"{web_url}/api/v1/tickets/{number}/reply", json={"text": text},
         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": _REPLY_KEY},

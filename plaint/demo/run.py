@@ -30,9 +30,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plaint.demo.summary import Delivered, ResidentSummary
+
+if TYPE_CHECKING:
+    from plaint.config import Settings
+    from plaint.demo.imap_server import LocalImapServer
+    from plaint.demo.twilio_standin import TwilioStandIn
 
 __all__ = ["DEMO_DESK", "DemoOutcome", "run_demo", "running_demo"]
 
@@ -96,7 +101,7 @@ class DemoOutcome:
 class RunningDemo:
     """A demo whose stack still runs: its settings, its pages' URL and its outcome."""
 
-    settings: Any
+    settings: Settings
     web_url: str
     outcome: DemoOutcome
 
@@ -129,7 +134,8 @@ def running_demo(
     yield while the stack still runs; stop everything on exit. The children get
     ``environ`` (default: this process's) with the demo's settings over it. Raises
     ConfigError when a local server does not start."""
-    from plaint.demo.imap_server import LocalImapServer, free_port
+    from plaint.demo.imap_server import LocalImapServer
+    from plaint.demo.loopback import free_port
     from plaint.demo.smtp_sink import SmtpSink
     from plaint.demo.twilio_standin import TwilioStandIn
 
@@ -179,7 +185,7 @@ def _children_environ(
     return environ
 
 
-def _seed(imap: Any) -> int:
+def _seed(imap: LocalImapServer) -> int:
     from plaint.demo.mail import demo_messages
 
     client = imap.client()
@@ -192,7 +198,7 @@ def _seed(imap: Any) -> int:
 
 
 @contextlib.contextmanager
-def _stack(environ: dict[str, str]) -> Iterator[Any]:
+def _stack(environ: dict[str, str]) -> Iterator[Settings]:
     """The migrated database with the resident directory imported, and the running
     stack (web included); yields the settings."""
     from plaint.config import load_settings
@@ -211,7 +217,9 @@ def _stack(environ: dict[str, str]) -> Iterator[Any]:
             thread.join()
 
 
-def _feed_and_wait(settings: Any, *, web_url: str, twilio: Any, mails: int) -> DemoOutcome:
+def _feed_and_wait(
+    settings: Settings, *, web_url: str, twilio: TwilioStandIn, mails: int
+) -> DemoOutcome:
     """The mails first (so that a resident's SMS finds the ticket their mail opened),
     then the SMS and the call-centre CSV, then the desk's reply; then the outbox."""
     from plaint.config import load_config
@@ -320,15 +328,9 @@ def _ticket_of(database_url: str, *, phone: str) -> str:
 def _serve_until_interrupted(demo: RunningDemo) -> int:
     """Print the pages' URL and a one-time sign-in link for the demo desk, then block
     until SIGINT (Ctrl-C)."""
-    from plaint.models import create_db_engine, session_factory
-    from plaint.service.directory import issue_token
+    from plaint.demo.feed import staff_token
 
-    engine = create_db_engine(demo.settings.database_url)
-    try:
-        with session_factory(engine).begin() as session:
-            token = issue_token(session, DEMO_DESK, now=datetime.now(UTC))
-    finally:
-        engine.dispose()
+    token = staff_token(demo.settings.database_url, DEMO_DESK)
     base = demo.web_url
     print(f"\nthe pages: {base}/today\nsign in once as the demo desk ({DEMO_DESK}): "
           f"{base}/signin?token={token}\nCtrl-C stops the demo", flush=True)  # fmt: skip
@@ -339,7 +341,7 @@ def _serve_until_interrupted(demo: RunningDemo) -> int:
     return 0
 
 
-def _print_tickets(settings: Any) -> None:
+def _print_tickets(settings: Settings) -> None:
     from sqlalchemy import select
 
     from plaint.cli.output import print_table

@@ -19,10 +19,9 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from email.message import EmailMessage
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from plaint.demo.imap_server import LOOPBACK, free_port
+from plaint.demo.loopback import LOOPBACK, LocalServer, free_port
 
 if TYPE_CHECKING:
     from aiosmtpd.controller import Controller
@@ -78,10 +77,10 @@ class Sink:
         return [m.message_id for m in self.received()]
 
 
-class SmtpSink:
-    """An SMTP server on a free loopback port recording into :attr:`sink`; a context
-    manager. aiosmtpd's controller probes the server until it answers before ``start()``
-    returns."""
+class SmtpSink(LocalServer):
+    """An SMTP server on a free loopback port recording into :attr:`sink` (a
+    :class:`~plaint.demo.loopback.LocalServer`); aiosmtpd's controller probes the server
+    until it answers before ``start()`` returns."""
 
     def __init__(self) -> None:
         self.host, self.sink = LOOPBACK, Sink()
@@ -109,15 +108,3 @@ class SmtpSink:
         """The ``PLAINT_SMTP_*`` settings of a plaint sending here in the clear."""
         return {"PLAINT_SMTP_HOST": self.host, "PLAINT_SMTP_PORT": str(self.port),
                 "PLAINT_SMTP_TLS": "none", "PLAINT_SMTP_FROM": sender}  # fmt: skip
-
-    def __enter__(self) -> SmtpSink:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plaint.demo.smtp_sink import Received
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = ["CHANNEL_NAMES", "Delivered", "ResidentSummary", "print_summary", "summarise"]
 
@@ -69,7 +72,7 @@ def summarise(
     return _match(rows, arrived)
 
 
-def _resident_rows(session: Any) -> list[dict[str, Any]]:
+def _resident_rows(session: Session) -> list[dict[str, Any]]:
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 

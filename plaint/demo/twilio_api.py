@@ -35,7 +35,7 @@ import uvicorn
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
-from plaint.demo.imap_server import LOOPBACK
+from plaint.demo.loopback import LOOPBACK
 from plaint.pipeline.smstext import segment_count
 
 __all__ = ["KINDS", "State", "build_app", "main"]

@@ -19,13 +19,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from plaint.config.twilio import TwilioSettings
-from plaint.demo.imap_server import LOOPBACK, free_port
+from plaint.demo.loopback import LOOPBACK, LocalServer, free_port
 from plaint.errors import ConfigError
 from plaint.workers.procutil import child_preexec, stop_process
 
@@ -40,10 +39,10 @@ _PROBE_INTERVAL_SECONDS = 0.05
 _APP = "plaint.demo.twilio_api"
 
 
-class TwilioStandIn:
-    """The stand-in in a child process on a free loopback port (see the module docstring);
-    a context manager. ``start()`` again after it died (or was stopped) restarts it on the
-    same port and state file."""
+class TwilioStandIn(LocalServer):
+    """The stand-in in a child process on a free loopback port (see the module docstring;
+    a :class:`~plaint.demo.loopback.LocalServer`). ``start()`` again after it died (or was
+    stopped) restarts it on the same port and state file."""
 
     def __init__(
         self, *, state: Path, account: str = ACCOUNT, token: str = TOKEN,
@@ -104,15 +103,3 @@ class TwilioStandIn:
             "PLAINT_TWILIO_FROM": self.sender, "PLAINT_TWILIO_API_URL": self.url,
             "PLAINT_PUBLIC_URL": public_url,
         }  # fmt: skip
-
-    def __enter__(self) -> TwilioStandIn:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
