@@ -27,9 +27,8 @@ class LocalImapServer(LocalServer):
         self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
-        """Start pymap; raise ConfigError if it does not answer within
-        STARTUP_TIMEOUT_SECONDS."""
+    def launch(self) -> None:
+        """Start pymap, without waiting for it."""
         argv = [
             sys.executable, "-c", "from pymap.main import main; main()",
             "--host", LOOPBACK, "--port", str(self.port), "--no-service", "admin",
@@ -42,9 +41,10 @@ class LocalImapServer(LocalServer):
             stderr=subprocess.DEVNULL,
             preexec_fn=child_preexec,
         )
-        self._wait_ready()
 
-    def _wait_ready(self) -> None:
+    def wait_ready(self) -> None:
+        """Block until pymap answers; raise ConfigError (and stop it) if it does not
+        within STARTUP_TIMEOUT_SECONDS."""
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 from plaint.demo.summary import Delivered, ResidentSummary
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from plaint.config import Settings
     from plaint.demo.imap_server import LocalImapServer
     from plaint.demo.twilio_standin import TwilioStandIn
@@ -99,9 +101,11 @@ class DemoOutcome:
 
 @dataclass(frozen=True)
 class RunningDemo:
-    """A demo whose stack still runs: its settings, its pages' URL and its outcome."""
+    """A demo whose stack still runs: its settings, the company's time zone, its pages'
+    URL and its outcome."""
 
     settings: Settings
+    zone: ZoneInfo
     web_url: str
     outcome: DemoOutcome
 
@@ -117,7 +121,7 @@ def run_demo(*, keep: Path | None = None, serve: bool = False) -> int:
         tempfile.TemporaryDirectory(prefix="plaint-demo-") as tmp,
         running_demo(keep or Path(tmp)) as demo,
     ):
-        _print_tickets(demo.settings)
+        _print_tickets(demo.settings, demo.zone)
         outcome = demo.outcome
         if outcome.error is not None:
             print(f"plaint: error: {outcome.error}", file=sys.stderr)
@@ -135,24 +139,27 @@ def running_demo(
     ``environ`` (default: this process's) with the demo's settings over it. Raises
     ConfigError when a local server does not start."""
     from plaint.demo.imap_server import LocalImapServer
-    from plaint.demo.loopback import free_port
+    from plaint.demo.loopback import free_port, start_together
     from plaint.demo.smtp_sink import SmtpSink
     from plaint.demo.twilio_standin import TwilioStandIn
 
     data_dir.mkdir(parents=True, exist_ok=True)
     password = os.urandom(8).hex()
     with contextlib.ExitStack() as servers:
-        imap = servers.enter_context(LocalImapServer(username=_USER, password=password))
+        imap = LocalImapServer(username=_USER, password=password)
+        twilio, smtp = TwilioStandIn(state=data_dir / "twilio.json"), SmtpSink()
+        start_together((imap, twilio, smtp))
+        for server in (imap, twilio, smtp):
+            servers.callback(server.stop)
         mails = _seed(imap)
-        twilio = servers.enter_context(TwilioStandIn(state=data_dir / "twilio.json"))
-        smtp = servers.enter_context(SmtpSink())
         web_url = f"http://127.0.0.1:{free_port()}"
         outside = {**twilio.environ(public_url=web_url), **smtp.environ(), _PASSWORD_ENV: password}
         base = os.environ if environ is None else environ
         children = _children_environ(base, data_dir=data_dir, imap_port=imap.port,
                                      web_url=web_url, outside=outside)  # fmt: skip
-        with _stack(children) as settings:
-            outcome = _feed_and_wait(settings, web_url=web_url, twilio=twilio, mails=mails)
+        with _stack(children) as (settings, zone):
+            outcome = _feed_and_wait(settings, zone=zone, web_url=web_url, twilio=twilio,
+                                     mails=mails)  # fmt: skip
             if outcome.error is None:
                 from plaint.demo.summary import delivered, summarise
 
@@ -160,7 +167,7 @@ def running_demo(
                 residents, others = summarise(settings.database_url, arrived=arrived)
                 outcome = DemoOutcome(outcome.fed, outcome.triaged, tuple(arrived),
                                       tuple(residents), tuple(others))  # fmt: skip
-            yield RunningDemo(settings=settings, web_url=web_url, outcome=outcome)
+            yield RunningDemo(settings=settings, zone=zone, web_url=web_url, outcome=outcome)
 
 
 def _children_environ(
@@ -198,31 +205,31 @@ def _seed(imap: LocalImapServer) -> int:
 
 
 @contextlib.contextmanager
-def _stack(environ: dict[str, str]) -> Iterator[Settings]:
+def _stack(environ: dict[str, str]) -> Iterator[tuple[Settings, ZoneInfo]]:
     """The migrated database with the resident directory imported, and the running
-    stack (web included); yields the settings."""
-    from plaint.config import load_settings
+    stack (web included); yields the settings and the company's time zone."""
+    from plaint.config import load_config, load_settings
     from plaint.demo.feed import import_directory
     from plaint.workers.stack import open_stack
 
     settings = load_settings(environ)
+    zone = load_config(settings.config_path).timezone
     with open_stack(settings, environ, web=True) as stack:
         import_directory(settings.database_url)
         thread = threading.Thread(target=stack.supervisor.run, name="supervisor")
         thread.start()
         try:
-            yield settings
+            yield settings, zone
         finally:
             stack.supervisor.stop()
             thread.join()
 
 
 def _feed_and_wait(
-    settings: Settings, *, web_url: str, twilio: TwilioStandIn, mails: int
+    settings: Settings, *, zone: ZoneInfo, web_url: str, twilio: TwilioStandIn, mails: int
 ) -> DemoOutcome:
     """The mails first (so that a resident's SMS finds the ticket their mail opened),
     then the SMS and the call-centre CSV, then the desk's reply; then the outbox."""
-    from plaint.config import load_config
     from plaint.demo.feed import drop_calls, post_texts, reply_as_desk
     from plaint.demo.residents import CALLS, REPLY, TEXTS, call_centre_csv
 
@@ -234,7 +241,6 @@ def _feed_and_wait(
     if not _probe(lambda: _answers(f"{web_url}/healthz"), deadline):
         return DemoOutcome(mails, done, error="the demo's web app did not come up")
     texts = post_texts(web_url=web_url, public_url=web_url, twilio=twilio)
-    zone = load_config(settings.config_path).timezone
     drop_calls(settings.data_dir / _CALLS_FOLDER, call_centre_csv(now=datetime.now(UTC),
                zone=zone), name="calls-demo.csv")  # fmt: skip
     print(f"posted {texts} signed SMS to the SMS webhook; dropped a call-centre CSV with "
@@ -341,15 +347,13 @@ def _serve_until_interrupted(demo: RunningDemo) -> int:
     return 0
 
 
-def _print_tickets(settings: Settings) -> None:
+def _print_tickets(settings: Settings, tz: ZoneInfo) -> None:
     from sqlalchemy import select
 
     from plaint.cli.output import print_table
     from plaint.cli.tickets import TICKET_HEADERS, ticket_rows
-    from plaint.config import load_config
     from plaint.models import Ticket, create_db_engine, session_factory
 
-    tz = load_config(settings.config_path).timezone
     engine = create_db_engine(settings.database_url)
     with session_factory(engine)() as session:
         tickets = session.scalars(select(Ticket).order_by(Ticket.id)).all()

@@ -87,7 +87,7 @@ class SmtpSink(LocalServer):
         self.port = free_port()
         self._controller: Controller | None = None
 
-    def start(self) -> None:
+    def launch(self) -> None:
         """Start serving (in a thread); blocks until the server answers."""
         from aiosmtpd.controller import Controller
 

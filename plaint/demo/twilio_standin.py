@@ -54,14 +54,19 @@ class TwilioStandIn(LocalServer):
         self.url = f"http://{LOOPBACK}:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
-        """Start the child and block until it answers; raise ConfigError if it does not
-        within STARTUP_TIMEOUT_SECONDS (the child is stopped then)."""
+    def launch(self) -> None:
+        """Start the child, without waiting for it."""
         argv = [sys.executable, "-m", _APP, str(self.port), str(self.state),
                 self.account, self.token, *([str(self.shapes)] if self.shapes else [])]  # fmt: skip
         self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, preexec_fn=child_preexec)
+
+    def wait_ready(self) -> None:
+        """Block until the child answers; raise ConfigError (and stop it) if it does not
+        within STARTUP_TIMEOUT_SECONDS."""
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while self.process.poll() is None and time.monotonic() < deadline:
+        while self.process is not None and self.process.poll() is None:
+            if time.monotonic() > deadline:
+                break
             try:
                 httpx.get(f"{self.url}/_control/sent", timeout=1.0).raise_for_status()
                 return
