@@ -9,8 +9,8 @@ The SMTP server is aiosmtpd in this process on loopback (the test extra), accept
 discarding. The raw loop builds and sends N mails of the same shape (text + HTML) over one
 kept connection (the floor of what SMTP and the email package cost); the dispatcher claims,
 renders, sends (one kept connection too) and records each notification in its own
-transaction. The Twilio stand-in (tests/twilio_standin.py, needs ../shared/eval/twilio)
-runs as a subprocess on loopback; the raw loop creates N messages with the same ``twilio``
+transaction. The Twilio stand-in (plaint.demo.twilio_standin) runs as a subprocess on
+loopback; the raw loop creates N messages with the same ``twilio``
 client the sender uses (same parameters, StatusCallback included), the dispatcher sends N
 SMS notifications through the registered SMS sender. The stand-in rewrites its JSON state
 file on every message, so it, not plaint, bounds both SMS rates: compare the ratio.
@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import smtplib
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -31,19 +29,17 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import httpx
 from aiosmtpd.controller import Controller
 
 from plaint.channels import open_senders
 from plaint.channels.email.smtp import SmtpSender
 from plaint.channels.twilio.client import make_client
-from plaint.config.twilio import load_twilio_settings
+from plaint.demo.twilio_standin import TwilioStandIn
 from plaint.models import Notification, Resident, create_db_engine, session_factory
 from plaint.models.migrate import upgrade
 from plaint.service.outbox import dispatch_due
 
-REPO = Path(__file__).resolve().parents[1]
-ACCOUNT, TOKEN, FROM = "AC" + "0" * 32, "bench-token", "+8610690000"
+FROM = "+8610690000"
 PUBLIC = "https://plaint.example.com"
 SMS_BODY = "您好，您反映的问题已在处理中，编号 TS-2026-000001，无需重复反映。"
 
@@ -121,34 +117,9 @@ def dispatcher(url: str, environ: dict[str, str], n: int, *, channel: str) -> fl
     return n / seconds
 
 
-def _twilio_environ(port: int) -> dict[str, str]:
-    return {"PLAINT_TWILIO_ACCOUNT_SID": ACCOUNT, "PLAINT_TWILIO_AUTH_TOKEN": TOKEN,
-            "PLAINT_TWILIO_FROM": FROM, "PLAINT_TWILIO_API_URL": f"http://127.0.0.1:{port}",
-            "PLAINT_PUBLIC_URL": PUBLIC}  # fmt: skip
-
-
-def _standin(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.twilio_standin", str(port), str(tmp / "twilio.json"),
-         ACCOUNT, TOKEN], cwd=REPO,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process, port
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise SystemExit("the Twilio stand-in did not start")
-
-
-def sms_raw_loop(port: int, n: int) -> float:
+def sms_raw_loop(standin: TwilioStandIn, n: int) -> float:
     """Create ``n`` messages with the ``twilio`` client; sends/s."""
-    settings = load_twilio_settings(_twilio_environ(port))
-    assert settings is not None
-    client = make_client(settings)
+    client = make_client(standin.settings(public_url=PUBLIC))
     callback = f"{PUBLIC}/webhooks/twilio/status?key=raw"
     start = time.perf_counter()
     for i in range(n):
@@ -170,15 +141,11 @@ def main() -> None:
             url = args.db_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
             raw = raw_loop(controller.port, args.n)
             dispatched = dispatcher(url, _smtp_environ(controller.port), args.n, channel="email")
-            standin, port = _standin(Path(tmp))
-            try:
-                sms_raw = sms_raw_loop(port, args.n)
-                # The same (empty) stand-in state for both runs.
-                httpx.post(f"http://127.0.0.1:{port}/_control/reset").raise_for_status()
-                sms_dispatched = dispatcher(url, _twilio_environ(port), args.n, channel="sms")
-            finally:
-                standin.terminate()
-                standin.wait(timeout=10)
+            with TwilioStandIn(state=Path(tmp) / "twilio.json", sender=FROM) as standin:
+                sms_raw = sms_raw_loop(standin, args.n)
+                standin.control("reset")  # the same (empty) stand-in state for both runs
+                environ = standin.environ(public_url=PUBLIC)
+                sms_dispatched = dispatcher(url, environ, args.n, channel="sms")
     finally:
         controller.stop()
     print(f"n = {args.n}, database {url.split(':', 1)[0]}, SMTP server: aiosmtpd on loopback,"

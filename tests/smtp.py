@@ -1,59 +1,20 @@
-"""A real SMTP server on loopback (aiosmtpd, in this process) that records every message it
-accepts, and can be told to answer the next DATA commands with other replies (4xx, 5xx)."""
+"""A real SMTP server on loopback (:class:`plaint.demo.smtp_sink.SmtpSink`: aiosmtpd, in this
+process) that records every message it accepts, and can be told to answer the next DATA
+commands with other replies (4xx, 5xx); and one with STARTTLS and AUTH."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import importlib.util
-import threading
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
 
+from plaint.demo.smtp_sink import DEMO_FROM, Received, Sink, SmtpSink
 from tests.servers import free_port, missing
 
-
-@dataclass(frozen=True)
-class Received:
-    """One accepted message: the envelope and the parsed mail."""
-
-    mail_from: str
-    rcpt_tos: tuple[str, ...]
-    mail: EmailMessage
-
-    @property
-    def message_id(self) -> str:
-        return str(self.mail["Message-ID"])
-
-
-class Sink:
-    """The handler: records accepted mail; ``replies`` are answered to the next DATA
-    commands instead of 250 (a 4xx or 5xx line), first in, first out."""
-
-    def __init__(self) -> None:
-        self.messages: list[Received] = []
-        self.replies: deque[str] = deque()
-        self.refused = 0
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook name)
-        with self._lock:
-            if self.replies:
-                self.refused += 1
-                return self.replies.popleft()
-            mail = email.message_from_bytes(envelope.content, policy=email.policy.default)
-            assert isinstance(mail, EmailMessage)
-            self.messages.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), mail))
-        return "250 OK"
-
-    def ids(self) -> list[str]:
-        with self._lock:
-            return [m.message_id for m in self.messages]
+__all__ = ["Received", "SecureSmtpServer", "Sink", "SmtpServer"]
 
 
 @dataclass
@@ -68,7 +29,7 @@ class SmtpServer:
             "PLAINT_SMTP_HOST": self.host,
             "PLAINT_SMTP_PORT": str(self.port),
             "PLAINT_SMTP_TLS": "none",
-            "PLAINT_SMTP_FROM": "物业客服 <service@plaint.example>",
+            "PLAINT_SMTP_FROM": DEMO_FROM,
             "PLAINT_SECRET_KEY": "test-secret-key",
             **extra,
         }
@@ -78,16 +39,9 @@ class SmtpServer:
 def smtp_server() -> Iterator[SmtpServer]:
     """A fresh SMTP server on a free loopback port (the controller probes it until ready)."""
     if importlib.util.find_spec("aiosmtpd") is None:
-        missing("aiosmtpd (the test extra)")
-    from aiosmtpd.controller import Controller
-
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield SmtpServer("127.0.0.1", controller.port, sink)
-    finally:
-        controller.stop()
+        missing("aiosmtpd (the demo extra)")
+    with SmtpSink() as server:
+        yield SmtpServer(server.host, server.port, server.sink)
 
 
 @dataclass
@@ -108,7 +62,7 @@ def secure_smtp_server(tmp_path: Any) -> Iterator[SecureSmtpServer]:
     import subprocess
 
     if importlib.util.find_spec("aiosmtpd") is None:
-        missing("aiosmtpd (the test extra)")
+        missing("aiosmtpd (the demo extra)")
     if shutil.which("openssl") is None:
         missing("openssl")
     from aiosmtpd.controller import Controller

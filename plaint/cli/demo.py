@@ -1,7 +1,7 @@
 """``plaint demo``: the whole flow on embedded defaults (see :mod:`plaint.demo.run`).
 
 The demo lives in the ``plaint.demo`` subpackage, which nothing else imports; its IMAP
-server needs the ``demo`` extra (``pip install 'plaint[demo]'``). In a terminal it ends by
+and SMTP servers need the ``demo`` extra (``pip install 'plaint[demo]'``). In a terminal it ends by
 serving the pages until Ctrl-C; ``--no-serve`` (the default when stdout is not a terminal:
 scripts, CI, a pipe) prints the tickets and exits.
 """
@@ -18,11 +18,16 @@ from plaint.errors import ConfigError
 
 __all__ = ["register"]
 
+# The modules the ``demo`` extra installs: the local IMAP and SMTP servers.
+_DEMO_EXTRA = ("pymap", "aiosmtpd")
+
 
 def register(subparsers: Any) -> None:
     """Add the ``demo`` command."""
     demo = subparsers.add_parser(
-        "demo", help="run the whole flow on a local IMAP server seeded with complaints"
+        "demo",
+        help="run the whole flow: residents' mails, SMS and calls in, their tickets, and "
+        "what each resident received",
     )
     demo.add_argument("--keep", type=Path, help="keep the demo's data in this directory")
     demo.add_argument(
@@ -34,7 +39,7 @@ def register(subparsers: Any) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    if importlib.util.find_spec("pymap") is None:
+    if any(importlib.util.find_spec(m) is None for m in _DEMO_EXTRA):
         raise ConfigError("plaint demo needs the demo extra: pip install 'plaint[demo]'")
     from plaint.demo.run import run_demo
 

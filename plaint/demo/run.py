@@ -1,46 +1,82 @@
-"""``plaint demo``: the whole flow on embedded defaults, in one command.
+"""``plaint demo``: the whole flow on embedded defaults, every channel, in one command.
 
-A throwaway IMAP server (pymap, loopback only) is seeded with residents' complaints;
-``plaint run``'s process tree (embedded Redis, workers, clock) polls it into a throwaway
-SQLite database and triages every message; the resulting tickets are printed as a table.
-Nothing is left behind: every server and file lives in a temporary directory.
+Throwaway servers on loopback stand in for the outside world: an IMAP server (pymap)
+seeded with residents' mails, a stand-in of Twilio's REST API and an SMTP server. ``plaint
+run``'s process tree (embedded Redis, workers, clock) and ``plaint web`` (on a free
+loopback port, with a random ``PLAINT_SECRET_KEY``) run against a throwaway SQLite
+database. The demo then feeds each channel along its real code path: the mails are polled
+and triaged; after them, residents' SMS are posted to the web app's Twilio webhook,
+signed, and a call-centre CSV is dropped into the folder a ``cdr-folder`` source watches
+(:mod:`plaint.demo.feed`). The acknowledgements, and a reply the demo desk makes through
+the staff API, go out through the outbox dispatcher to the stand-in and the SMTP server.
+The demo prints the tickets and, per resident, what they sent and received
+(:mod:`plaint.demo.summary`). Nothing is left behind: every server and file lives in a
+temporary directory. Every wait probes a condition (the database, an HTTP answer) until
+DEMO_TIMEOUT_SECONDS.
 
-With ``serve`` the stack also runs ``plaint web`` on a free loopback port (with a random
-``PLAINT_SECRET_KEY``) and the demo then prints the pages' URL and a one-time sign-in link
-for the demo desk account (``demo.desk``), and keeps serving until Ctrl-C (SIGINT).
+With ``serve`` the demo then prints the pages' URL and a one-time sign-in link for the
+demo desk account (``demo.desk``), and keeps serving until Ctrl-C (SIGINT).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import socket
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["DEMO_DESK", "run_demo"]
+from plaint.demo.summary import Delivered, ResidentSummary
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from plaint.config import Settings
+    from plaint.demo.imap_server import LocalImapServer
+    from plaint.demo.twilio_standin import TwilioStandIn
+
+__all__ = ["DEMO_DESK", "DemoOutcome", "run_demo", "running_demo"]
 
 DEMO_TIMEOUT_SECONDS = 120.0
-_DB_POLL_SECONDS = 0.25
+_POLL_SECONDS = 0.25
 _USER, _PASSWORD_ENV = "complaints", "PLAINT_DEMO_IMAP_PASSWORD"
-DEMO_DESK = "demo.desk"  # the desk account the sign-in link signs in
+DEMO_DESK = "demo.desk"  # the desk account the sign-in link signs in and the reply is from
+_CALLS_FOLDER = "call-centre"
 
 
-def _config(port: int) -> str:
+def _config(*, imap_port: int, calls: Path) -> str:
+    from plaint.demo.residents import CALL_COLUMNS
+
+    columns = "\n".join(f'{field} = "{header}"' for field, header in CALL_COLUMNS)
     return f"""
 [[sources]]
 name = "demo-mailbox"
 kind = "imap"
 host = "127.0.0.1"
-port = {port}
+port = {imap_port}
 tls = false
 username = "{_USER}"
 password_env = "{_PASSWORD_ENV}"
 poll_interval_seconds = 1
+
+[[sources]]
+name = "demo-call-centre"
+kind = "cdr-folder"
+path = "{calls.as_posix()}"
+format = "columns"
+poll_interval_seconds = 1
+[sources.columns]
+{columns}
+
+# The demo runs at any hour: no SMS held for the night.
+[messages]
+quiet_hours = "off"
 
 [[staff]]
 code = "{DEMO_DESK}"
@@ -49,93 +85,259 @@ role = "desk"
 """
 
 
+@dataclass(frozen=True)
+class DemoOutcome:
+    """What a demo run did: inbound items ``fed`` and ``triaged``; everything that
+    ``arrived`` at the stand-in and the SMTP server, and the same by resident; what
+    reached no resident; ``error`` when a step did not finish in time."""
+
+    fed: int
+    triaged: int
+    arrived: tuple[Delivered, ...] = ()
+    residents: tuple[ResidentSummary, ...] = ()
+    others: tuple[Delivered, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RunningDemo:
+    """A demo whose stack still runs: its settings, the company's time zone, its pages'
+    URL and its outcome."""
+
+    settings: Settings
+    zone: ZoneInfo
+    web_url: str
+    outcome: DemoOutcome
+
+
 def run_demo(*, keep: Path | None = None, serve: bool = False) -> int:
     """Run the demo; keep its data in ``keep`` if given; with ``serve``, then serve the
-    pages until SIGINT. Returns the exit code: 0 when every seeded mail was triaged within
-    the timeout (and, serving, the pages came up and were stopped by SIGINT)."""
+    pages until SIGINT. Returns the exit code: 0 when every item was triaged and every
+    resident's notification went out within the timeout (and, serving, the pages were
+    stopped by SIGINT)."""
+    from plaint.demo.summary import print_summary
+
+    with (
+        tempfile.TemporaryDirectory(prefix="plaint-demo-") as tmp,
+        running_demo(keep or Path(tmp)) as demo,
+    ):
+        _print_tickets(demo.settings, demo.zone)
+        outcome = demo.outcome
+        if outcome.error is not None:
+            print(f"plaint: error: {outcome.error}", file=sys.stderr)
+            return 1
+        print_summary(outcome.residents, outcome.others)
+        return _serve_until_interrupted(demo) if serve else 0
+
+
+@contextlib.contextmanager
+def running_demo(
+    data_dir: Path, *, environ: Mapping[str, str] | None = None
+) -> Iterator[RunningDemo]:
+    """Start the servers and the stack, feed every channel, wait for the outbox, and
+    yield while the stack still runs; stop everything on exit. The children get
+    ``environ`` (default: this process's) with the demo's settings over it. Raises
+    ConfigError when a local server does not start."""
     from plaint.demo.imap_server import LocalImapServer
+    from plaint.demo.loopback import free_port, start_together
+    from plaint.demo.smtp_sink import SmtpSink
+    from plaint.demo.twilio_standin import TwilioStandIn
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    password = os.urandom(8).hex()
+    with contextlib.ExitStack() as servers:
+        imap = LocalImapServer(username=_USER, password=password)
+        twilio, smtp = TwilioStandIn(state=data_dir / "twilio.json"), SmtpSink()
+        start_together((imap, twilio, smtp))
+        for server in (imap, twilio, smtp):
+            servers.callback(server.stop)
+        mails = _seed(imap)
+        web_url = f"http://127.0.0.1:{free_port()}"
+        outside = {**twilio.environ(public_url=web_url), **smtp.environ(), _PASSWORD_ENV: password}
+        base = os.environ if environ is None else environ
+        children = _children_environ(base, data_dir=data_dir, imap_port=imap.port,
+                                     web_url=web_url, outside=outside)  # fmt: skip
+        with _stack(children) as (settings, zone):
+            outcome = _feed_and_wait(settings, zone=zone, web_url=web_url, twilio=twilio,
+                                     mails=mails)  # fmt: skip
+            if outcome.error is None:
+                from plaint.demo.summary import delivered, summarise
+
+                arrived = delivered(twilio.sent(), smtp.messages())
+                residents, others = summarise(settings.database_url, arrived=arrived)
+                outcome = DemoOutcome(outcome.fed, outcome.triaged, tuple(arrived),
+                                      tuple(residents), tuple(others))  # fmt: skip
+            yield RunningDemo(settings=settings, zone=zone, web_url=web_url, outcome=outcome)
+
+
+def _children_environ(
+    base: Mapping[str, str], *, data_dir: Path, imap_port: int, web_url: str,
+    outside: Mapping[str, str],
+) -> dict[str, str]:  # fmt: skip
+    """Write the demo's business config into ``data_dir``; return the children's
+    environment: ``base``, the ``outside`` servers' settings, and the demo's own (an
+    embedded Redis, the web app on ``web_url``, a random secret key)."""
+    calls = data_dir / _CALLS_FOLDER
+    calls.mkdir(exist_ok=True)
+    config_path = data_dir / "demo.toml"
+    config_path.write_text(_config(imap_port=imap_port, calls=calls), "utf-8")
+    environ = {
+        **base, **outside,
+        "PLAINT_DATA_DIR": str(data_dir), "PLAINT_CONFIG": str(config_path),
+        "PLAINT_DATABASE_URL": f"sqlite:///{data_dir / 'plaint.db'}",
+        "PLAINT_LOG_LEVEL": "WARNING", "PLAINT_SECRET_KEY": os.urandom(32).hex(),
+        "PLAINT_WEB_HOST": "127.0.0.1", "PLAINT_WEB_PORT": web_url.rsplit(":", 1)[1],
+    }  # fmt: skip
+    environ.pop("PLAINT_REDIS_URL", None)
+    return environ
+
+
+def _seed(imap: LocalImapServer) -> int:
     from plaint.demo.mail import demo_messages
 
-    password = os.urandom(8).hex()
-    with tempfile.TemporaryDirectory(prefix="plaint-demo-") as tmp:
-        data_dir = keep or Path(tmp)
-        data_dir.mkdir(parents=True, exist_ok=True)
-        with LocalImapServer(username=_USER, password=password) as imap:
-            client = imap.client()
-            messages = list(demo_messages(start=datetime.now(UTC)))
-            for raw in messages:
-                client.append("INBOX", raw)
-            client.logout()
-            print(f"seeded a local IMAP server (127.0.0.1:{imap.port}) with {len(messages)} mails")
-            config_path = data_dir / "demo.toml"
-            config_path.write_text(_config(imap.port), "utf-8")
-            environ = {
-                **os.environ,
-                "PLAINT_DATA_DIR": str(data_dir),
-                "PLAINT_DATABASE_URL": f"sqlite:///{data_dir / 'plaint.db'}",
-                "PLAINT_CONFIG": str(config_path),
-                "PLAINT_LOG_LEVEL": "WARNING",
-                _PASSWORD_ENV: password,
-            }
-            environ.pop("PLAINT_REDIS_URL", None)
-            if serve:
-                environ.update(PLAINT_WEB_HOST="127.0.0.1", PLAINT_WEB_PORT=str(_free_port()),
-                               PLAINT_SECRET_KEY=os.urandom(32).hex())  # fmt: skip
-            return _run_until_triaged(environ, expected=len(messages), serve=serve)
+    client = imap.client()
+    messages = list(demo_messages(start=datetime.now(UTC)))
+    for raw in messages:
+        client.append("INBOX", raw)
+    client.logout()
+    print(f"seeded a local IMAP server (127.0.0.1:{imap.port}) with {len(messages)} mails")
+    return len(messages)
 
 
-def _run_until_triaged(environ: dict[str, str], *, expected: int, serve: bool) -> int:
+@contextlib.contextmanager
+def _stack(environ: dict[str, str]) -> Iterator[tuple[Settings, ZoneInfo]]:
+    """The migrated database with the resident directory imported, and the running
+    stack (web included); yields the settings and the company's time zone."""
     from plaint.config import load_config, load_settings
+    from plaint.demo.feed import import_directory
     from plaint.workers.stack import open_stack
 
     settings = load_settings(environ)
-    config = load_config(settings.config_path)
-    with open_stack(settings, environ, web=serve) as stack:
+    zone = load_config(settings.config_path).timezone
+    with open_stack(settings, environ, web=True) as stack:
+        import_directory(settings.database_url)
         thread = threading.Thread(target=stack.supervisor.run, name="supervisor")
         thread.start()
         try:
-            done = _wait_for_inbox(settings.database_url, expected=expected)
-            _print_tickets(settings.database_url, config.timezone)
-            if done < expected:
-                print(f"plaint: error: only {done} of {expected} mails were triaged in "
-                      f"{DEMO_TIMEOUT_SECONDS:.0f} s", file=sys.stderr)  # fmt: skip
-                return 1
-            return _serve_until_interrupted(settings) if serve else 0
+            yield settings, zone
         finally:
             stack.supervisor.stop()
             thread.join()
 
 
-def _free_port() -> int:
-    """A loopback port free now (the web child binds it a moment later)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+def _feed_and_wait(
+    settings: Settings, *, zone: ZoneInfo, web_url: str, twilio: TwilioStandIn, mails: int
+) -> DemoOutcome:
+    """The mails first (so that a resident's SMS finds the ticket their mail opened),
+    then the SMS and the call-centre CSV, then the desk's reply; then the outbox."""
+    from plaint.demo.feed import drop_calls, post_texts, reply_as_desk
+    from plaint.demo.residents import CALLS, REPLY, TEXTS, call_centre_csv
+
+    deadline = time.monotonic() + DEMO_TIMEOUT_SECONDS
+    url = settings.database_url
+    done = _wait_for_inbox(url, expected=mails, deadline=deadline)
+    if done < mails:
+        return DemoOutcome(mails, done, error=f"only {done} of {mails} mails were triaged")
+    if not _probe(lambda: _answers(f"{web_url}/healthz"), deadline):
+        return DemoOutcome(mails, done, error="the demo's web app did not come up")
+    texts = post_texts(web_url=web_url, public_url=web_url, twilio=twilio)
+    drop_calls(settings.data_dir / _CALLS_FOLDER, call_centre_csv(now=datetime.now(UTC),
+               zone=zone), name="calls-demo.csv")  # fmt: skip
+    print(f"posted {texts} signed SMS to the SMS webhook; dropped a call-centre CSV with "
+          f"{len(CALLS)} calls into {_CALLS_FOLDER}/", flush=True)  # fmt: skip
+    fed = mails + texts + len(CALLS)
+    done = _wait_for_inbox(url, expected=fed, deadline=deadline)
+    if done < fed:
+        return DemoOutcome(fed, done, error=f"only {done} of {fed} items were triaged")
+    number = _ticket_of(url, phone=TEXTS[0].phone)
+    reply_as_desk(web_url=web_url, database_url=url, desk=DEMO_DESK, number=number, text=REPLY)
+    print(f"the demo desk replied to {number} through the staff API", flush=True)
+    if not _probe(lambda: _outbox_empty(url), deadline):
+        return DemoOutcome(fed, done, error="the residents' notifications were not all sent")
+    return DemoOutcome(fed, done)
 
 
-def _serve_until_interrupted(settings: Any) -> int:
-    """Wait for the web child, print the URL and a one-time sign-in link for the demo
-    desk, then block until SIGINT (Ctrl-C); 1 if the pages do not come up."""
+def _probe(condition: Callable[[], bool], deadline: float) -> bool:
+    """Whether ``condition`` held before ``deadline`` (checked every _POLL_SECONDS)."""
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(_POLL_SECONDS)
+    return True
+
+
+def _answers(url: str) -> bool:
     import httpx
 
-    from plaint.models import create_db_engine, session_factory
-    from plaint.service.directory import issue_token
-
-    base = f"http://127.0.0.1:{settings.web_port}"
-    deadline = time.monotonic() + DEMO_TIMEOUT_SECONDS
-    while not _answers(httpx, f"{base}/healthz"):
-        if time.monotonic() > deadline:
-            print("plaint: error: the pages did not come up", file=sys.stderr)
-            return 1
-        time.sleep(_DB_POLL_SECONDS)
-    # The web child wrote the demo desk to the directory before it answered.
-    engine = create_db_engine(settings.database_url)
     try:
-        with session_factory(engine).begin() as session:
-            token = issue_token(session, DEMO_DESK, now=datetime.now(UTC))
+        return httpx.get(url, timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _scalar(database_url: str, query: Any) -> Any:
+    from plaint.models import create_db_engine
+
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(query).scalar()
     finally:
         engine.dispose()
+
+
+def _wait_for_inbox(database_url: str, *, expected: int, deadline: float) -> int:
+    """Block until ``expected`` inbox rows are triaged or ``deadline`` passes; show
+    progress; return how many were triaged."""
+    from sqlalchemy import func, select
+
+    from plaint.models import Inbox, InboxStatus
+
+    query = select(func.count()).where(Inbox.status != InboxStatus.PENDING)
+    shown = -1
+
+    def triaged() -> bool:
+        nonlocal shown
+        done = int(_scalar(database_url, query))
+        if done != shown:
+            print(f"triaged {done}/{expected}", flush=True)
+            shown = done
+        return done >= expected
+
+    _probe(triaged, deadline)
+    return shown
+
+
+def _outbox_empty(database_url: str) -> bool:
+    """Whether every notification to a resident was sent or failed for good."""
+    from sqlalchemy import func, select
+
+    from plaint.models import Notification, NotificationStatus
+
+    waiting = (NotificationStatus.PENDING.value, NotificationStatus.SENDING.value)
+    query = select(func.count()).where(
+        Notification.recipient_kind == "resident", Notification.status.in_(waiting)
+    )
+    return int(_scalar(database_url, query)) == 0
+
+
+def _ticket_of(database_url: str, *, phone: str) -> str:
+    from sqlalchemy import select
+
+    from plaint.models import Resident, Ticket
+
+    query = (select(Ticket.number).join(Resident, Ticket.resident_id == Resident.id)
+             .where(Resident.phone == phone).order_by(Ticket.id))  # fmt: skip
+    return str(_scalar(database_url, query))
+
+
+def _serve_until_interrupted(demo: RunningDemo) -> int:
+    """Print the pages' URL and a one-time sign-in link for the demo desk, then block
+    until SIGINT (Ctrl-C)."""
+    from plaint.demo.feed import staff_token
+
+    token = staff_token(demo.settings.database_url, DEMO_DESK)
+    base = demo.web_url
     print(f"\nthe pages: {base}/today\nsign in once as the demo desk ({DEMO_DESK}): "
           f"{base}/signin?token={token}\nCtrl-C stops the demo", flush=True)  # fmt: skip
     try:
@@ -145,50 +347,23 @@ def _serve_until_interrupted(settings: Any) -> int:
     return 0
 
 
-def _answers(httpx: Any, url: str) -> bool:
-    try:
-        return bool(httpx.get(url, timeout=1.0).status_code == 200)
-    except httpx.HTTPError:
-        return False
-
-
-def _wait_for_inbox(database_url: str, *, expected: int) -> int:
-    """Block until ``expected`` inbox rows are triaged or the timeout passes; show progress."""
-    from sqlalchemy import func, select
-
-    from plaint.models import Inbox, InboxStatus, create_db_engine
-
-    engine = create_db_engine(database_url)
-    deadline = time.monotonic() + DEMO_TIMEOUT_SECONDS
-    done = shown = -1
-    query = select(func.count()).where(Inbox.status != InboxStatus.PENDING)
-    try:
-        while time.monotonic() < deadline and done < expected:
-            with engine.connect() as connection:
-                done = connection.execute(query).scalar_one()
-            if done != shown:
-                print(f"triaged {done}/{expected}", flush=True)
-                shown = done
-            time.sleep(_DB_POLL_SECONDS)
-    finally:
-        engine.dispose()
-    return done
-
-
-def _print_tickets(database_url: str, tz: Any) -> None:
+def _print_tickets(settings: Settings, tz: ZoneInfo) -> None:
     from sqlalchemy import select
 
     from plaint.cli.output import print_table
     from plaint.cli.tickets import TICKET_HEADERS, ticket_rows
     from plaint.models import Ticket, create_db_engine, session_factory
 
-    engine = create_db_engine(database_url)
+    engine = create_db_engine(settings.database_url)
     with session_factory(engine)() as session:
         tickets = session.scalars(select(Ticket).order_by(Ticket.id)).all()
         print()
         rows = ticket_rows(tickets, tz)
-        table = [[_short(t.subject), *row] for t, row in zip(tickets, rows, strict=True)]
-        print_table(("subject", *TICKET_HEADERS), table)
+        table = [
+            [_short(t.subject or t.messages[0].body), t.channel, *row]
+            for t, row in zip(tickets, rows, strict=True)
+        ]
+        print_table(("subject", "channel", *TICKET_HEADERS), table)
         messages = sum(len(t.messages) for t in tickets)
         print(f"\n{len(tickets)} tickets from {messages} messages")
     engine.dispose()

@@ -179,8 +179,15 @@ def test_plaint_demo_prints_the_ticket_table() -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
-    assert "triaged 14/14" in out
-    assert "13 tickets from 14 messages" in out
+    assert "triaged 14/14" in out  # the mails, then the SMS and the calls too
+    assert "triaged 20/20" in out
+    # 20 inbound messages (陈先生's SMS continues his mail's ticket) and the desk's reply
+    assert "18 tickets from 21 messages" in out
     assert "TS-" in out
     assert "emergency" in out
     assert "developer" in out
+    # The summary: what each resident received, at the Twilio stand-in and the SMTP server
+    assert "收到的短信与邮件" in out
+    assert "短信：您好，您的投诉已受理" in out
+    assert "邮件：[TS-" in out
+    assert "18 位住户收到短信 6 条、邮件 13 封" in out

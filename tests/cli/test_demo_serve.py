@@ -39,7 +39,7 @@ def test_the_demo_serves_the_desks_pages_until_ctrl_c(tmp_path: Path) -> None:
         else:
             pytest.fail("no sign-in link in\n" + "".join(seen) + _tail(errors))
         base, token = found.groups()
-        assert "13 tickets from 14 messages" in "".join(seen)
+        assert "18 tickets from 21 messages" in "".join(seen)
         print("".join(seen), _tail(errors))  # shown if a request below fails
         with httpx.Client(base_url=base, timeout=10.0, follow_redirects=True) as browser:
             today = browser.get(f"/signin?token={token}")

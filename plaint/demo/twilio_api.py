@@ -1,16 +1,19 @@
-"""A stand-in for Twilio's REST API on loopback, built from the published shapes in
-../shared/eval/twilio/rest-responses (each resource starts as the canned ``fetch``
-body, with its own fields set).
+"""The Twilio REST API stand-in's ASGI app (started by
+:class:`plaint.demo.twilio_standin.TwilioStandIn`, which documents its use).
 
-Messages (create, list with paging and the To/From/DateSent filters, fetch), their Media
-(list and content), Calls, Recordings and Transcriptions (list with paging). HTTP Basic
-auth with the account SID and token it was started with. Control endpoints under
-``/_control``: seed inbound items, read what was sent, make the next requests answer
-429/5xx (with ``Retry-After``) or a Twilio error code, or make the process die
-(``os._exit``) right after accepting the next message. Its state is kept in a JSON file,
-so a stand-in restarted after dying still knows what it accepted.
+What it serves: Messages (create, list with paging and the To/From/DateSent filters,
+fetch), their Media (list and content), Calls, Recordings and Transcriptions (list with
+paging). Each resource starts from a minimal body, or, given ``shapes`` (a folder of
+Twilio's published responses, e.g. ``../shared/eval/twilio/rest-responses``), from the
+canned ``fetch`` body, with its own fields set. HTTP Basic auth with the account SID and
+token it was started with. Control endpoints under ``/_control``: seed inbound items
+(``items/{kind}``, ``media/{sid}/{media}``), read what was sent (``GET sent``), make the
+next requests answer 429/5xx (with ``Retry-After``) or a Twilio error code (``faults``),
+make the process die (``os._exit``) right after accepting the next message
+(``die_after_accept``), or forget everything (``reset``). Its state is kept in a JSON
+file, so a stand-in restarted after dying still knows what it accepted.
 
-Run as ``python -m tests.twilio_standin PORT STATE_FILE SID TOKEN``.
+Run as ``python -m plaint.demo.twilio_api PORT STATE_FILE SID TOKEN [SHAPES_DIR]``.
 """
 
 from __future__ import annotations
@@ -32,11 +35,11 @@ import uvicorn
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
+from plaint.demo.loopback import LOOPBACK
 from plaint.pipeline.smstext import segment_count
 
-EVAL_RESPONSES = (
-    Path(__file__).resolve().parents[2] / "shared" / "eval" / "twilio" / "rest-responses"
-)
+__all__ = ["KINDS", "State", "build_app", "main"]
+
 PREFIX = "/2010-04-01/Accounts/{account}"
 KINDS = {  # list key, canned file, id prefix
     "Messages": ("messages", "messages.json", "SM"),
@@ -46,10 +49,25 @@ KINDS = {  # list key, canned file, id prefix
 }
 DATE_FILTERS = {"Messages": "date_sent", "Calls": "start_time", "Recordings": "date_created",
                 "Transcriptions": "date_created"}  # fmt: skip
+# Each resource's body without ``shapes``: the fields the ``twilio`` client and plaint's
+# adapters read that no request sets (the rest are set per item).
+_MINIMAL: dict[str, dict[str, Any]] = {
+    "Messages": {"api_version": "2010-04-01", "direction": "inbound", "status": "received",
+                 "num_media": "0", "num_segments": "1", "price": None, "price_unit": "USD",
+                 "subresource_uris": {}},
+    "Calls": {"api_version": "2010-04-01", "direction": "inbound", "status": "completed",
+              "duration": "0", "price": None, "price_unit": "USD", "subresource_uris": {}},
+    "Recordings": {"api_version": "2010-04-01", "status": "completed", "duration": "0",
+                   "source": "RecordVerb", "channels": 1, "subresource_uris": {}},
+    "Transcriptions": {"api_version": "2010-04-01", "status": "completed", "duration": "0",
+                       "price": None, "price_unit": "USD", "type": "fast"},
+}  # fmt: skip
 
 
-def _template(kind: str) -> dict[str, Any]:
-    canned = json.loads((EVAL_RESPONSES / KINDS[kind][1]).read_text("utf-8"))
+def _template(kind: str, shapes: Path | None) -> dict[str, Any]:
+    if shapes is None:
+        return copy.deepcopy(_MINIMAL[kind])
+    canned = json.loads((shapes / KINDS[kind][1]).read_text("utf-8"))
     body: dict[str, Any] = canned["responses"]["test_fetch_response"]["body"]
     return body
 
@@ -66,8 +84,9 @@ def _empty() -> dict[str, Any]:
 class State:
     """Everything the stand-in knows, saved to ``path`` after each change."""
 
-    def __init__(self, path: Path, account: str) -> None:
-        self.path, self.account, self.lock = path, account, threading.Lock()
+    def __init__(self, path: Path, account: str, shapes: Path | None = None) -> None:
+        self.path, self.account, self.shapes = path, account, shapes
+        self.lock = threading.Lock()
         self.data = _empty()
         if path.exists():
             self.data = json.loads(path.read_text("utf-8"))
@@ -78,7 +97,7 @@ class State:
         tmp.replace(self.path)
 
     def add(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
-        item = copy.deepcopy(_template(kind))
+        item = _template(kind, self.shapes)
         sid = fields.get("sid") or KINDS[kind][2] + uuid.uuid4().hex
         now = _rfc2822(datetime.now(UTC))
         item.update({"account_sid": self.account, "sid": sid, "date_created": now,
@@ -274,11 +293,12 @@ def _control(app: FastAPI, state: State) -> None:
 
 
 def main(argv: list[str]) -> None:
+    """Serve on loopback: ``PORT STATE_FILE SID TOKEN [SHAPES_DIR]``."""
     port, path, account, token = int(argv[0]), Path(argv[1]), argv[2], argv[3]
-    state = State(path, account)
+    state = State(path, account, Path(argv[4]) if len(argv) > 4 else None)
     state.data["die_after_accept"] = False
     state.save()
-    uvicorn.run(build_app(state, token), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(build_app(state, token), host=LOOPBACK, port=port, log_level="warning")
 
 
 if __name__ == "__main__":
