@@ -21,7 +21,6 @@ from plaint.errors import NotFoundError, PlaintError
 from plaint.service import merge as merging
 from plaint.service import replies, ticket_actions
 from plaint.service.directory import StaffIdentity, list_staff
-from plaint.service.explain import explain_ticket
 from plaint.service.outbox_view import list_outbox
 from plaint.service.staff import Action
 from plaint.service.tickets import get_ticket, ticket_detail
@@ -63,7 +62,7 @@ def ticket_page(
              if s.entry.active and s.entry.department in (None, detail.department)]  # fmt: skip
     return render(
         request, "ticket.html", who=who, ticket=detail, outbox=outbox, actions=ACTIONS,
-        explain=explain_ticket(session, number, config=context.config, now=now),
+        explain=detail.sla.explanation,  # ``plaint tickets explain``'s lines, planned once
         delivery={(row.sent_at or row.next_attempt_at): row for row in outbox},
         departments=departments, staff=staff, idempotency=uuid.uuid4().hex,
     )  # fmt: skip
