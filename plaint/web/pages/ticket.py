@@ -1,5 +1,7 @@
-"""**Ticket**: one ticket's messages (with the delivery of each reply), its SLA timeline as
-``plaint tickets explain`` prints it, its audit trail, and the staff actions as forms.
+"""**Ticket**: one ticket's messages (with the delivery of each reply), its SLA timeline
+(the ticket detail's :class:`~plaint.service.timeline.SlaTimeline`: what ``plaint tickets
+explain`` prints, shown as tables in the viewer's language), its audit trail, and the
+staff actions as forms.
 
 A form posts to ``/tickets/{number}/act`` with its ``action``; the view calls the same
 service function as the API (:mod:`plaint.service.ticket_actions`,
@@ -21,7 +23,6 @@ from plaint.errors import NotFoundError, PlaintError
 from plaint.service import merge as merging
 from plaint.service import replies, ticket_actions
 from plaint.service.directory import StaffIdentity, list_staff
-from plaint.service.explain import explain_ticket
 from plaint.service.outbox_view import list_outbox
 from plaint.service.staff import Action
 from plaint.service.tickets import get_ticket, ticket_detail
@@ -63,7 +64,6 @@ def ticket_page(
              if s.entry.active and s.entry.department in (None, detail.department)]  # fmt: skip
     return render(
         request, "ticket.html", who=who, ticket=detail, outbox=outbox, actions=ACTIONS,
-        explain=explain_ticket(session, number, config=context.config, now=now),
         delivery={(row.sent_at or row.next_attempt_at): row for row in outbox},
         departments=departments, staff=staff, idempotency=uuid.uuid4().hex,
     )  # fmt: skip
