@@ -39,7 +39,7 @@ _ZH: _Table = {
                 "wechat": "微信", "web": "网页"},
     "urgency": {"normal": "一般", "emergency": "紧急"},
     "level": {"1": "一级", "2": "二级"},
-    "policy": {"default": "默认"},
+    "policy": {"default": "默认", "emergency": "紧急", "level-2": "二级投诉"},
     "validity": {"valid": "有效", "invalid": "无效"},
     "scope": {"1": "物业服务", "2": "开发商", "3": "外部单位"},
     "mode": {"phone": "电话", "visit": "来访", "letter": "书面/信函"},
@@ -54,7 +54,8 @@ _ZH: _Table = {
         "status_answer": "进度查询答复", "email_too_large": "邮件过大", "extended": "延期通知",
         "sla.warn": "时限预警", "sla.breach": "超时通知", "sla.escalate": "升级通知"},
     "event": {
-        "received": "已收到", "classified": "分类", "routed": "分派部门", "sla_started": "开始计时",
+        "received": "已收到", "classified": "分类", "sla_warn": "时限预警", "sla_breach": "超时",
+        "sla_escalate": "升级", "routed": "分派部门", "sla_started": "开始计时",
         "sla_not_started": "未计时", "sla_recomputed": "重算时限", "message_received": "新来信",
         "note": "内部备注", "respond": "回复住户", "reply": "回复住户", "accept": "受理",
         "wait": "等待住户", "resume": "恢复", "resolve": "已解决", "close": "关闭",
@@ -72,7 +73,8 @@ _ZH: _Table = {
         "taken_by": "登记人", "text": "内容", "needed": "需要住户提供", "resolution": "处理结果",
         "to": "给", "from": "原", "target": "目标", "source": "来源工单", "into": "并入",
         "incident": "系列事件", "cycle": "轮次", "score": "评分", "before": "原为",
-        "after": "改为", "assignee": "处理人", "inbox_id": "来件"},
+        "after": "改为", "assignee": "处理人", "inbox_id": "来件", "clock": "时限",
+        "mark": "节点", "due_at": "截止", "recipients": "通知"},
     "clock": {"first_response": "首次响应", "closure": "办结", "resolution": "解决"},
     "state": {"not_started": "未开始", "running": "计时中", "paused": "暂停",
               "met": "按时完成", "met_late": "超时完成", "breached": "已超时"},
@@ -89,7 +91,7 @@ _EN: _Table = {
                 "wechat": "WeChat", "web": "web"},
     "urgency": {"normal": "normal", "emergency": "emergency"},
     "level": {"1": "level 1", "2": "level 2"},
-    "policy": {"default": "default"},
+    "policy": {"default": "default", "emergency": "emergency", "level-2": "level 2"},
     "validity": {"valid": "valid", "invalid": "invalid"},
     "scope": {"1": "property service", "2": "developer", "3": "outside body"},
     "mode": {"phone": "phone", "visit": "visit", "letter": "letter"},
@@ -105,7 +107,8 @@ _EN: _Table = {
         "email_too_large": "email too large", "extended": "extension",
         "sla.warn": "SLA warning", "sla.breach": "SLA breach", "sla.escalate": "escalation"},
     "event": {
-        "received": "received", "classified": "classified", "routed": "routed",
+        "received": "received", "classified": "classified", "sla_warn": "SLA warning",
+        "sla_breach": "SLA breach", "sla_escalate": "escalation", "routed": "routed",
         "sla_started": "SLA started", "sla_not_started": "no SLA",
         "sla_recomputed": "SLA recomputed",
         "message_received": "message received", "note": "note", "respond": "replied",
@@ -127,7 +130,8 @@ _EN: _Table = {
         "needed": "needed", "resolution": "resolution", "to": "to", "from": "from",
         "target": "target", "source": "merged ticket", "into": "into", "incident": "incident",
         "cycle": "cycle", "score": "score", "before": "before", "after": "after",
-        "assignee": "assignee", "inbox_id": "inbox item"},
+        "assignee": "assignee", "inbox_id": "inbox item", "clock": "clock", "mark": "mark",
+        "due_at": "due", "recipients": "notified"},
     "clock": {"first_response": "first response", "closure": "closure",
               "resolution": "resolution"},
     "state": {"not_started": "not started", "running": "running", "paused": "paused",
@@ -196,13 +200,15 @@ class Labels:
     def details(self, data: Mapping[str, Any]) -> list[tuple[str, str]]:
         """An audit event's details as (label, value) pairs in words; internal keys are
         left out, unknown keys keep their name."""
-        shown = {k: v for k, v in data.items() if k not in _HIDDEN and v not in (None, "")}
+        shown = {k: v for k, v in data.items() if k not in _HIDDEN and v not in (None, "", [])}
         return [(self.code("detail", key), self._value(key, value)) for key, value in shown.items()]
 
     def _value(self, key: str, value: Any) -> str:
         if isinstance(value, Mapping):
             return ", ".join(f"{self.code('detail', k)} {self._value(k, v)}"
                              for k, v in value.items())  # fmt: skip
+        if key == "rules" and isinstance(value, list) and self.language == "zh":
+            return f"{len(value)} 条"  # the configuration's rule names are English codes
         if isinstance(value, list | tuple):
             return ", ".join(str(item) for item in value)
         text = str(value)
@@ -215,11 +221,13 @@ class Labels:
         if key == "reason" and text.startswith("sub_topic:"):
             sub_topic = sub_topic_name(text.partition(":")[2], language=self.language)
             return f"{self.code('detail', 'sub_topic')} {sub_topic}"
-        if key in ("channel", "urgency", "level", "validity", "scope", "mode", "policy"):
+        if key in ("channel", "urgency", "level", "validity", "scope", "mode", "policy", "clock"):
             return self.code(key, text)
+        if key == "mark":
+            return self.mark(text)
         if key == "confidence" and isinstance(value, float):
             return f"{value:.2f}"
-        return _local_time(text) if key.endswith("due") or key == "until" else text
+        return _local_time(text) if key.endswith(("due", "due_at")) or key == "until" else text
 
 
 def _local_time(text: str) -> str:
