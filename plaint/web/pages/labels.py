@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,9 @@ _ZH: _Table = {
     "policy": {"default": "默认", "emergency": "紧急", "level-2": "二级投诉"},
     "validity": {"valid": "有效", "invalid": "无效"},
     "scope": {"1": "物业服务", "2": "开发商", "3": "外部单位"},
-    "mode": {"phone": "电话", "visit": "来访", "letter": "书面/信函"},
+    "mode": {"phone": "电话", "visit": "来访", "letter": "书面/信函", "least_open": "未结最少者",
+             "round_robin": "轮流", "manual": "手动"},
+    "bool": {"True": "是", "False": "否"},
     "outbox": {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
                "delivered": "已送达", "undelivered": "未送达", "queued": "排队中"},
     "template": {
@@ -60,7 +62,8 @@ _ZH: _Table = {
         "note": "内部备注", "respond": "回复住户", "reply": "回复住户", "accept": "受理",
         "wait": "等待住户", "resume": "恢复", "resolve": "已解决", "close": "关闭",
         "reopen": "重新打开", "transfer": "转部门", "acknowledge": "确认升级", "assign": "分派",
-        "claim": "认领", "plan": "处理方案", "extended": "延期", "reclassified": "改分类",
+        "claim": "认领", "assigned": "已分派", "plan": "处理方案", "extended": "延期",
+        "reclassified": "改分类",
         "merged": "合并", "incident_joined": "并入系列事件", "policy_changed": "时限规则变更",
         "status_query": "住户查询进度", "survey_scheduled": "安排回访",
         "survey_answer": "回访答复", "survey_escalated": "回访升级"},
@@ -94,7 +97,10 @@ _EN: _Table = {
     "policy": {"default": "default", "emergency": "emergency", "level-2": "level 2"},
     "validity": {"valid": "valid", "invalid": "invalid"},
     "scope": {"1": "property service", "2": "developer", "3": "outside body"},
-    "mode": {"phone": "phone", "visit": "visit", "letter": "letter"},
+    "mode": {"phone": "phone", "visit": "visit", "letter": "letter",
+             "least_open": "fewest open tickets", "round_robin": "round robin",
+             "manual": "by hand"},
+    "bool": {"True": "yes", "False": "no"},
     "outbox": {"pending": "pending", "sending": "sending", "sent": "sent", "failed": "failed",
                "delivered": "delivered", "undelivered": "undelivered", "queued": "queued"},
     "template": {
@@ -115,7 +121,8 @@ _EN: _Table = {
         "reply": "replied", "accept": "accepted", "wait": "waiting on resident",
         "resume": "resumed", "resolve": "resolved", "close": "closed", "reopen": "reopened",
         "transfer": "transferred", "acknowledge": "escalation acknowledged",
-        "assign": "assigned", "claim": "claimed", "plan": "plan", "extended": "extended",
+        "assign": "assigned", "assigned": "assigned", "claim": "claimed", "plan": "plan",
+        "extended": "extended",
         "reclassified": "reclassified", "merged": "merged", "incident_joined": "joined incident",
         "policy_changed": "policy changed", "status_query": "status query",
         "survey_scheduled": "survey scheduled", "survey_answer": "survey answer",
@@ -149,6 +156,8 @@ _EN: _Table = {
 _TABLES = {"zh": _ZH, "en": _EN}
 # Audit details never shown: internal keys (idempotency keys, delivery occurrences).
 _HIDDEN = frozenset({"key", "occurrence", "idempotency_key"})
+# Audit details whose value may be a department code (``to`` is a staff code for assign).
+_DEPARTMENT_KEYS = frozenset({"department", "from", "to", "target", "before", "after"})
 
 
 @dataclass(frozen=True)
@@ -174,6 +183,18 @@ class Labels:
         if self.language == "zh":
             return self.departments.get(code, code)
         return DEPARTMENTS_EN.get(code, code)
+
+    def span(self, value: timedelta | None) -> str:
+        """A duration as ``-1d 3h`` / ``2h 05m`` (``-1天3小时`` / ``2小时05分``); negative:
+        overdue."""
+        if value is None:
+            return "—"
+        sign, seconds = ("-" if value < timedelta(0) else ""), abs(int(value.total_seconds()))
+        days, rest = divmod(seconds, 86400)
+        hours, minutes = rest // 3600, rest % 3600 // 60
+        if self.language == "zh":
+            return f"{sign}{days}天{hours}小时" if days else f"{sign}{hours}小时{minutes:02d}分"
+        return f"{sign}{days}d {hours}h" if days else f"{sign}{hours}h {minutes:02d}m"
 
     def mark(self, mark: str) -> str:
         """A fired or coming SLA mark (``warn:50``, ``breach``, ``escalate:2``) in words."""
@@ -212,12 +233,14 @@ class Labels:
         if isinstance(value, list | tuple):
             return ", ".join(str(item) for item in value)
         text = str(value)
+        if isinstance(value, bool):
+            return self.code("bool", text)
+        if key in _DEPARTMENT_KEYS and text in self.departments:
+            return self.department(text)
         if key == "category":
             return category_name(text, language=self.language)
         if key == "sub_topic":
             return sub_topic_name(text, language=self.language)
-        if key in ("department", "to_department", "from_department") or key == "target":
-            return self.department(text) if text in self.departments else text
         if key == "reason" and text.startswith("sub_topic:"):
             sub_topic = sub_topic_name(text.partition(":")[2], language=self.language)
             return f"{self.code('detail', 'sub_topic')} {sub_topic}"

@@ -5,7 +5,7 @@ one-time notice carried across a redirect."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -30,7 +30,6 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,  # a misspelt name fails the render, not blanks
     )
     environment.filters["when"] = _when
-    environment.filters["span"] = _span
     environment.globals["desk_roles"] = DESK_ROLES  # who sees "New complaint"
     environment.globals["notice_roles"] = NOTICE_ROLES  # who sees the public notices
     environment.globals["category_name"] = category_name  # codes in the viewer's words
@@ -40,16 +39,6 @@ def _environment() -> jinja2.Environment:
 
 def _when(value: datetime | None) -> str:
     return "—" if value is None else value.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
-
-
-def _span(value: timedelta | None) -> str:
-    """A duration as ``-1d 3h`` / ``2h 05m`` (negative: overdue)."""
-    if value is None:
-        return "—"
-    sign, seconds = ("-" if value < timedelta(0) else ""), abs(int(value.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, minutes = rest // 3600, rest % 3600 // 60
-    return f"{sign}{days}d {hours}h" if days else f"{sign}{hours}h {minutes:02d}m"
 
 
 def _department_names(request: Request) -> dict[str, str]:
