@@ -28,7 +28,8 @@ from plaint.service.staff import Action
 from plaint.service.tickets import get_ticket, ticket_detail
 from plaint.web.deps import Context, DbSession, Now, TicketNumberPath, WebContext
 from plaint.web.pages.auth import CsrfChecked, PageStaff
-from plaint.web.pages.render import flash, render
+from plaint.web.pages.i18n import translate
+from plaint.web.pages.render import flash, language, render
 
 __all__ = ["ACTIONS", "router"]
 
@@ -135,7 +136,7 @@ async def act(
     except (PlaintError, ValueError) as exc:
         flash(request, str(exc), error=True)
         return RedirectResponse(f"/tickets/{number}", status_code=303)
-    flash(request, f"{number}: {action} ✓")
+    flash(request, f"{number}: {translate(language(request), action)} ✓")
     back = _text(form, "back")
     if not (back.startswith("/") and not back.startswith("//")):
         back = _back(context, number, who) if action == "transfer" else f"/tickets/{number}"

@@ -52,6 +52,14 @@ def test_the_chinese_ticket_page_names_every_code_in_words(pages: Pages) -> None
     assert '<option value="cleaning" title="cleaning">保洁部</option>' in page.text
 
 
+def test_the_notice_after_an_action_names_it_in_the_members_language(pages: Pages) -> None:
+    pages.sign_in("li.clean")
+    number = pages.numbers["corridor"]
+    assert f"{number}: 内部备注 ✓" in pages.act(number, "note", text="已联系保洁").text
+    english(pages)
+    assert f"{number}: Internal note ✓" in pages.act(number, "note", text="called").text
+
+
 def test_the_english_ticket_page_shows_english_labels(pages: Pages) -> None:
     pages.sign_in("desk.wu")
     english(pages)
