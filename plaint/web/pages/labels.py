@@ -222,12 +222,16 @@ class Labels:
         """An audit event's details as (label, value) pairs in words; internal keys are
         left out, unknown keys keep their name."""
         shown = {k: v for k, v in data.items() if k not in _HIDDEN and v not in (None, "", [])}
-        return [(self.code("detail", key), self._value(key, value)) for key, value in shown.items()]
+        return [(self._key(key), self._value(key, value)) for key, value in shown.items()]
+
+    def _key(self, key: str) -> str:
+        """A detail's key in words (a clock's name for a clock: ``before``/``after`` of a
+        recomputation map clocks to due times)."""
+        return self.code("clock" if key in _ZH["clock"] else "detail", key)
 
     def _value(self, key: str, value: Any) -> str:
         if isinstance(value, Mapping):
-            return ", ".join(f"{self.code('detail', k)} {self._value(k, v)}"
-                             for k, v in value.items())  # fmt: skip
+            return ", ".join(f"{self._key(k)} {self._value(k, v)}" for k, v in value.items())
         if key == "rules" and isinstance(value, list) and self.language == "zh":
             return f"{len(value)} 条"  # the configuration's rule names are English codes
         if isinstance(value, list | tuple):
@@ -250,7 +254,8 @@ class Labels:
             return self.mark(text)
         if key == "confidence" and isinstance(value, float):
             return f"{value:.2f}"
-        return _local_time(text) if key.endswith(("due", "due_at")) or key == "until" else text
+        timed = key.endswith(("due", "due_at")) or key == "until" or key in _ZH["clock"]
+        return _local_time(text) if timed else text
 
 
 def _local_time(text: str) -> str:

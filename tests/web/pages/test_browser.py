@@ -121,6 +121,10 @@ def test_a_member_signs_in_replies_and_transfers_in_a_browser(
     timeline = page.find("#events").text
     assert "转部门" in timeline
     assert "垃圾桶属于物业收费范围" in timeline
+    page.find("#language").click()  # the same page in English
+    page.shot("finance-sees-the-transfer-en")
+    assert "transferred" in page.find("#events").text
+    assert "Finance & fees" in page.find("#ticket-department").text
 
 
 def test_a_cleaning_member_cannot_open_a_finance_ticket(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from plaint.config import Config
 from plaint.service.explain import explain_ticket
+from plaint.web.pages.labels import Labels
 from tests.web.conftest import triage_mail
 from tests.web.pages.conftest import Pages, csrf_of
 
@@ -109,3 +110,15 @@ def test_today_and_the_queues_name_departments_and_statuses_in_words(pages: Page
     today = visible(pages.client.get("/today").text)
     assert "Cleaning" in today
     assert "Finance & fees" in today
+
+
+def test_audit_details_read_in_words() -> None:
+    labels = Labels("zh", {"engineering": "工程维修部"})
+    recomputed = labels.details({"before": {"closure": "2026-10-09T02:00:00+00:00"},
+                                 "after": {"closure": "2026-10-12T02:00:00+00:00"},
+                                 "key": "secret-idempotency", "recipients": []})  # fmt: skip
+    assert recomputed == [("原为", "办结 2026-10-09 10:00"), ("改为", "办结 2026-10-12 10:00")]
+    assert labels.details({"to": "engineering", "from": "mystery"}) == [
+        ("给", "工程维修部"), ("原", "mystery")]  # fmt: skip
+    assert Labels("en", {}).code("event", "a_new_kind") == "a_new_kind"
+    assert Labels("en", {}).department("pool_maintenance") == "pool_maintenance"
