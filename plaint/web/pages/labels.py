@@ -133,7 +133,7 @@ _EN: _Table = {
         "scope": "scope", "confidence": "confidence", "rules": "rules", "reason": "reason",
         "policy": "policy", "first_response_due": "first response due",
         "closure_due": "closure due", "resolution_due": "resolution due", "due": "due",
-        "until": "until", "mode": "taken by", "taken_by": "recorded by", "text": "text",
+        "until": "until", "mode": "by", "taken_by": "recorded by", "text": "text",
         "needed": "needed", "resolution": "resolution", "to": "to", "from": "from",
         "target": "target", "source": "merged ticket", "into": "into", "incident": "incident",
         "cycle": "cycle", "score": "score", "before": "before", "after": "after",
