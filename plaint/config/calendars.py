@@ -55,12 +55,14 @@ __all__ = [
     "DEFAULT_TIME_ZONE",
     "NOTICE_FROM_MONTH",
     "CalendarTable",
+    "HolidayName",
     "StatutoryDays",
     "WeekdayHours",
     "build_calendar",
     "calendar_from_table",
     "calendar_notices",
     "china_calendar",
+    "holiday_name",
     "load_zone",
     "package_years",
     "provisional_reason",
@@ -110,6 +112,26 @@ def package_years() -> frozenset[int]:
     """Return the years the installed ``chinesecalendar`` package has holiday data for."""
     years = [day.year for day in chinese_calendar.holidays]
     return frozenset(range(min(years), max(years) + 1))
+
+
+@dataclass(frozen=True)
+class HolidayName:
+    """A public holiday's name in Chinese and English (``国庆节`` / ``National Day``)."""
+
+    zh: str
+    en: str
+
+
+def holiday_name(day: date) -> HolidayName | None:
+    """The public holiday ``day`` belongs to as ``chinesecalendar`` publishes it (for a
+    make-up working day: the holiday it makes up for); ``None`` for an ordinary day, a
+    company day off, or a year the package has no data for."""
+    try:
+        _, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:  # a year beyond the package's data
+        return None
+    found = next((h for h in chinese_calendar.Holiday if h.value == name), None)
+    return None if found is None else HolidayName(zh=found.chinese, en=found.value)
 
 
 @dataclass(frozen=True)

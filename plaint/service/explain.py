@@ -5,13 +5,15 @@ what fired, and when the due times were recomputed after a calendar change."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plaint.config import Config
-from plaint.config.calendars import provisional_reason
+from plaint.config.calendars import HolidayName, holiday_name, provisional_reason
 from plaint.models import SlaMark, Ticket
 from plaint.pipeline.calendar import Budget, BudgetKind, WorkCalendar
 from plaint.pipeline.sla import Clock, ClockState, Policy, TicketPlan
@@ -19,7 +21,7 @@ from plaint.service.provisional import all_years, provisional_clocks
 from plaint.service.sla import plan_for, policy_of
 from plaint.service.staff import find_ticket
 
-__all__ = ["explain_lines", "explain_ticket"]
+__all__ = ["CalendarDay", "DayKind", "calendar_days", "explain_lines", "explain_ticket"]
 
 # Beyond this many listed calendar days a clock's explanation is cut short.
 MAX_LISTED_DAYS = 40
@@ -39,28 +41,69 @@ def _budget(budget: Budget) -> str:
     return f"{minutes / 60:g} hours (clock time)"
 
 
-def _day_reason(day: date, calendar: WorkCalendar) -> str | None:
+class DayKind(StrEnum):
+    """Why a calendar day on a working-day clock's way is listed: a make-up working day
+    (调休, counted) or a day skipped as a provisional statutory holiday, a public or
+    company holiday, a weekend day, or another non-working day."""
+
+    MAKE_UP = "make_up"
+    PROVISIONAL_HOLIDAY = "provisional_holiday"
+    HOLIDAY = "holiday"
+    WEEKEND = "weekend"
+    NON_WORKING = "non_working"
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One listed calendar day of a clock counted in working days, why it is listed, and
+    the public holiday it belongs to (or makes up for) when the calendar data names one."""
+
+    day: date
+    kind: DayKind
+    holiday: HolidayName | None
+
+
+_DAY_TEXT = {
+    DayKind.MAKE_UP: "make-up working day (调休), counted",
+    DayKind.PROVISIONAL_HOLIDAY: "statutory public holiday ({year} provisional), skipped",
+    DayKind.HOLIDAY: "public or company holiday, skipped",
+    DayKind.WEEKEND: "weekend, skipped",
+    DayKind.NON_WORKING: "not a working day, skipped",
+}
+
+
+def _day_kind(day: date, calendar: WorkCalendar) -> DayKind | None:
     weekend = day.weekday() in calendar.weekend
     if calendar.is_working_day(day):
-        return "make-up working day (调休), counted" if weekend else None
+        return DayKind.MAKE_UP if weekend else None
     if day in calendar.holidays and day.year in calendar.provisional_years:
-        return f"statutory public holiday ({day.year} provisional), skipped"
+        return DayKind.PROVISIONAL_HOLIDAY
     if day in calendar.holidays:
-        return "public or company holiday, skipped"
-    return "weekend, skipped" if weekend else "not a working day, skipped"
+        return DayKind.HOLIDAY
+    return DayKind.WEEKEND if weekend else DayKind.NON_WORKING
 
 
-def _calendar_days(start: datetime, end: datetime, calendar: WorkCalendar) -> list[str]:
+def calendar_days(start: datetime, end: datetime, calendar: WorkCalendar) -> list[CalendarDay]:
+    """The local dates from ``start`` to ``end`` that are not ordinary working days (at
+    most :data:`MAX_LISTED_DAYS`), each with why: what a working-day clock skipped, and
+    the make-up days it counted."""
     first = start.astimezone(calendar.zone).date()
     last = end.astimezone(calendar.zone).date()
-    lines: list[str] = []
+    days: list[CalendarDay] = []
     day = first
-    while day <= last and len(lines) < MAX_LISTED_DAYS:
-        reason = _day_reason(day, calendar)
-        if reason:
-            lines.append(f"    {day.isoformat()} {day.strftime('%a')}: {reason}")
+    while day <= last and len(days) < MAX_LISTED_DAYS:
+        kind = _day_kind(day, calendar)
+        if kind is not None:
+            name = None if kind is DayKind.WEEKEND else holiday_name(day)
+            days.append(CalendarDay(day=day, kind=kind, holiday=name))
         day += timedelta(days=1)
-    return lines
+    return days
+
+
+def _day_line(found: CalendarDay) -> str:
+    reason = _DAY_TEXT[found.kind].format(year=found.day.year)
+    named = f" ({found.holiday.en})" if found.holiday else ""
+    return f"    {found.day.isoformat()} {found.day.strftime('%a')}: {reason}{named}"
 
 
 def _clock_lines(
@@ -81,7 +124,7 @@ def _clock_lines(
             f"    extended {_when(state.extended_at, calendar)}: due moved to {until} (延期)"
         )
     if budget.kind is BudgetKind.WORKING:
-        lines.extend(_calendar_days(state.started_at, state.due, calendar))
+        lines.extend(_day_line(d) for d in calendar_days(state.started_at, state.due, calendar))
     lines.append(f"    due      {_when(state.due, calendar)}{' (provisional)' * provisional}")
     if state.met_at is not None:
         verdict = "in time" if state.met_at <= state.due else "late"

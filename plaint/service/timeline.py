@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from plaint.config import Config
 from plaint.errors import CalendarCoverageError
 from plaint.models import SlaMark, Ticket
+from plaint.pipeline.calendar import BudgetKind
 from plaint.pipeline.sla import Clock, ClockState, TicketPlan
-from plaint.service.explain import explain_lines
+from plaint.service.explain import CalendarDay, calendar_days, explain_lines
 from plaint.service.provisional import all_years, provisional_clocks
 from plaint.service.sla import plan_for, policy_of
 
@@ -68,7 +69,12 @@ class MomentView:
 class ClockTimeline:
     """One clock as its events leave it. ``state`` is ``not_started``, ``running``,
     ``paused``, ``met`` (in time), ``met_late`` or ``breached`` (due passed, not met).
-    ``provisional``: ``due`` was counted through a provisional calendar year."""
+    ``provisional``: ``due`` was counted through a provisional calendar year. ``days``:
+    for a clock counted in working days, the calendar days from its start to its due time
+    that it skipped (and the make-up days it counted), with why
+    (:func:`plaint.service.explain.calendar_days`, as ``plaint tickets explain`` lists
+    them); ``extended_at``/``extended_until``: when the due time was extended (延期) and
+    to what."""
 
     clock: str
     cycle: int
@@ -82,6 +88,9 @@ class ClockTimeline:
     acknowledged_at: datetime | None
     pauses: tuple[tuple[datetime, datetime], ...]
     provisional: bool
+    extended_at: datetime | None = None
+    extended_until: datetime | None = None
+    days: tuple[CalendarDay, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,14 +125,21 @@ def _clock_timelines(
     plan: TicketPlan, ticket: Ticket, config: Config, now: datetime,
     provisional: Mapping[Clock, frozenset[int]],
 ) -> tuple[ClockTimeline, ...]:  # fmt: skip
-    policy = policy_of(ticket, config)
+    policy, calendar = policy_of(ticket, config), config.calendar
+
+    def days(s: ClockState, kind: BudgetKind) -> tuple[CalendarDay, ...]:
+        if kind is not BudgetKind.WORKING or s.started_at is None or s.due is None:
+            return ()
+        return tuple(calendar_days(s.started_at, s.due, calendar))
+
     return tuple(
         ClockTimeline(
             clock=clock.value, cycle=s.cycle, budget_kind=policy.budget(clock).kind.value,
             budget_seconds=policy.budget(clock).amount.total_seconds(),
             state=_clock_state_name(s, now), started_at=s.started_at, due=s.due,
             met_at=s.met_at, paused_since=s.paused_since, acknowledged_at=s.acknowledged_at,
-            pauses=s.pauses, provisional=clock in provisional,
+            pauses=s.pauses, provisional=clock in provisional, extended_at=s.extended_at,
+            extended_until=s.extended_until, days=days(s, policy.budget(clock).kind),
         )
         for clock, s in plan.states.items()
     )  # fmt: skip

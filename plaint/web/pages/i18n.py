@@ -95,7 +95,33 @@ _EN = {
                      "{hours} h against its usual rate over the {weeks} weeks before "
                      "(Poisson test, p ≤ {p}, at least {min} tickets).",
 }  # fmt: skip
-_TABLES = {"zh": _ZH | NOTICE_ZH, "en": _EN | NOTICE_EN}
+# The SLA timeline, the ticket page's outbox, Today's stages and the staff roles.
+_TIMELINE_ZH = {
+    "template": "模板", "sla_error": "无法计时", "no_sla": "本工单不计时限",
+    "warn_at": "预警于", "provisional": "节假日安排未公布的年份（截止时间待定）：",
+    "cycle": "第几轮", "started": "开始", "paused": "暂停", "paused_why": "等待住户，不计时",
+    "since": "自", "paused_now": "截止时间顺延", "extended": "延期", "skipped": "不计",
+    "counted": "计入", "met": "完成", "provisional_due": "暂定", "fired": "已触发",
+    "coming": "即将触发", "nothing_yet": "尚无", "next_sweep": "下次巡检触发",
+    "nothing_scheduled": "无", "stage_intake": "待入队", "stage_triage": "待分拣",
+    "stage_outbox": "待发送", "role_member": "部门员工", "role_department_head": "部门负责人",
+    "role_property_manager": "物业经理", "role_regional_manager": "区域经理",
+    "role_desk": "客服", "role_admin": "管理员",
+}  # fmt: skip
+_TIMELINE_EN = {
+    "template": "Template", "sla_error": "No SLA clocks", "no_sla": "No SLA clocks for this ticket",
+    "warn_at": "warnings at", "provisional": "Due times depend on provisional calendar years:",
+    "cycle": "cycle", "started": "started", "paused": "paused",
+    "paused_why": "waiting on the resident: not counted", "since": "since",
+    "paused_now": "the due time moves on", "extended": "extended", "skipped": "skipped",
+    "counted": "counted", "met": "met", "provisional_due": "provisional", "fired": "Fired",
+    "coming": "Next", "nothing_yet": "nothing yet", "next_sweep": "fires on the next sweep",
+    "nothing_scheduled": "nothing scheduled", "stage_intake": "intake",
+    "stage_triage": "triage", "stage_outbox": "outbox", "role_member": "member",
+    "role_department_head": "department head", "role_property_manager": "property manager",
+    "role_regional_manager": "regional manager", "role_desk": "desk", "role_admin": "admin",
+}  # fmt: skip
+_TABLES = {"zh": _ZH | NOTICE_ZH | _TIMELINE_ZH, "en": _EN | NOTICE_EN | _TIMELINE_EN}
 
 
 def translate(language: str, key: str) -> str:

@@ -5,10 +5,9 @@ one-time notice carried across a redirect."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import Request
@@ -18,11 +17,9 @@ from plaint.pipeline.texts import category_name, sub_topic_name
 from plaint.service.desk import DESK_ROLES
 from plaint.service.notice_links import NOTICE_ROLES
 from plaint.web.pages.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from plaint.web.pages.labels import LOCAL_ZONE, Labels
 
 __all__ = ["LOCAL_ZONE", "csrf_token", "flash", "language", "render", "render_public"]
-
-# What the pages show times in: the company's (Chinese-first) local time.
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @cache
@@ -33,7 +30,6 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,  # a misspelt name fails the render, not blanks
     )
     environment.filters["when"] = _when
-    environment.filters["span"] = _span
     environment.globals["desk_roles"] = DESK_ROLES  # who sees "New complaint"
     environment.globals["notice_roles"] = NOTICE_ROLES  # who sees the public notices
     environment.globals["category_name"] = category_name  # codes in the viewer's words
@@ -45,14 +41,11 @@ def _when(value: datetime | None) -> str:
     return "—" if value is None else value.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
 
 
-def _span(value: timedelta | None) -> str:
-    """A duration as ``-1d 3h`` / ``2h 05m`` (negative: overdue)."""
-    if value is None:
-        return "—"
-    sign, seconds = ("-" if value < timedelta(0) else ""), abs(int(value.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, minutes = rest // 3600, rest % 3600 // 60
-    return f"{sign}{days}d {hours}h" if days else f"{sign}{hours}h {minutes:02d}m"
+def _department_names(request: Request) -> dict[str, str]:
+    """The configured department names by code (none for an app without the context)."""
+    context = getattr(request.app.state, "plaint", None)
+    config = getattr(context, "config", None)
+    return {d.code: d.name for d in config.departments} if config is not None else {}
 
 
 def language(request: Request) -> str:
@@ -76,12 +69,14 @@ def flash(request: Request, message: str, *, error: bool = False) -> None:
 
 
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    """Render ``template`` with ``context`` plus ``t`` (the UI text), ``csrf``, ``lang``,
-    ``who`` (if not given) and the pending notice, as an HTML response with ``status``."""
+    """Render ``template`` with ``context`` plus ``t`` (the UI text), ``lb`` (codes in
+    words: :class:`~plaint.web.pages.labels.Labels`), ``csrf``, ``lang``, ``who`` (if not
+    given) and the pending notice, as an HTML response with ``status``."""
     lang = language(request)
     context.setdefault("who", None)
     body = _environment().get_template(template).render(
         t=lambda key: translate(lang, key), lang=lang, csrf=csrf_token(request),
+        lb=Labels(lang, _department_names(request)),
         notice=request.session.pop("flash", None), path=request.url.path, **context,
     )  # fmt: skip
     return HTMLResponse(body, status_code=status)

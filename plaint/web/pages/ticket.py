@@ -1,5 +1,7 @@
-"""**Ticket**: one ticket's messages (with the delivery of each reply), its SLA timeline as
-``plaint tickets explain`` prints it, its audit trail, and the staff actions as forms.
+"""**Ticket**: one ticket's messages (with the delivery of each reply), its SLA timeline
+(the ticket detail's :class:`~plaint.service.timeline.SlaTimeline`: what ``plaint tickets
+explain`` prints, shown as tables in the viewer's language), its audit trail, and the
+staff actions as forms.
 
 A form posts to ``/tickets/{number}/act`` with its ``action``; the view calls the same
 service function as the API (:mod:`plaint.service.ticket_actions`,
@@ -26,7 +28,8 @@ from plaint.service.staff import Action
 from plaint.service.tickets import get_ticket, ticket_detail
 from plaint.web.deps import Context, DbSession, Now, TicketNumberPath, WebContext
 from plaint.web.pages.auth import CsrfChecked, PageStaff
-from plaint.web.pages.render import flash, render
+from plaint.web.pages.i18n import translate
+from plaint.web.pages.render import flash, language, render
 
 __all__ = ["ACTIONS", "router"]
 
@@ -62,7 +65,6 @@ def ticket_page(
              if s.entry.active and s.entry.department in (None, detail.department)]  # fmt: skip
     return render(
         request, "ticket.html", who=who, ticket=detail, outbox=outbox, actions=ACTIONS,
-        explain=detail.sla.explanation,  # ``plaint tickets explain``'s lines, planned once
         delivery={(row.sent_at or row.next_attempt_at): row for row in outbox},
         departments=departments, staff=staff, idempotency=uuid.uuid4().hex,
     )  # fmt: skip
@@ -134,7 +136,7 @@ async def act(
     except (PlaintError, ValueError) as exc:
         flash(request, str(exc), error=True)
         return RedirectResponse(f"/tickets/{number}", status_code=303)
-    flash(request, f"{number}: {action} ✓")
+    flash(request, f"{number}: {translate(language(request), action)} ✓")
     back = _text(form, "back")
     if not (back.startswith("/") and not back.startswith("//")):
         back = _back(context, number, who) if action == "transfer" else f"/tickets/{number}"

@@ -116,7 +116,9 @@ def test_a_member_signs_in_replies_and_transfers_in_a_browser(
     page.find("#transfer-reason").send_keys("垃圾桶属于物业收费范围")
     from selenium.webdriver.support.select import Select
 
-    Select(page.find("#transfer-department")).select_by_visible_text("finance")
+    Select(page.find("#transfer-department")).select_by_visible_text(
+        "财务/收费"
+    )  # the department by its name
     page.find("#do-transfer").click()
     page.shot("after-transfer")
     assert page.driver.current_url.endswith("/today")  # no longer theirs to see
@@ -130,8 +132,12 @@ def test_a_member_signs_in_replies_and_transfers_in_a_browser(
     page.sign_in(tokens["zhao.fin"])
     page.open(f"/tickets/{number}", "finance-sees-the-transfer")
     timeline = page.find("#events").text
-    assert "transfer" in timeline
+    assert "转部门" in timeline
     assert "垃圾桶属于物业收费范围" in timeline
+    page.find("#language").click()  # the same page in English
+    page.shot("finance-sees-the-transfer-en")
+    assert "transferred" in page.find("#events").text
+    assert "Finance & fees" in page.find("#ticket-department").text
 
 
 def test_a_cleaning_member_cannot_open_a_finance_ticket(
