@@ -314,6 +314,18 @@ def running_postgres(prefix: str = "pg") -> Iterator[PostgresServer]:
             server.stop()
 
 
+@contextlib.contextmanager
+def running_dovecot() -> Iterator[DovecotServer]:
+    """A throwaway Dovecot for the length of the block (tests and the soak)."""
+    with service_dir("dovecot") as directory:
+        server = DovecotServer(directory)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
 # An Erlang node boots in 5-30 s on a busy machine.
 _RABBITMQ_BOOT_SECONDS = 180.0
 _RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
@@ -393,3 +405,15 @@ class RabbitMQServer:
         if epmd is not None:  # the node started an epmd on its own port: stop that one
             subprocess.run([epmd, "-port", str(self.epmd_port), "-kill"], check=False,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+@contextlib.contextmanager
+def running_rabbitmq() -> Iterator[RabbitMQServer]:
+    """A throwaway RabbitMQ node for the length of the block (tests and the soak)."""
+    with service_dir("rabbitmq") as directory:
+        server = RabbitMQServer(directory)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()

@@ -3,6 +3,7 @@ accepts, and can be told to answer the next DATA commands with other replies (4x
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import importlib.util
@@ -74,9 +75,10 @@ class SmtpServer:
         }
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    """A fresh SMTP server on a free loopback port (the controller probes it until ready)."""
+@contextlib.contextmanager
+def running_smtp() -> Iterator[SmtpServer]:
+    """A fresh SMTP server on a free loopback port (the controller probes it until ready)
+    for the length of the block (tests and the soak)."""
     if importlib.util.find_spec("aiosmtpd") is None:
         missing("aiosmtpd (the test extra)")
     from aiosmtpd.controller import Controller
@@ -88,6 +90,13 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield SmtpServer("127.0.0.1", controller.port, sink)
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A fresh SMTP server on a free loopback port."""
+    with running_smtp() as server:
+        yield server
 
 
 @dataclass

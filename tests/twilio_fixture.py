@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -58,14 +59,24 @@ def _spawn(port: int, state: Path) -> subprocess.Popen[bytes]:
     return process
 
 
-@pytest.fixture(scope="session")
-def standin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
+@contextlib.contextmanager
+def running_standin(directory: Path) -> Iterator[StandIn]:
+    """The stand-in on a free port, its state in ``directory``, for the length of the
+    block (tests and the soak)."""
     eval_path("twilio", "rest-responses")
     port = free_port()
-    state = tmp_path_factory.mktemp("twilio") / "state.json"
+    state = directory / "state.json"
     server = StandIn(f"http://127.0.0.1:{port}", state, port, _spawn(port, state))
-    yield server
-    stop(server.process)
+    try:
+        yield server
+    finally:
+        stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def standin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
+    with running_standin(tmp_path_factory.mktemp("twilio")) as server:
+        yield server
 
 
 @pytest.fixture
