@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 
@@ -302,11 +303,19 @@ def service_dir(prefix: str) -> Iterator[Path]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+class _Server(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+_S = TypeVar("_S", bound=_Server)
+
+
 @contextlib.contextmanager
-def running_postgres(prefix: str = "pg") -> Iterator[PostgresServer]:
-    """A throwaway PostgreSQL server for the length of the block (tests and benchmarks)."""
+def _running(make: Callable[[Path], _S], prefix: str) -> Iterator[_S]:
+    """``make(directory)`` started in a fresh service directory, stopped at the end."""
     with service_dir(prefix) as directory:
-        server = PostgresServer(directory)
+        server = make(directory)
         server.start()
         try:
             yield server
@@ -314,16 +323,14 @@ def running_postgres(prefix: str = "pg") -> Iterator[PostgresServer]:
             server.stop()
 
 
-@contextlib.contextmanager
-def running_dovecot() -> Iterator[DovecotServer]:
+def running_postgres(prefix: str = "pg") -> contextlib.AbstractContextManager[PostgresServer]:
+    """A throwaway PostgreSQL server for the length of the block (tests and benchmarks)."""
+    return _running(PostgresServer, prefix)
+
+
+def running_dovecot() -> contextlib.AbstractContextManager[DovecotServer]:
     """A throwaway Dovecot for the length of the block (tests and the soak)."""
-    with service_dir("dovecot") as directory:
-        server = DovecotServer(directory)
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    return _running(DovecotServer, "dovecot")
 
 
 # An Erlang node boots in 5-30 s on a busy machine.
@@ -407,13 +414,6 @@ class RabbitMQServer:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
 
 
-@contextlib.contextmanager
-def running_rabbitmq() -> Iterator[RabbitMQServer]:
+def running_rabbitmq() -> contextlib.AbstractContextManager[RabbitMQServer]:
     """A throwaway RabbitMQ node for the length of the block (tests and the soak)."""
-    with service_dir("rabbitmq") as directory:
-        server = RabbitMQServer(directory)
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    return _running(RabbitMQServer, "rabbitmq")

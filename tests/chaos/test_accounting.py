@@ -52,20 +52,20 @@ DUPLICATED: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("kind", "change"), LOST, ids=[k for k, _ in LOST])
-def test_a_lost_effect_is_counted(kind: str, change: dict[str, Any]) -> None:
-    counts = tally(replace(CLEAN, **change), items=3, residents=2)
-    assert not counts.clean
-    assert counts.lost[kind] == 1, counts.problems()
-    assert not any(counts.duplicated.values()), counts.problems()
+CASES = [("lost", kind, change) for kind, change in LOST] + [
+    ("duplicated", kind, change) for kind, change in DUPLICATED
+]
 
 
-@pytest.mark.parametrize(("kind", "change"), DUPLICATED, ids=[k for k, _ in DUPLICATED])
-def test_a_duplicated_effect_is_counted(kind: str, change: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("what", "kind", "change"), CASES, ids=[f"{w}-{k}" for w, k, _ in CASES])
+def test_a_lost_or_duplicated_effect_is_counted(
+    what: str, kind: str, change: dict[str, Any]
+) -> None:
     counts = tally(replace(CLEAN, **change), items=3, residents=2)
     assert not counts.clean
-    assert counts.duplicated[kind] == 1, counts.problems()
-    assert not any(counts.lost.values()), counts.problems()
+    assert getattr(counts, what)[kind] == 1, counts.problems()
+    other = counts.duplicated if what == "lost" else counts.lost
+    assert not any(other.values()), counts.problems()
 
 
 def test_expected_poison_is_not_lost_but_a_missing_quarantine_is() -> None:
