@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["CpuMeter", "tree_cpu", "tree_rss"]
+__all__ = ["CpuMeter", "process_rss", "tree_cpu", "tree_rss"]
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -51,13 +51,18 @@ def tree_cpu(root: int) -> float:
 def tree_rss(root: int, *, field: str = "VmRSS") -> int:
     """Bytes of ``field`` (``VmRSS``: resident now; ``VmHWM``: the peak resident size of
     each process's life) of ``root`` and every live descendant, summed."""
-    total = 0
+    return sum(process_rss(root, field=field).values())
+
+
+def process_rss(root: int, *, field: str = "VmRSS") -> dict[int, int]:
+    """Bytes of ``field`` of ``root`` and of every live descendant, by pid."""
+    found = {}
     for pid in _tree(root):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith(f"{field}:"):
-                    total += int(line.split()[1]) * 1024  # kB
-    return total
+                    found[pid] = int(line.split()[1]) * 1024  # kB
+    return found
 
 
 def machine_cpu() -> float:

@@ -22,8 +22,9 @@ from tests.servers import (
     PostgresServer,
     RabbitMQServer,
     RedisServer,
+    running_dovecot,
     running_postgres,
-    service_dir,
+    running_rabbitmq,
 )
 
 _counter = itertools.count()
@@ -77,12 +78,8 @@ def sessions(db_url: str) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[DovecotServer]:
-    with service_dir("dovecot") as directory:
-        server = DovecotServer(directory)
-        server.start()
-        server.add_user(IMAP_USER, IMAP_PASSWORD)
+    with running_dovecot() as server:
         yield server
-        server.stop()
 
 
 @dataclass
@@ -111,13 +108,19 @@ class Mailbox:
 IMAP_USER, IMAP_PASSWORD = "resident-mail", "s3cret-test-password"
 
 
-@pytest.fixture
-def mailbox(dovecot: DovecotServer) -> Mailbox:
+def new_mailbox(dovecot: DovecotServer) -> Mailbox:
+    """A fresh folder of the test account (added to ``dovecot`` if it is not there)."""
+    dovecot.add_user(IMAP_USER, IMAP_PASSWORD)
     box = Mailbox("127.0.0.1", dovecot.port, IMAP_USER, IMAP_PASSWORD, f"T{uuid.uuid4().hex}")
     client = box.client()
     client.create_folder(box.folder)
     client.logout()
     return box
+
+
+@pytest.fixture
+def mailbox(dovecot: DovecotServer) -> Mailbox:
+    return new_mailbox(dovecot)
 
 
 @pytest.fixture
@@ -160,13 +163,8 @@ from tests.twilio_fixture import standin, standin_server  # noqa: E402, F401
 
 @pytest.fixture(scope="session")
 def rabbitmq_server() -> Iterator[RabbitMQServer]:
-    with service_dir("rabbitmq") as directory:
-        server = RabbitMQServer(directory)
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    with running_rabbitmq() as server:
+        yield server
 
 
 @pytest.fixture

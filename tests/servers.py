@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 
@@ -302,16 +303,34 @@ def service_dir(prefix: str) -> Iterator[Path]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+class _Server(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+_S = TypeVar("_S", bound=_Server)
+
+
 @contextlib.contextmanager
-def running_postgres(prefix: str = "pg") -> Iterator[PostgresServer]:
-    """A throwaway PostgreSQL server for the length of the block (tests and benchmarks)."""
+def _running(make: Callable[[Path], _S], prefix: str) -> Iterator[_S]:
+    """``make(directory)`` started in a fresh service directory, stopped at the end."""
     with service_dir(prefix) as directory:
-        server = PostgresServer(directory)
+        server = make(directory)
         server.start()
         try:
             yield server
         finally:
             server.stop()
+
+
+def running_postgres(prefix: str = "pg") -> contextlib.AbstractContextManager[PostgresServer]:
+    """A throwaway PostgreSQL server for the length of the block (tests and benchmarks)."""
+    return _running(PostgresServer, prefix)
+
+
+def running_dovecot() -> contextlib.AbstractContextManager[DovecotServer]:
+    """A throwaway Dovecot for the length of the block (tests and the soak)."""
+    return _running(DovecotServer, "dovecot")
 
 
 # An Erlang node boots in 5-30 s on a busy machine.
@@ -393,3 +412,8 @@ class RabbitMQServer:
         if epmd is not None:  # the node started an epmd on its own port: stop that one
             subprocess.run([epmd, "-port", str(self.epmd_port), "-kill"], check=False,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+def running_rabbitmq() -> contextlib.AbstractContextManager[RabbitMQServer]:
+    """A throwaway RabbitMQ node for the length of the block (tests and the soak)."""
+    return _running(RabbitMQServer, "rabbitmq")

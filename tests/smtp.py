@@ -4,6 +4,7 @@ commands with other replies (4xx, 5xx); and one with STARTTLS and AUTH."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,13 +36,21 @@ class SmtpServer:
         }
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    """A fresh SMTP server on a free loopback port (the controller probes it until ready)."""
+@contextlib.contextmanager
+def running_smtp() -> Iterator[SmtpServer]:
+    """A fresh SMTP server on a free loopback port (the controller probes it until ready)
+    for the length of the block (tests and the soak)."""
     if importlib.util.find_spec("aiosmtpd") is None:
         missing("aiosmtpd (the demo extra)")
     with SmtpSink() as server:
         yield SmtpServer(server.host, server.port, server.sink)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A fresh SMTP server on a free loopback port."""
+    with running_smtp() as server:
+        yield server
 
 
 @dataclass

@@ -3,7 +3,9 @@ port, its resources shaped as Twilio's published responses (../shared/eval)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,11 +17,19 @@ __all__ = ["ACCOUNT", "SENDER", "TOKEN", "StandIn", "standin", "standin_server"]
 StandIn = TwilioStandIn
 
 
+@contextlib.contextmanager
+def running_standin(directory: Path) -> Iterator[StandIn]:
+    """The stand-in on a free port, its state in ``directory``, for the length of the
+    block (tests and the soak)."""
+    shapes = eval_path("twilio", "rest-responses")
+    directory.mkdir(parents=True, exist_ok=True)
+    with StandIn(state=directory / "state.json", shapes=shapes) as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def standin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
-    shapes = eval_path("twilio", "rest-responses")
-    state = tmp_path_factory.mktemp("twilio") / "state.json"
-    with StandIn(state=state, shapes=shapes) as server:
+    with running_standin(tmp_path_factory.mktemp("twilio")) as server:
         yield server
 
 

@@ -5,13 +5,12 @@ the Twilio stand-in, an SMTP server and RabbitMQ."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.chaos.harness import Rig
+from tests.chaos.harness import Rig, make_rig
 from tests.conftest import Mailbox
 from tests.servers import PostgresServer, RedisServer
 from tests.smtp import SmtpServer
@@ -28,14 +27,6 @@ def chaos_redis(tmp_path: Path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.stop()
-
-
-def make_rig(
-    db_url: str, redis: RedisServer, mailbox: Mailbox, standin: StandIn, smtp: SmtpServer,
-    amqp_url: str, home: Path,
-) -> Rig:  # fmt: skip
-    return Rig(db_url=db_url, redis_url=redis.url, mailbox=mailbox, standin=standin, smtp=smtp,
-               amqp_url=amqp_url, queue=f"chaos-{uuid.uuid4().hex[:8]}", home=home)  # fmt: skip
 
 
 @pytest.fixture

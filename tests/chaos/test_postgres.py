@@ -17,8 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.chaos.conftest import make_rig
-from tests.chaos.harness import Figures, Load, Rig, Tree, verify
+from tests.chaos.harness import Figures, Load, Rig, Tree, make_rig, verify
 from tests.conftest import Mailbox
 from tests.servers import PostgresServer, RedisServer, running_postgres
 from tests.smtp import SmtpServer
