@@ -262,7 +262,7 @@ class Tree:
         with self.engine.connect() as connection:
             return connection.execute(query).scalar_one()
 
-    def settle(self, load: Load, *, seconds: float = 150, quarantined: int = 0) -> float:
+    def settle(self, load: Load, *, seconds: float = 240, quarantined: int = 0) -> float:
         """Wait until every item of ``load`` is in the inbox and triaged (``quarantined``
         of them quarantined) and no notification is left to send; return the time."""
 

@@ -72,3 +72,15 @@ def test_expected_poison_is_not_lost_but_a_missing_quarantine_is() -> None:
     poisoned = replace(CLEAN, statuses=Counter({"done": 3, "quarantined": 1}))
     assert tally(poisoned, items=3, residents=2, quarantined=1).clean
     assert tally(CLEAN, items=3, residents=2, quarantined=1).lost["quarantine_mismatch"] == 1
+
+
+def test_a_mail_resent_in_doubt_is_counted_apart_only_as_far_as_its_attempts_go() -> None:
+    """SMTP cannot be asked: a mail whose first attempt went unrecorded comes again with
+    the same Message-ID as a second attempt. That is reported, not a duplicate; a third
+    copy of a twice-attempted mail, or a copy of a once-attempted one, is."""
+    twice = replace(CLEAN, mails=["<m2@plaint>", "<m2@plaint>"], mail_attempts={"<m2@plaint>": 2})
+    counts = tally(twice, items=3, residents=2)
+    assert counts.clean, counts.problems()
+    assert counts.figures["mails_resent_in_doubt"] == 1
+    thrice = replace(twice, mails=["<m2@plaint>"] * 3)
+    assert tally(thrice, items=3, residents=2).duplicated["mails"] == 1
