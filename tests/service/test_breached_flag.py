@@ -6,7 +6,6 @@ truth (a ``breach`` mark exists), and the lists' "breached" is that truth."""
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,17 +22,15 @@ from plaint.models import (
     create_db_engine,
     session_factory,
 )
-from plaint.models.migrate import upgrade
 from plaint.service.directory import StaffIdentity
-from plaint.service.monthly.sample import write_sample
 from plaint.service.recompute import recompute_provisional
 from plaint.service.sla import sweep
 from plaint.service.tickets import MAX_LIMIT, TicketFilters, list_tickets
+from tests.service.sample_db import sample_database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AS_OF = datetime(2026, 11, 3, 9, 0, tzinfo=SHANGHAI)
 DESK = StaffIdentity("desk.wu", "吴客服", "desk", None)
-_databases = itertools.count()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -41,16 +38,10 @@ def sessions(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[sessionmaker[Session]]:
     """A migrated database holding a generated October 2026 and the month before."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('breached') / 'plaint.db'}"
-    else:
-        server = request.getfixturevalue("postgres_server")
-        url = server.create_database(f"breached{os.getpid()}_{next(_databases)}")
+    url, _ = sample_database(request, tmp_path_factory, name="breached", config=load_config(None),
+                             year=2026, month=10, tickets=300, history=1, history_tickets=100,
+                             as_of=AS_OF)  # fmt: skip
     engine = create_db_engine(url)
-    upgrade(engine)
-    with session_factory(engine).begin() as session:
-        write_sample(session, config=load_config(None), year=2026, month=10, tickets=300,
-                     history=1, history_tickets=100, as_of=AS_OF)  # fmt: skip
     yield session_factory(engine)
     engine.dispose()
 
