@@ -154,6 +154,8 @@ def _recompute_text(result: RecomputeResult, zone: tzinfo) -> str:
         f"{result.confirmed} now final, {result.provisional} still provisional, "
         f"{result.failed} without calendar data"
     ]
+    if result.breached_repaired:
+        lines.append(f"  breached flag repaired on {result.breached_repaired} tickets")
     for c in result.changes:
         state = f"provisional {list(c.provisional_years)}" if c.provisional_years else "final"
         lines.append(f"  {c.number}: first response {_local(c.first_response_before, zone)} → "
@@ -184,7 +186,8 @@ def _recompute_json(result: RecomputeResult) -> dict[str, Any]:
     ]  # fmt: skip
     return {"checked": result.checked, "changed": len(result.changes),
             "confirmed": result.confirmed, "provisional": result.provisional,
-            "failed": result.failed, "changes": changes}  # fmt: skip
+            "failed": result.failed, "breached_repaired": result.breached_repaired,
+            "changes": changes}  # fmt: skip
 
 
 def _budget(*, working_days: str | None, clock_hours: str | None) -> Budget:

@@ -223,6 +223,11 @@ class Ticket(Base):
     # Whether a due time was computed through a provisional calendar year (statutory
     # holidays only, make-up working days unpublished): recomputed when the year is added.
     sla_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Whether the SLA sweep has recorded a ``breach`` mark for this ticket (any clock, any
+    # cycle): a summary of ``sla_marks`` written in the transaction that adds the mark
+    # (:func:`plaint.service.sla.sweep`), repaired by ``plaint sla recompute``; lists filter
+    # on it instead of probing the marks of every open ticket.
+    sla_breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The staff member handling the ticket (a staff code from the configuration).
     assignee: Mapped[str | None] = mapped_column(String(100))
     # The MinHash signature of the complaint text (near-duplicate checks), packed.

@@ -1,7 +1,8 @@
 """Recompute the due times of open tickets after the working-day calendar changed: those
 computed through a provisional year (statutory holidays only, see
 :mod:`plaint.config.calendars`) and those that could not be computed at all (an
-``sla_error`` for a year nothing covered).
+``sla_error`` for a year nothing covered). It also repairs each ticket's
+``sla_breached`` summary of its marks (:func:`refresh_breached`).
 
 ``plaint sla recompute`` and the start-up of ``plaint run`` call
 :func:`recompute_provisional` with the configuration just loaded: a year now listed in
@@ -16,16 +17,22 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from plaint.config import Config
 from plaint.errors import CalendarCoverageError
-from plaint.models import OPEN_STATUSES, Ticket
+from plaint.models import OPEN_STATUSES, SlaMark, Ticket
 from plaint.service.provisional import dues_of, record_recomputed
 from plaint.service.sla import Fired, fired_marks, plan_for, store_plan
 
-__all__ = ["RECOMPUTE_BATCH", "DueChange", "RecomputeResult", "recompute_provisional"]
+__all__ = [
+    "RECOMPUTE_BATCH",
+    "DueChange",
+    "RecomputeResult",
+    "recompute_provisional",
+    "refresh_breached",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +62,7 @@ class RecomputeResult:
     changes: tuple[DueChange, ...]
     provisional: int
     failed: int
+    breached_repaired: int = 0
 
     @property
     def confirmed(self) -> int:
@@ -72,6 +80,8 @@ def recompute_provisional(
     """Recompute, with ``config``'s calendar at ``now``, every open ticket whose due times
     are provisional or missing; return what changed. One transaction per ``batch`` tickets
     (in id order); on PostgreSQL the rows are locked, so a concurrent sweep waits."""
+    with sessions.begin() as session:
+        repaired = refresh_breached(session)
     changes: list[DueChange] = []
     checked = provisional = failed = 0
     after_id = 0
@@ -95,7 +105,22 @@ def recompute_provisional(
     if changes:
         logger.info("recomputed due times of %d tickets (%d still provisional)", len(changes),
                     provisional)  # fmt: skip
-    return RecomputeResult(checked, tuple(changes), provisional, failed)
+    return RecomputeResult(checked, tuple(changes), provisional, failed, repaired)
+
+
+def refresh_breached(session: Session) -> int:
+    """Set every ticket's ``sla_breached`` to whether a ``breach`` mark exists for it (the
+    folded truth the sweep keeps it equal to); return how many disagreed. One UPDATE of
+    the disagreeing rows only: nothing is written when all agree."""
+    marked = exists().where(SlaMark.ticket_id == Ticket.id, SlaMark.mark == "breach")
+    result = session.execute(
+        update(Ticket).where(Ticket.sla_breached != marked).values(sla_breached=marked)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    repaired = int(getattr(result, "rowcount", 0) or 0)
+    if repaired:
+        logger.warning("repaired the breached flag of %d tickets", repaired)
+    return repaired
 
 
 def _pending(session: Session, after_id: int, batch: int) -> list[Ticket]:

@@ -247,6 +247,8 @@ def _sweep_ticket(
     for moment in plan.due_now:
         session.add(SlaMark(ticket_id=ticket.id, clock=moment.clock.value, cycle=moment.cycle,
                             mark=moment.mark, due_at=moment.at, fired_at=now))  # fmt: skip
+        if moment.mark == "breach":  # the marks' summary, in the marks' transaction
+            ticket.sla_breached = True
         superseded = _superseded(moment, plan.due_now)
         sent += _notify(session, ticket, moment, config=config, now=now, quiet=superseded,
                         directory=directory)  # fmt: skip

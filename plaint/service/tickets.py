@@ -11,7 +11,8 @@ Two SLA flags, both computed in SQL so that filtering and paging agree:
 
 - **breached**: the SLA sweep has recorded a ``breach`` mark for the ticket, on either
   clock, in any cycle. The sweep records one only for a clock not met by its due time, and
-  runs every few seconds, so this is "missed a deadline" as plaint has acted on it.
+  runs every few seconds, so this is "missed a deadline" as plaint has acted on it. It is
+  read from the ticket's ``sla_breached`` column, which summarises the marks.
 - **at risk**: a clock is still running (the ticket is ``open`` or ``responded``: a ticket
   waiting on the resident has its clocks paused; the first-response clock until someone
   responds), has no breach recorded in its current cycle, and either a warning mark
@@ -177,7 +178,9 @@ def _clock_at_risk(clock: Clock, by: BindParameter[datetime]) -> ColumnElement[b
 
 
 def _breached() -> ColumnElement[bool]:
-    return _mark_exists(SlaMark.mark == "breach")
+    """A breach mark recorded, read from :attr:`Ticket.sla_breached` (the sweep sets it in
+    the transaction that adds the mark): a column, not a probe of the marks per ticket."""
+    return Ticket.sla_breached.is_(True)
 
 
 @cache

@@ -109,23 +109,23 @@ def _load(session: Session, who: StaffIdentity) -> tuple[DepartmentLoad, ...]:
     return tuple(DepartmentLoad(code, int(n), int(free or 0)) for code, n, free in rows)
 
 
-def _depth(session: Session, stage: str, query: Any) -> StageDepth:
-    depth, oldest = session.execute(query).one()
-    return StageDepth(stage=stage, depth=int(depth or 0), oldest=oldest)
-
-
 def _stages(session: Session) -> tuple[StageDepth, ...]:
+    """The three stages' depths and oldest arrivals in one statement (six scalar
+    subqueries, one round trip instead of three)."""
     pending = Inbox.status == InboxStatus.PENDING.value
-    inbox = select(func.count(Inbox.id), func.min(Inbox.received_at))
     waiting = (NotificationStatus.PENDING.value, NotificationStatus.SENDING.value)
-    outbox = select(func.count(Notification.id), func.min(Notification.created_at)).where(
-        Notification.status.in_(waiting)
-    )
-    return (
-        _depth(session, "intake", inbox.where(pending, Inbox.enqueued_at.is_(None))),
-        _depth(session, "triage", inbox.where(pending, Inbox.enqueued_at.is_not(None))),
-        _depth(session, "outbox", outbox),
-    )
+    wheres = {
+        "intake": (Inbox, Inbox.received_at, (pending, Inbox.enqueued_at.is_(None))),
+        "triage": (Inbox, Inbox.received_at, (pending, Inbox.enqueued_at.is_not(None))),
+        "outbox": (Notification, Notification.created_at, (Notification.status.in_(waiting),)),
+    }
+    columns: list[Any] = []
+    for table, arrived, where in wheres.values():
+        columns += [select(func.count()).select_from(table).where(*where).scalar_subquery(),
+                    select(func.min(arrived)).where(*where).scalar_subquery()]  # fmt: skip
+    row = session.execute(select(*columns)).one()
+    return tuple(StageDepth(stage=stage, depth=int(row[2 * i] or 0), oldest=row[2 * i + 1])
+                 for i, stage in enumerate(wheres))  # fmt: skip
 
 
 def _pollers(session: Session, now: datetime) -> tuple[PollerLag, ...]:

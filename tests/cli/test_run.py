@@ -137,6 +137,7 @@ def test_sla_recompute_prints_what_changed(
     result = json.loads(capsys.readouterr().out)
     assert result == {
         "checked": 1, "changed": 1, "confirmed": 1, "provisional": 0, "failed": 0,
+        "breached_repaired": 0,
         "changes": [{
             "number": number,
             "before": {"first_response": "2027-02-05T02:00:00+00:00",

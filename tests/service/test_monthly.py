@@ -10,9 +10,7 @@ import contextlib
 import csv
 import dataclasses
 import io
-import itertools
 import json
-import os
 import re
 import sys
 from collections import Counter
@@ -37,22 +35,21 @@ from plaint.models import (
     create_db_engine,
     session_factory,
 )
-from plaint.models.migrate import upgrade
 from plaint.service.monthly.charts import chart_svg
 from plaint.service.monthly.figures import MonthlyFigures, month_periods, monthly_figures
 from plaint.service.monthly.render import CSV_ENCODING, render_html
-from plaint.service.monthly.sample import SampleSummary, write_sample
+from plaint.service.monthly.sample import SampleSummary
 from plaint.service.monthly.survey import SurveySummary
 from plaint.service.monthly.tables import report_tables
 from plaint.service.reports import GroupBy
 from plaint.service.sla import plan_for, refresh_sla, sweep
+from tests.service.sample_db import sample_database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AS_OF = datetime(2026, 11, 3, 9, 0, tzinfo=SHANGHAI)
 MONTH = "2026-10"
 TICKETS = 1200
 HISTORY, HISTORY_TICKETS = 2, 150
-_databases = itertools.count()
 
 
 @pytest.fixture(scope="module")
@@ -65,19 +62,10 @@ def month_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, config: Config
 ) -> str:
     """A migrated database holding the generated month and the two before it."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('monthly') / 'plaint.db'}"
-    else:
-        server = request.getfixturevalue("postgres_server")
-        url = server.create_database(f"monthly{os.getpid()}_{next(_databases)}")
-    engine = create_db_engine(url)
-    upgrade(engine)
-    with session_factory(engine).begin() as session:
-        summary = write_sample(
-            session, config=config, year=2026, month=10, tickets=TICKETS, history=HISTORY,
-            history_tickets=HISTORY_TICKETS, as_of=AS_OF,
-        )  # fmt: skip
-    engine.dispose()
+    url, summary = sample_database(
+        request, tmp_path_factory, name="monthly", config=config, year=2026, month=10,
+        tickets=TICKETS, history=HISTORY, history_tickets=HISTORY_TICKETS, as_of=AS_OF,
+    )  # fmt: skip
     assert summary == SampleSummary(
         (("2026-08", 150), ("2026-09", 150), (MONTH, TICKETS)), summary.residents, summary.marks
     )

@@ -201,6 +201,7 @@ def _ticket_row(
         "first_responded_at": played.first_responded_at, "closure_due": played.closure_due,
         "closed_at": played.closed_at, "next_sla_at": played.next_sla_at,
         "sla_policy": played.sla_policy, "sla_provisional": False,
+        "sla_breached": any(mark.mark == "breach" for mark in played.marks),
     }  # fmt: skip
 
 

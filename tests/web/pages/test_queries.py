@@ -3,10 +3,12 @@ pages add to the ticket list (category, community, channel, review, soonest due 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from plaint.models import Notification, Resident, Ticket
+from plaint.models import Inbox, Notification, Resident, Ticket
 from plaint.service.directory import StaffIdentity
 from plaint.service.tickets import TicketFilters, list_tickets
 from plaint.service.today import today
@@ -64,3 +66,24 @@ def test_the_queue_filters_by_channel_community_category_and_review(
     assert seeded["fee"] in _numbers(sessions, DESK, category=category)
     assert _numbers(sessions, DESK, below_confidence=0.5) == [seeded["corridor"]]
     assert seeded["lift"] not in _numbers(sessions, DESK, open_only=True)  # resolved
+
+
+def test_today_shows_each_stage_with_its_oldest_arrival(
+    sessions: sessionmaker[Session], seeded: dict[str, str]
+) -> None:
+    def item(n: int, hours: int, *, enqueued: bool) -> Inbox:
+        at = NOW - timedelta(hours=hours)
+        sent = at if enqueued else None
+        return Inbox(source="stage", external_id=f"s{n}", channel="email", payload=b"x",
+                     received_at=at, created_at=at, enqueued_at=sent)  # fmt: skip
+
+    with sessions.begin() as session:
+        session.add_all([item(1, 5, enqueued=False), item(2, 3, enqueued=False),
+                         item(3, 7, enqueued=True)])  # fmt: skip
+    with sessions() as session:
+        stages = {s.stage: s for s in today(session, who=DESK, now=NOW).stages}
+    assert (stages["intake"].depth, stages["triage"].depth) == (2, 1)
+    assert stages["intake"].oldest is not None
+    assert stages["intake"].oldest.timestamp() == (NOW - timedelta(hours=5)).timestamp()
+    assert stages["triage"].oldest is not None
+    assert stages["triage"].oldest.timestamp() == (NOW - timedelta(hours=7)).timestamp()
