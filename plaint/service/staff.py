@@ -46,6 +46,7 @@ from plaint.models import (
     TicketStatus,
 )
 from plaint.pipeline.sla import Clock, ClockEventKind
+from plaint.service.assign import choose_assignee
 from plaint.service.directory import find_staff
 from plaint.service.events import record_event
 from plaint.service.sla import plan_for, policy_of, refresh_sla, reselect_policy
@@ -283,9 +284,14 @@ def _transfer(session: Session, ticket: Ticket, actor: str, at: datetime, config
     department = session.scalar(select(Department).where(Department.code == target))
     if department is None:
         raise NotFoundError(f"no department {target!r}")
-    previous = ticket.department.code
+    previous, handler = ticket.department.code, ticket.assignee
     ticket.department = department
-    return {"from": previous, "to": department.code}
+    # The old handler may not even see the ticket now: the new department's assignment
+    # rule picks its handler (nobody when no one is on duty there; its head is warned).
+    chosen = choose_assignee(session, config=config, department=department.code)
+    ticket.assignee = None if chosen is None else chosen.code
+    return {"from": previous, "to": department.code,
+            "assignee_from": handler, "assignee_to": ticket.assignee}  # fmt: skip
 
 
 def _acknowledge(session: Session, ticket: Ticket, actor: str, at: datetime, config: Config,

@@ -127,5 +127,7 @@ def test_a_transfer_keeps_the_clocks_running(cli_plant: Plant) -> None:
     [ticket] = cli_plant.tickets()
     assert ticket.department.code == "cleaning"
     assert ticket.first_response_due == due
-    assert ticket.events[-1].data == {"from": "engineering", "to": "cleaning",
-                                      "reason": "保洁的事"}  # fmt: skip
+    data = ticket.events[-1].data
+    assert (data["from"], data["to"], data["reason"]) == ("engineering", "cleaning", "保洁的事")
+    # The new department's assignment rule picks the handler (or nobody).
+    assert ticket.assignee == data["assignee_to"]
