@@ -117,7 +117,7 @@ def _clock(args: argparse.Namespace) -> int:
     from plaint.pipeline.schedule import Schedule
     from plaint.queue import producer as names
     from plaint.queue.broker import build_broker
-    from plaint.workers.actors import OUTBOX_INTERVAL, RECONCILE_GRACE, SLA_SWEEP_INTERVAL
+    from plaint.workers.cadence import OUTBOX_INTERVAL, RECONCILE_GRACE, SLA_SWEEP_INTERVAL
     from plaint.workers.clock import run_clock
 
     settings = load_settings(os.environ)
