@@ -37,7 +37,7 @@ from plaint.demo.summary import Delivered, ResidentSummary
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from plaint.config import Settings
+    from plaint.config import Config, Settings
     from plaint.demo.imap_server import LocalImapServer
     from plaint.demo.twilio_standin import TwilioStandIn
 
@@ -176,13 +176,15 @@ def _children_environ(
 ) -> dict[str, str]:  # fmt: skip
     """Write the demo's business config into ``data_dir``; return the children's
     environment: ``base``, the ``outside`` servers' settings, and the demo's own (an
-    embedded Redis, the web app on ``web_url``, a random secret key)."""
+    embedded Redis, the web app on ``web_url``, a random secret key). The main worker runs
+    one process unless ``base`` says otherwise: the default of two is for a site's
+    traffic, the demo's twenty items need one, and every process costs a start-up."""
     calls = data_dir / _CALLS_FOLDER
     calls.mkdir(exist_ok=True)
     config_path = data_dir / "demo.toml"
     config_path.write_text(_config(imap_port=imap_port, calls=calls), "utf-8")
     environ = {
-        **base, **outside,
+        "PLAINT_WORKER_PROCESSES": "1", **base, **outside,
         "PLAINT_DATA_DIR": str(data_dir), "PLAINT_CONFIG": str(config_path),
         "PLAINT_DATABASE_URL": f"sqlite:///{data_dir / 'plaint.db'}",
         "PLAINT_LOG_LEVEL": "WARNING", "PLAINT_SECRET_KEY": os.urandom(32).hex(),
@@ -213,7 +215,9 @@ def _stack(environ: dict[str, str]) -> Iterator[tuple[Settings, ZoneInfo]]:
     from plaint.workers.stack import open_stack
 
     settings = load_settings(environ)
-    zone = load_config(settings.config_path).timezone
+    config = load_config(settings.config_path)
+    _print_calendar_notes(config)
+    zone = config.timezone
     with open_stack(settings, environ, web=True) as stack:
         import_directory(settings.database_url)
         thread = threading.Thread(target=stack.supervisor.run, name="supervisor")
@@ -223,6 +227,16 @@ def _stack(environ: dict[str, str]) -> Iterator[tuple[Settings, ZoneInfo]]:
         finally:
             stack.supervisor.stop()
             thread.join()
+
+
+def _print_calendar_notes(config: Config) -> None:
+    """Print the calendar notices of ``plaint run`` (a provisional year), one short line
+    each: the demo's children do not log them, and its user needs only the gist."""
+    from plaint.config.calendars import calendar_notices
+
+    today = datetime.now(config.timezone).date()
+    for notice in calendar_notices(config.calendar, today=today):
+        print(f"note: {notice.split(':', 1)[0]} (plaint config check tells more)")
 
 
 def _feed_and_wait(
