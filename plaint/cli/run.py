@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CALENDAR_CHECK_INTERVAL",
+    "calendar_job",
     "configure_logging",
     "log_calendar_notices",
     "recompute_at_start",
@@ -158,7 +159,7 @@ def _clock(args: argparse.Namespace) -> int:
     warnings = (config.early_warning.sweep_interval, partial(producer.send, names.WARNING_SWEEP))
     jobs["warning_sweep"] = warnings
     skip = 0 if args.start_notices else 1  # the first check is at start: plaint run's
-    jobs["calendar_check"] = (CALENDAR_CHECK_INTERVAL, _daily_check(config, skip=skip))
+    jobs["calendar_check"] = (CALENDAR_CHECK_INTERVAL, calendar_job(config, skip=skip))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -213,15 +214,19 @@ def log_calendar_notices(config: Config, *, now: datetime) -> tuple[str, ...]:
     return found
 
 
-def _daily_check(config: Config, *, skip: int) -> Callable[[], None]:
-    """The clock's calendar job: log the notices, except on its first ``skip`` runs."""
+def calendar_job(
+    config: Config, *, skip: int = 0, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> Callable[[], None]:
+    """The clock's daily calendar job: log the notices of ``config`` at ``clock()``'s
+    date (:func:`log_calendar_notices`), except on its first ``skip`` runs (1 when the
+    parent process has logged them at start)."""
     runs = 0
 
     def check() -> None:
         nonlocal runs
         runs += 1
         if runs > skip:
-            log_calendar_notices(config, now=datetime.now(UTC))
+            log_calendar_notices(config, now=clock())
 
     return check
 
