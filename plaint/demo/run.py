@@ -142,7 +142,7 @@ def running_demo(
     ``environ`` (default: this process's) with the demo's settings over it. Raises
     ConfigError when a local server does not start."""
     from plaint.demo.imap_server import LocalImapServer
-    from plaint.demo.loopback import free_port, start_together
+    from plaint.demo.loopback import free_port
     from plaint.demo.smtp_sink import SmtpSink
     from plaint.demo.twilio_standin import TwilioStandIn
 
@@ -151,16 +151,25 @@ def running_demo(
     with contextlib.ExitStack() as servers:
         imap = LocalImapServer(username=_USER, password=password)
         twilio, smtp = TwilioStandIn(state=data_dir / "twilio.json"), SmtpSink()
-        start_together((imap, twilio, smtp))
+        # The servers boot while the database is migrated; the workers start once they
+        # answer (a poller finding no IMAP server would log connection errors).
         for server in (imap, twilio, smtp):
+            server.launch()
             servers.callback(server.stop)
-        mails = _seed(imap)
+        mails = 0
+
+        def servers_ready() -> None:
+            nonlocal mails
+            for server in (imap, twilio, smtp):
+                server.wait_ready()  # raises ConfigError if it did not start
+            mails = _seed(imap)
+
         web_url = f"http://127.0.0.1:{free_port()}"
         outside = {**twilio.environ(public_url=web_url), **smtp.environ(), _PASSWORD_ENV: password}
         base = os.environ if environ is None else environ
         children = _children_environ(base, data_dir=data_dir, imap_port=imap.port,
                                      web_url=web_url, outside=outside)  # fmt: skip
-        with _stack(children) as (settings, zone):
+        with _stack(children, before_start=servers_ready) as (settings, zone):
             outcome = _feed_and_wait(settings, zone=zone, web_url=web_url, twilio=twilio,
                                      mails=mails)  # fmt: skip
             if outcome.error is None:
@@ -210,9 +219,12 @@ def _seed(imap: LocalImapServer) -> int:
 
 
 @contextlib.contextmanager
-def _stack(environ: dict[str, str]) -> Iterator[tuple[Settings, ZoneInfo]]:
-    """The migrated database with the resident directory imported, and the running
-    stack (web included); yields the settings and the company's time zone."""
+def _stack(
+    environ: dict[str, str], *, before_start: Callable[[], None]
+) -> Iterator[tuple[Settings, ZoneInfo]]:
+    """The migrated database with the resident directory imported, then
+    ``before_start()``, then the running stack (web included); yields the settings and
+    the company's time zone."""
     from plaint.config import load_config, load_settings
     from plaint.demo.feed import import_directory
     from plaint.workers.stack import open_stack
@@ -223,6 +235,7 @@ def _stack(environ: dict[str, str]) -> Iterator[tuple[Settings, ZoneInfo]]:
     zone = config.timezone
     with open_stack(settings, environ, web=True) as stack:
         import_directory(settings.database_url)
+        before_start()
         thread = threading.Thread(target=stack.supervisor.run, name="supervisor")
         thread.start()
         try:
