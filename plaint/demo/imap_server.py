@@ -1,4 +1,5 @@
-"""A throwaway IMAP server for ``plaint demo``: pymap's in-memory backend on loopback."""
+"""A throwaway IMAP server for ``plaint demo``: pymap's in-memory backend on loopback
+(with clear-text passwords: :mod:`plaint.demo.pymap_main`)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from plaint.demo.loopback import LOOPBACK, LocalServer, free_port
 from plaint.errors import ConfigError
 from plaint.workers.procutil import child_preexec, stop_process
 
-__all__ = ["LocalImapServer"]
+__all__ = ["BACKEND", "LocalImapServer"]
 
+# The pymap backend plaint.demo.pymap_main adds: pymap's in-memory one, cheap logins.
+BACKEND = "demo-dict"
 STARTUP_TIMEOUT_SECONDS = 20.0
 _PROBE_INTERVAL_SECONDS = 0.05
 
@@ -30,9 +33,9 @@ class LocalImapServer(LocalServer):
     def launch(self) -> None:
         """Start pymap, without waiting for it."""
         argv = [
-            sys.executable, "-c", "from pymap.main import main; main()",
+            sys.executable, "-m", "plaint.demo.pymap_main",
             "--host", LOOPBACK, "--port", str(self.port), "--no-service", "admin",
-            "dict", "--demo-user", self.username, "--demo-password", self.password,
+            BACKEND, "--demo-user", self.username, "--demo-password", self.password,
         ]  # fmt: skip
         self._process = subprocess.Popen(
             argv,

@@ -37,7 +37,10 @@ from plaint.demo.summary import Delivered, ResidentSummary
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from plaint.config import Settings
+    import httpx
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from plaint.config import Config, Settings
     from plaint.demo.imap_server import LocalImapServer
     from plaint.demo.twilio_standin import TwilioStandIn
 
@@ -139,7 +142,7 @@ def running_demo(
     ``environ`` (default: this process's) with the demo's settings over it. Raises
     ConfigError when a local server does not start."""
     from plaint.demo.imap_server import LocalImapServer
-    from plaint.demo.loopback import free_port, start_together
+    from plaint.demo.loopback import free_port
     from plaint.demo.smtp_sink import SmtpSink
     from plaint.demo.twilio_standin import TwilioStandIn
 
@@ -148,16 +151,25 @@ def running_demo(
     with contextlib.ExitStack() as servers:
         imap = LocalImapServer(username=_USER, password=password)
         twilio, smtp = TwilioStandIn(state=data_dir / "twilio.json"), SmtpSink()
-        start_together((imap, twilio, smtp))
+        # The servers boot while the database is migrated; the workers start once they
+        # answer (a poller finding no IMAP server would log connection errors).
         for server in (imap, twilio, smtp):
+            server.launch()
             servers.callback(server.stop)
-        mails = _seed(imap)
+        mails = 0
+
+        def servers_ready() -> None:
+            nonlocal mails
+            for server in (imap, twilio, smtp):
+                server.wait_ready()  # raises ConfigError if it did not start
+            mails = _seed(imap)
+
         web_url = f"http://127.0.0.1:{free_port()}"
         outside = {**twilio.environ(public_url=web_url), **smtp.environ(), _PASSWORD_ENV: password}
         base = os.environ if environ is None else environ
         children = _children_environ(base, data_dir=data_dir, imap_port=imap.port,
                                      web_url=web_url, outside=outside)  # fmt: skip
-        with _stack(children) as (settings, zone):
+        with _stack(children, before_start=servers_ready) as (settings, zone):
             outcome = _feed_and_wait(settings, zone=zone, web_url=web_url, twilio=twilio,
                                      mails=mails)  # fmt: skip
             if outcome.error is None:
@@ -176,13 +188,15 @@ def _children_environ(
 ) -> dict[str, str]:  # fmt: skip
     """Write the demo's business config into ``data_dir``; return the children's
     environment: ``base``, the ``outside`` servers' settings, and the demo's own (an
-    embedded Redis, the web app on ``web_url``, a random secret key)."""
+    embedded Redis, the web app on ``web_url``, a random secret key). The main worker runs
+    one process unless ``base`` says otherwise: the default of two is for a site's
+    traffic, the demo's twenty items need one, and every process costs a start-up."""
     calls = data_dir / _CALLS_FOLDER
     calls.mkdir(exist_ok=True)
     config_path = data_dir / "demo.toml"
     config_path.write_text(_config(imap_port=imap_port, calls=calls), "utf-8")
     environ = {
-        **base, **outside,
+        "PLAINT_WORKER_PROCESSES": "1", **base, **outside,
         "PLAINT_DATA_DIR": str(data_dir), "PLAINT_CONFIG": str(config_path),
         "PLAINT_DATABASE_URL": f"sqlite:///{data_dir / 'plaint.db'}",
         "PLAINT_LOG_LEVEL": "WARNING", "PLAINT_SECRET_KEY": os.urandom(32).hex(),
@@ -205,17 +219,23 @@ def _seed(imap: LocalImapServer) -> int:
 
 
 @contextlib.contextmanager
-def _stack(environ: dict[str, str]) -> Iterator[tuple[Settings, ZoneInfo]]:
-    """The migrated database with the resident directory imported, and the running
-    stack (web included); yields the settings and the company's time zone."""
+def _stack(
+    environ: dict[str, str], *, before_start: Callable[[], None]
+) -> Iterator[tuple[Settings, ZoneInfo]]:
+    """The migrated database with the resident directory imported, then
+    ``before_start()``, then the running stack (web included); yields the settings and
+    the company's time zone."""
     from plaint.config import load_config, load_settings
     from plaint.demo.feed import import_directory
     from plaint.workers.stack import open_stack
 
     settings = load_settings(environ)
-    zone = load_config(settings.config_path).timezone
+    config = load_config(settings.config_path)
+    _print_calendar_notes(config)
+    zone = config.timezone
     with open_stack(settings, environ, web=True) as stack:
         import_directory(settings.database_url)
+        before_start()
         thread = threading.Thread(target=stack.supervisor.run, name="supervisor")
         thread.start()
         try:
@@ -225,20 +245,51 @@ def _stack(environ: dict[str, str]) -> Iterator[tuple[Settings, ZoneInfo]]:
             thread.join()
 
 
+def _print_calendar_notes(config: Config) -> None:
+    """Print the calendar notices of ``plaint run`` (a provisional year), one short line
+    each: the demo's children do not log them, and its user needs only the gist."""
+    from plaint.config.calendars import calendar_notices
+
+    today = datetime.now(config.timezone).date()
+    for notice in calendar_notices(config.calendar, today=today):
+        print(f"note: {notice.split(':', 1)[0]} (plaint config check tells more)")
+
+
 def _feed_and_wait(
     settings: Settings, *, zone: ZoneInfo, web_url: str, twilio: TwilioStandIn, mails: int
 ) -> DemoOutcome:
+    """Feed every channel and wait (:func:`_feed`), probing the database through one
+    engine whose transactions only read: a probe that opened an engine each time and took
+    SQLite's write lock (a writer's BEGIN IMMEDIATE) four times a second queued the
+    workers' triage behind it."""
+    import httpx
+
+    from plaint.models import create_db_engine, read_session_factory
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        # One HTTP client: each new one loads the CA bundle (a tenth of a second of CPU).
+        with httpx.Client(timeout=1.0) as http:
+            return _feed(settings, read_session_factory(engine), http, zone=zone,
+                         web_url=web_url, twilio=twilio, mails=mails)  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def _feed(
+    settings: Settings, reader: sessionmaker[Session], http: httpx.Client, *,
+    zone: ZoneInfo, web_url: str, twilio: TwilioStandIn, mails: int,
+) -> DemoOutcome:  # fmt: skip
     """The mails first (so that a resident's SMS finds the ticket their mail opened),
     then the SMS and the call-centre CSV, then the desk's reply; then the outbox."""
     from plaint.demo.feed import drop_calls, post_texts, reply_as_desk
     from plaint.demo.residents import CALLS, REPLY, TEXTS, call_centre_csv
 
     deadline = time.monotonic() + DEMO_TIMEOUT_SECONDS
-    url = settings.database_url
-    done = _wait_for_inbox(url, expected=mails, deadline=deadline)
+    done = _wait_for_inbox(reader, expected=mails, deadline=deadline)
     if done < mails:
         return DemoOutcome(mails, done, error=f"only {done} of {mails} mails were triaged")
-    if not _probe(lambda: _answers(f"{web_url}/healthz"), deadline):
+    if not _probe(lambda: _answers(http, f"{web_url}/healthz"), deadline):
         return DemoOutcome(mails, done, error="the demo's web app did not come up")
     texts = post_texts(web_url=web_url, public_url=web_url, twilio=twilio)
     drop_calls(settings.data_dir / _CALLS_FOLDER, call_centre_csv(now=datetime.now(UTC),
@@ -246,13 +297,14 @@ def _feed_and_wait(
     print(f"posted {texts} signed SMS to the SMS webhook; dropped a call-centre CSV with "
           f"{len(CALLS)} calls into {_CALLS_FOLDER}/", flush=True)  # fmt: skip
     fed = mails + texts + len(CALLS)
-    done = _wait_for_inbox(url, expected=fed, deadline=deadline)
+    done = _wait_for_inbox(reader, expected=fed, deadline=deadline)
     if done < fed:
         return DemoOutcome(fed, done, error=f"only {done} of {fed} items were triaged")
-    number = _ticket_of(url, phone=TEXTS[0].phone)
-    reply_as_desk(web_url=web_url, database_url=url, desk=DEMO_DESK, number=number, text=REPLY)
+    number = _ticket_of(reader, phone=TEXTS[0].phone)
+    reply_as_desk(web_url=web_url, database_url=settings.database_url, desk=DEMO_DESK,
+                  number=number, text=REPLY)  # fmt: skip
     print(f"the demo desk replied to {number} through the staff API", flush=True)
-    if not _probe(lambda: _outbox_empty(url), deadline):
+    if not _probe(lambda: _outbox_empty(reader), deadline):
         return DemoOutcome(fed, done, error="the residents' notifications were not all sent")
     return DemoOutcome(fed, done)
 
@@ -266,27 +318,21 @@ def _probe(condition: Callable[[], bool], deadline: float) -> bool:
     return True
 
 
-def _answers(url: str) -> bool:
+def _answers(http: httpx.Client, url: str) -> bool:
     import httpx
 
     try:
-        return httpx.get(url, timeout=1.0).status_code == 200
+        return http.get(url).status_code == 200
     except httpx.HTTPError:
         return False
 
 
-def _scalar(database_url: str, query: Any) -> Any:
-    from plaint.models import create_db_engine
-
-    engine = create_db_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return connection.execute(query).scalar()
-    finally:
-        engine.dispose()
+def _scalar(reader: sessionmaker[Session], query: Any) -> Any:
+    with reader() as session:
+        return session.execute(query).scalar()
 
 
-def _wait_for_inbox(database_url: str, *, expected: int, deadline: float) -> int:
+def _wait_for_inbox(reader: sessionmaker[Session], *, expected: int, deadline: float) -> int:
     """Block until ``expected`` inbox rows are triaged or ``deadline`` passes; show
     progress; return how many were triaged."""
     from sqlalchemy import func, select
@@ -298,7 +344,7 @@ def _wait_for_inbox(database_url: str, *, expected: int, deadline: float) -> int
 
     def triaged() -> bool:
         nonlocal shown
-        done = int(_scalar(database_url, query))
+        done = int(_scalar(reader, query))
         if done != shown:
             print(f"triaged {done}/{expected}", flush=True)
             shown = done
@@ -308,7 +354,7 @@ def _wait_for_inbox(database_url: str, *, expected: int, deadline: float) -> int
     return shown
 
 
-def _outbox_empty(database_url: str) -> bool:
+def _outbox_empty(reader: sessionmaker[Session]) -> bool:
     """Whether every notification to a resident was sent or failed for good."""
     from sqlalchemy import func, select
 
@@ -318,17 +364,17 @@ def _outbox_empty(database_url: str) -> bool:
     query = select(func.count()).where(
         Notification.recipient_kind == "resident", Notification.status.in_(waiting)
     )
-    return int(_scalar(database_url, query)) == 0
+    return int(_scalar(reader, query)) == 0
 
 
-def _ticket_of(database_url: str, *, phone: str) -> str:
+def _ticket_of(reader: sessionmaker[Session], *, phone: str) -> str:
     from sqlalchemy import select
 
     from plaint.models import Resident, Ticket
 
     query = (select(Ticket.number).join(Resident, Ticket.resident_id == Resident.id)
              .where(Resident.phone == phone).order_by(Ticket.id))  # fmt: skip
-    return str(_scalar(database_url, query))
+    return str(_scalar(reader, query))
 
 
 def _serve_until_interrupted(demo: RunningDemo) -> int:

@@ -28,8 +28,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from scipy.special import pdtrc  # type: ignore[import-untyped]
-
 __all__ = [
     "PRIOR_TICKETS",
     "Place",
@@ -107,7 +105,13 @@ def poisson_tail(count: int, rate: float) -> float:
 
     scipy's ``pdtrc(k, m)`` is P(X > k), computed through the regularised incomplete
     gamma function, so it stays accurate for tail probabilities far below 1e-16 (where
-    ``1 - cdf`` would round to zero)."""
+    ``1 - cdf`` would round to zero).
+
+    scipy is imported here, on the first test, not with the module: the configuration
+    imports this module, and every plaint process would otherwise pay scipy's and numpy's
+    start-up (about half a second of CPU) for a function only the warning sweep calls."""
+    from scipy.special import pdtrc  # type: ignore[import-untyped]
+
     if count <= 0:
         return 1.0
     return float(pdtrc(count - 1, rate))

@@ -39,12 +39,10 @@ from plaint.service.warning_sweep import sweep_warnings
 from plaint.telemetry.metrics import observe_triage, outbox_result
 from plaint.telemetry.state import record_poll
 from plaint.workers import runtime
+from plaint.workers.cadence import RECONCILE_GRACE
 from plaint.workers.locks import held
 
 __all__ = [
-    "OUTBOX_INTERVAL",
-    "RECONCILE_GRACE",
-    "SLA_SWEEP_INTERVAL",
     "Actors",
     "declare_actors",
     "kick_outbox",
@@ -52,18 +50,14 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# Inbox rows whose triage message was never sent are re-sent after this grace period.
-RECONCILE_GRACE = timedelta(minutes=1)
 # A sent triage message is presumed lost (Redis lost its data) after this lease; longer
 # than a whole retry chain of the triage actor and than a deep backlog takes to drain.
 RECONCILE_LEASE = timedelta(minutes=15)
 RECONCILE_BATCH = 1000
 # Attempts a triage may take on transient failures before its row is quarantined.
 TRIAGE_ATTEMPTS = 6
-SLA_SWEEP_INTERVAL = timedelta(seconds=15)
-# The clock runs the outbox dispatcher this often; triage also kicks it at once, at most
+# Triage kicks the outbox dispatcher at once (besides the clock's OUTBOX_INTERVAL), at most
 # once per KICK_DEBOUNCE (a burst of new tickets is one run, not one run each).
-OUTBOX_INTERVAL = timedelta(seconds=5)
 KICK_DEBOUNCE = timedelta(seconds=1)
 _KICK_KEY = "plaint:outbox:kick"
 # Present while Redis keeps its data: see _broker_data_lost.

@@ -51,7 +51,8 @@ def open_stack(
     """Migrate the database, start Redis if embedded, and yield the supervisor of the
     worker and clock children, and of ``plaint web`` if ``web`` (off by default, so that
     ``plaint demo`` does not take ``PLAINT_WEB_PORT``); on exit, stop whatever was started
-    here. Every child gets ``environ`` with ``PLAINT_REDIS_URL`` set."""
+    here. Every child gets ``environ`` with ``PLAINT_REDIS_URL`` set. The children do not
+    log the calendar notices at start: the caller does, once."""
     prepare_database(settings)
     with contextlib.ExitStack() as stack:
         url = settings.redis_url
@@ -62,12 +63,14 @@ def open_stack(
         # the metrics address from the main worker.
         intake_env = {k: v for k, v in env.items() if k != "PLAINT_METRICS_ADDR"}
         command = [sys.executable, "-m", "plaint"]
+        # The calendar notices are the caller's to log, once (plaint run, plaint demo).
+        quiet = ["--no-start-notices"]
         children = [
             # Polling in a process of its own: a crash of a triage worker (dramatiq takes
             # all of its processes down with it) or a deep triage queue never stalls intake.
-            ChildSpec("intake", [*command, "worker", *INTAKE_WORKER], intake_env),
-            ChildSpec("worker", [*command, "worker", "--queues", *WORK_QUEUES], env),
-            ChildSpec("clock", [*command, "clock"], env),
+            ChildSpec("intake", [*command, "worker", *quiet, *INTAKE_WORKER], intake_env),
+            ChildSpec("worker", [*command, "worker", *quiet, "--queues", *WORK_QUEUES], env),
+            ChildSpec("clock", [*command, "clock", *quiet], env),
             # IMAP IDLE: enqueues a source's poll the moment mail arrives.
             ChildSpec("idle", [*command, "idle"], env),
         ]

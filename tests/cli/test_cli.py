@@ -191,3 +191,6 @@ def test_plaint_demo_prints_the_ticket_table() -> None:
     assert "短信：您好，您的投诉已受理" in out
     assert "邮件：[TS-" in out
     assert "18 位住户收到短信 6 条、邮件 13 封" in out
+    # A provisional calendar year is the demo's one short line, never its children's logs.
+    assert "provisional" not in result.stderr
+    assert all(len(line) < 100 for line in out.splitlines() if line.startswith("note:"))

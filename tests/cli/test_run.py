@@ -13,7 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from plaint import cli
-from plaint.cli.run import log_calendar_notices, recompute_at_start, startup_calendar
+from plaint.cli.run import (
+    calendar_job,
+    log_calendar_notices,
+    recompute_at_start,
+    startup_calendar,
+)
 from plaint.config import Config, load_config, load_settings
 from plaint.config.calendars import package_years
 from plaint.errors import CalendarCoverageError
@@ -69,6 +74,17 @@ def test_start_up_never_stops_for_a_provisional_year(
 def test_start_up_stops_for_a_year_no_data_covers() -> None:
     with pytest.raises(CalendarCoverageError, match="no holiday data for 2101"):
         startup_calendar(None, now=sh("2101-01-04 09:00"))
+
+
+def test_a_clock_under_plaint_run_leaves_the_notices_at_start_to_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    job = calendar_job(load_config(None), skip=1, clock=lambda: sh("2027-01-04 09:00"))
+    with caplog.at_level(logging.WARNING, logger="plaint.cli.run"):
+        job()  # at start: plaint run has logged them
+        assert caplog.records == []
+        job()  # a day later
+    assert [r.getMessage()[:34] for r in caplog.records] == ["calendar year 2027 is provisional:"]
 
 
 def test_the_daily_check_logs_the_notices(caplog: pytest.LogCaptureFixture) -> None:
