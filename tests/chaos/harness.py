@@ -44,6 +44,7 @@ from plaint.models import Inbox, InboxStatus, Message, Notification, create_db_e
 from plaint.models.migrate import upgrade
 from plaint.queue.broker import QUEUES
 from plaint.workers.supervisor import ChildSpec, Supervisor
+from tests.artifacts import artifact_dir
 from tests.channels.test_cdr_folder import row
 from tests.chaos.accounting import Tally, observe, tally
 from tests.conftest import Mailbox, new_mailbox
@@ -388,7 +389,8 @@ def seeded(seed: int) -> random.Random:
 
 @dataclass
 class Figures:
-    """What a scenario reports for the note (printed with ``pytest -s``)."""
+    """What a scenario reports for the note: printed (seen with ``pytest -s``) and kept as
+    ``tests/artifacts/chaos/NAME.json``."""
 
     name: str
     values: dict[str, Any] = field(default_factory=dict)
@@ -396,4 +398,6 @@ class Figures:
 
     def report(self, **values: Any) -> None:
         self.values.update(values, seconds=round(time.monotonic() - self.started, 1))
-        print(f"\nchaos figures {self.name}: {json.dumps(self.values)}", flush=True)
+        line = json.dumps(self.values)
+        print(f"\nchaos figures {self.name}: {line}", flush=True)
+        (artifact_dir("chaos") / f"{self.name}.json").write_text(line + "\n")

@@ -20,22 +20,18 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from tests.artifacts import artifact_dir as artifacts
 from tests.servers import free_port, missing
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 READY_SECONDS = 20.0
 _PROBE_INTERVAL_SECONDS = 0.05
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "pages"
 
 
 def artifact_dir() -> Path:
-    """Where screenshots go: ``$PLAINT_TEST_ARTIFACTS/pages`` or ``tests/artifacts/pages``
-    (gitignored)."""
-    base = os.environ.get("PLAINT_TEST_ARTIFACTS")
-    directory = Path(base) / "pages" if base else ARTIFACTS
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
+    """Where screenshots go: ``$PLAINT_TEST_ARTIFACTS/pages`` or ``tests/artifacts/pages``."""
+    return artifacts("pages")
 
 
 @contextmanager
