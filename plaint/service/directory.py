@@ -32,7 +32,12 @@ from plaint.config import Config
 from plaint.config.sla import StaffMember
 from plaint.errors import ConfigError, NotFoundError
 from plaint.models import Department, StaffRecord, StaffToken
-from plaint.pipeline.calendar import WorkCalendar, WorkingHours, parse_working_hours
+from plaint.pipeline.calendar import (
+    WorkCalendar,
+    WorkingHours,
+    next_working_instant,
+    parse_working_hours,
+)
 from plaint.service.store import sync_departments
 
 __all__ = [
@@ -48,6 +53,7 @@ __all__ = [
     "list_staff",
     "load_directory",
     "personal_calendar",
+    "reachable_from",
     "revoke_tokens",
     "sync_directory",
     "sync_staff",
@@ -290,3 +296,13 @@ def personal_calendar(entry: StaffEntry, company: WorkCalendar) -> WorkCalendar:
     except ConfigError:
         logger.warning("staff %s: working hours unreadable, using staff hours", entry.code)
         return company
+
+
+def reachable_from(
+    staff: StaffEntry, *, config: Config, now: datetime, urgent: bool = False
+) -> datetime:
+    """When a notification to ``staff`` may go: at once if ``urgent``, else the next
+    instant inside their own working hours (the company's staff hours if they have none)."""
+    if urgent:
+        return now
+    return next_working_instant(at=now, calendar=personal_calendar(staff, config.staff_calendar))

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from plaint.config import Config
 from plaint.errors import CalendarCoverageError
 from plaint.models import Notification, SlaClockEvent, SlaMark, Ticket
-from plaint.pipeline.calendar import next_working_instant
 from plaint.pipeline.sla import (
     Clock,
     ClockEvent,
@@ -31,7 +30,7 @@ from plaint.pipeline.sla import (
     plan_ticket,
     select_policy,
 )
-from plaint.service.directory import Directory, StaffEntry, load_directory, personal_calendar
+from plaint.service.directory import Directory, StaffEntry, load_directory, reachable_from
 from plaint.service.events import SYSTEM_ACTOR, record_event
 from plaint.service.provisional import all_years, dues_of, provisional_clocks, record_recomputed
 from plaint.service.webhooks import emit_event
@@ -272,14 +271,6 @@ def _recipients(
     return directory.with_role("department_head", department=department)
 
 
-def _not_before(staff: StaffEntry, *, urgent: bool, config: Config, now: datetime) -> datetime:
-    """When a staff notification may go: at once for an emergency, else the next instant
-    inside the person's own working hours (the company's staff hours if they have none)."""
-    if urgent:
-        return now
-    return next_working_instant(at=now, calendar=personal_calendar(staff, config.staff_calendar))
-
-
 def _superseded(moment: Moment, due_now: tuple[Moment, ...]) -> bool:
     """A warning fired together with a later warning or the breach of the same clock (a
     sweep that ran late) is recorded but not sent: one message says it all."""
@@ -307,7 +298,7 @@ def _notify(
                    occurrence=f"{moment.clock.value}:{moment.cycle}")  # fmt: skip
     urgent = ticket.urgency == "emergency"
     for staff in recipients:
-        not_before = _not_before(staff, urgent=urgent, config=config, now=now)
+        not_before = reachable_from(staff, config=config, now=now, urgent=urgent)
         session.add(
             Notification(
                 key=f"sla:{ticket.id}:{moment.clock.value}:{moment.cycle}:{moment.mark}:{staff.code}",

@@ -287,7 +287,8 @@ def _transfer(session: Session, ticket: Ticket, actor: str, at: datetime, config
     previous, handler = ticket.department.code, ticket.assignee
     ticket.department = department
     # The old handler may not even see the ticket now: the new department's assignment
-    # rule picks its handler (nobody when no one is on duty there; its head is warned).
+    # rule picks its handler (nobody when no one is on duty: the SLA warnings then go to
+    # the department's heads, as for a new ticket).
     chosen = choose_assignee(session, config=config, department=department.code)
     ticket.assignee = None if chosen is None else chosen.code
     return {"from": previous, "to": department.code,

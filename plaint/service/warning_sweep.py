@@ -26,10 +26,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plaint.config import Config
 from plaint.models import Notification, WarningSpike
-from plaint.pipeline.calendar import next_working_instant
 from plaint.pipeline.spikes import Spike
 from plaint.pipeline.texts import sub_topic_name
-from plaint.service.directory import Directory, StaffEntry, load_directory, personal_calendar
+from plaint.service.directory import Directory, StaffEntry, load_directory, reachable_from
 from plaint.service.early_warning import EarlyWarning, current_warnings
 from plaint.service.store import dialect_insert
 
@@ -153,12 +152,11 @@ def _notify(
     }
     recipients = _recipients(warning, config=config, directory=directory)
     for staff in recipients:
-        calendar = personal_calendar(staff, config.staff_calendar)
         session.add(
             Notification(
                 key=f"warning:{spike_id}:{staff.code}", ticket_id=None, recipient_kind="staff",
                 recipient=staff.code, template=SPIKE_TEMPLATE, urgent=False, created_at=now,
-                not_before=next_working_instant(at=now, calendar=calendar), data=data,
+                not_before=reachable_from(staff, config=config, now=now), data=data,
             )
         )  # fmt: skip
     return len(recipients)
